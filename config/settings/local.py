@@ -1,0 +1,11 @@
+"""Development on one machine: `make run`. Debug on, e-mail printed to the console."""
+
+import os
+
+os.environ.setdefault("DEBUG", "true")
+os.environ.setdefault("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", "true")
+
+from config.settings.base import *  # noqa: E402,F403
+
+WHITENOISE_USE_FINDERS = True
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405

@@ -1,0 +1,24 @@
+"""Production: everything in base, hardened. Every secret must come from the environment."""
+
+from config.settings.base import *  # noqa: F403
+from config.env import env_bool, env_int
+
+DEBUG = False
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 63072000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+# The __Host- prefix pins a cookie to this exact host, over HTTPS, path "/".
+SESSION_COOKIE_NAME = "__Host-sessionid"
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_NAME = "__Host-csrftoken"
+CSRF_COOKIE_SECURE = True
+LANGUAGE_COOKIE_SECURE = True
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "ecitizen_cache",
+    }
+}

@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from ecitizen.api.api import api
+from ecitizen.core import views as core_views
+
+handler400 = "ecitizen.core.views.bad_request"
+handler403 = "ecitizen.core.views.permission_denied"
+handler404 = "ecitizen.core.views.page_not_found"
+handler500 = "ecitizen.core.views.server_error"
+handler429 = "ecitizen.core.views.too_many_requests"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("cookies/", core_views.cookies, name="cookies"),
+    path("privacy/", core_views.privacy, name="privacy"),
+    path("accessibility/", core_views.accessibility, name="accessibility"),
+    path("brand.css", core_views.brand_css, name="brand_css"),
+    path("language/", core_views.set_language, name="set_language"),
+    path("accounts/", include("allauth.urls")),
+    path("account/", include("ecitizen.accounts.urls")),
+    path("staff/", include("ecitizen.agencies.urls")),
+    path("api/", api.urls),
+    path(settings.ADMIN_URL, admin.site.urls),
+]

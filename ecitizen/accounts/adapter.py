@@ -1,0 +1,54 @@
+"""How allauth fits E-Citizen: emails in the recipient's language, profiles on sign-up."""
+
+from __future__ import annotations
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
+from django.conf import settings
+from django.db import transaction
+from django.utils import translation
+
+from ecitizen.accounts.models import Profile
+from ecitizen.accounts.selectors import preferred_language_for, user_by_email
+from ecitizen.accounts.services import security_event_record
+from ecitizen.core.crypto import keyring
+from ecitizen.core.models import AuditAction
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Render every account email in the recipient's own language.
+
+        A known account's saved language wins; otherwise (a sign-up not yet
+        saved, an unknown address) the language of the page they used.
+        """
+        user = context.get("user") or user_by_email(email)
+        language = (preferred_language_for(user) if user is not None else "") or translation.get_language()
+        with translation.override(language or settings.LANGUAGE_CODE):
+            super().send_mail(template_prefix, email, context)
+
+    @transaction.atomic
+    def save_user(self, request, user, form, commit=True):
+        user = super().save_user(request, user, form, commit=commit)
+        if commit:
+            language = translation.get_language()
+            if language not in dict(settings.LANGUAGES):
+                language = settings.LANGUAGE_CODE
+            Profile.objects.get_or_create(user=user, defaults={"preferred_language": language})
+            security_event_record(user=user, action=AuditAction.SIGNED_UP)
+        return user
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """TOTP secrets and recovery-code seeds are encrypted with our keyring, not stored plain."""
+
+    CONTEXT = "mfa.authenticator.data"
+
+    def get_totp_label(self, user) -> str:
+        return user.email
+
+    def encrypt(self, text: str) -> str:
+        return keyring().encrypt(text, context=self.CONTEXT)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return keyring().decrypt(encrypted_text, context=self.CONTEXT)

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.db.models import QuerySet
+
+from ecitizen.accounts.models import IdentityLevel, Profile, User
+from ecitizen.core.models import AuditAction, AuditLog
+
+SECURITY_ACTIONS = [
+    AuditAction.LOGIN_SUCCEEDED,
+    AuditAction.LOGIN_FAILED,
+    AuditAction.LOGGED_OUT,
+    AuditAction.EMAIL_CHANGED,
+    AuditAction.PASSWORD_CHANGED,
+    AuditAction.PASSWORD_RESET,
+    AuditAction.MFA_ENABLED,
+    AuditAction.MFA_DISABLED,
+    AuditAction.RECOVERY_CODES_GENERATED,
+    AuditAction.OTHER_SESSIONS_ENDED,
+    AuditAction.IDENTITY_VERIFIED,
+]
+
+
+def profile_for(user: Any) -> Profile:
+    """The user's profile; an unsaved empty one if they have not filled it in yet."""
+    try:
+        return user.profile
+    except Profile.DoesNotExist:
+        return Profile(user=user)
+
+
+def preferred_language_for(user: Any) -> str:
+    return profile_for(user).preferred_language
+
+
+def identity_level_for(user: Any) -> IdentityLevel:
+    """``verified`` (register or in-person check), ``basic`` (email confirmed) or ``none``."""
+    if not user.is_authenticated:
+        return IdentityLevel.NONE
+    if profile_for(user).identity_verified:
+        return IdentityLevel.VERIFIED
+    if EmailAddress.objects.filter(user=user, verified=True).exists():
+        return IdentityLevel.BASIC
+    return IdentityLevel.NONE
+
+
+def user_by_email(email: str) -> User | None:
+    return User.objects.filter(email__iexact=email.strip()).select_related("profile").first()
+
+
+def security_events_for(user: Any, *, limit: int = 20) -> QuerySet[AuditLog]:
+    """Recent security events on the user's own account, for their security page."""
+    return AuditLog.objects.filter(subject_user=user, action__in=SECURITY_ACTIONS)[:limit]

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from allauth.account.decorators import reauthentication_required
+from allauth.mfa.utils import is_mfa_enabled
+from allauth.usersessions.models import UserSession
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ecitizen.accounts import selectors, services
+from ecitizen.accounts.forms import IdentityDetailsForm, ProfileForm
+from ecitizen.core.ratelimits import rate_limited
+
+
+@login_required
+def overview(request):
+    profile = selectors.profile_for(request.user)
+    return render(
+        request,
+        "accounts/overview.html",
+        {
+            "profile": profile,
+            "identity_level": selectors.identity_level_for(request.user),
+            "mfa_enabled": is_mfa_enabled(request.user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request):
+    profile = selectors.profile_for(request.user)
+    initial = {field: getattr(profile, field) for field in services.PROFILE_FIELDS}
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.profile_update(actor=request.user, user=request.user, data=form.cleaned_data)
+        messages.success(request, _("Your details have been saved."))
+        return redirect("accounts:overview")
+    return render(request, "accounts/profile_edit.html", {"form": form, "profile": profile})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def identity_verify(request):
+    level = selectors.identity_level_for(request.user)
+    if level == "verified":
+        return render(request, "accounts/identity_verified.html", {"profile": selectors.profile_for(request.user)})
+    profile = selectors.profile_for(request.user)
+    form = IdentityDetailsForm(
+        request.POST or None,
+        initial={
+            "given_name": profile.given_name,
+            "family_name": profile.family_name,
+            "date_of_birth": profile.date_of_birth,
+        },
+    )
+    if request.method == "POST":
+        limited = rate_limited(request, "identity_verify", "5/h/user")
+        if limited is not None:
+            return limited
+        if form.is_valid():
+            try:
+                services.identity_verify_with_register(user=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Your identity has been verified."))
+                return redirect("accounts:overview")
+    return render(request, "accounts/identity_verify.html", {"form": form, "level": level})
+
+
+@login_required
+def security(request):
+    return render(
+        request,
+        "accounts/security.html",
+        {
+            "mfa_enabled": is_mfa_enabled(request.user),
+            "events": selectors.security_events_for(request.user),
+        },
+    )
+
+
+@login_required
+def sessions(request):
+    user_sessions = UserSession.objects.purge_and_list(request.user)
+    return render(request, "accounts/sessions.html", {"user_sessions": user_sessions})
+
+
+@login_required
+@require_POST
+@reauthentication_required
+def sessions_end_others(request):
+    count = services.other_sessions_end(user=request.user, current_session_key=request.session.session_key)
+    messages.success(request, _("You have been signed out on %(count)d other devices.") % {"count": count})
+    return redirect("accounts:sessions")
+
+
+@login_required
+def language(request):
+    return render(request, "accounts/language.html")

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from ecitizen.agencies.models import Agency, Membership, Role
+
+
+def user_is_staff(user: Any) -> bool:
+    """Agency staff or platform admins: people who must use MFA."""
+    if not user.is_authenticated:
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    return Membership.objects.filter(user=user, agency__is_active=True).exists()
+
+
+def memberships_for(user: Any) -> QuerySet[Membership]:
+    if not user.is_authenticated:
+        return Membership.objects.none()
+    return Membership.objects.filter(user=user, agency__is_active=True).select_related("agency")
+
+
+def agencies_where(user: Any, *roles: Role) -> QuerySet[Agency]:
+    """Active agencies in which *user* holds any of *roles*."""
+    if not user.is_authenticated:
+        return Agency.objects.none()
+    return Agency.objects.filter(
+        is_active=True, memberships__user=user, memberships__role__in=list(roles)
+    ).distinct()

@@ -1,0 +1,106 @@
+"""The audit log: one append-only table that every service writes to."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditAction(models.TextChoices):
+    """What happened. Grouped by domain; the value is stable and stored."""
+
+    # Accounts and security
+    SIGNED_UP = "account.signed_up", _("Signed up")
+    LOGIN_SUCCEEDED = "account.login_succeeded", _("Signed in")
+    LOGIN_FAILED = "account.login_failed", _("Failed sign-in")
+    LOGGED_OUT = "account.logged_out", _("Signed out")
+    EMAIL_VERIFIED = "account.email_verified", _("Email address verified")
+    EMAIL_CHANGED = "account.email_changed", _("Email address changed")
+    PASSWORD_CHANGED = "account.password_changed", _("Password changed")
+    PASSWORD_RESET = "account.password_reset", _("Password reset")
+    MFA_ENABLED = "account.mfa_enabled", _("Two-factor method added")
+    MFA_DISABLED = "account.mfa_disabled", _("Two-factor method removed")
+    RECOVERY_CODES_GENERATED = "account.recovery_codes_generated", _("Recovery codes generated")
+    OTHER_SESSIONS_ENDED = "account.other_sessions_ended", _("Signed out of other sessions")
+    PROFILE_UPDATED = "account.profile_updated", _("Profile updated")
+    LANGUAGE_CHANGED = "account.language_changed", _("Language changed")
+    # Identity
+    IDENTITY_VERIFIED = "identity.verified", _("Identity verified")
+    IDENTITY_VERIFICATION_FAILED = "identity.verification_failed", _("Identity verification failed")
+    # Agencies and staff
+    AGENCY_CREATED = "agency.created", _("Agency created")
+    AGENCY_UPDATED = "agency.updated", _("Agency updated")
+    MEMBERSHIP_GRANTED = "agency.membership_granted", _("Staff role granted")
+    MEMBERSHIP_REVOKED = "agency.membership_revoked", _("Staff role revoked")
+    STAFF_VIEWED_CITIZEN = "staff.viewed_citizen", _("Staff viewed a citizen's record")
+    AUDIT_LOG_VIEWED = "staff.audit_log_viewed", _("Audit log viewed")
+    # Platform
+    ENCRYPTION_KEYS_ROTATED = "platform.encryption_keys_rotated", _("Encryption keys rotated")
+
+
+class AuditLogQuerySet(models.QuerySet):
+    def update(self, **kwargs):  # noqa: ARG002
+        raise PermissionError("The audit log is append-only.")
+
+    def delete(self):
+        raise PermissionError("The audit log is append-only.")
+
+
+class AuditLog(models.Model):
+    """One thing that happened, who did it, and where.
+
+    ``actor`` is the user who acted (empty for the system or an anonymous
+    visitor); ``agency`` the agency on whose behalf staff acted; ``subject``
+    the object acted on, as a type label and primary key so rows outlive the
+    objects they name. Rows are never changed or deleted: the ORM refuses,
+    and a database trigger refuses UPDATE.
+    """
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_email = models.CharField(max_length=254, blank=True)
+    agency = models.ForeignKey(
+        "agencies.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=64, choices=AuditAction.choices)
+    subject_type = models.CharField(max_length=100, blank=True)
+    subject_id = models.CharField(max_length=64, blank=True)
+    subject_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The person whose data the action concerned, when there is one.",
+    )
+    request_id = models.CharField(max_length=64, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    extra = models.JSONField(default=dict, blank=True)
+
+    objects = AuditLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["action", "-created_at"], name="audit_action_time"),
+            models.Index(fields=["agency", "-created_at"], name="audit_agency_time"),
+            models.Index(fields=["actor", "-created_at"], name="audit_actor_time"),
+            models.Index(fields=["subject_user", "-created_at"], name="audit_subject_user_time"),
+        ]
+        default_permissions = ("view",)
+        permissions = [("view_all_auditlog", "Can read the audit log of every agency")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise PermissionError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The audit log is append-only.")

@@ -1,0 +1,10 @@
+from django.contrib import admin
+
+from ecitizen.exchange.models import PopulationRecord
+
+
+@admin.register(PopulationRecord)
+class PopulationRecordAdmin(admin.ModelAdmin):
+    list_display = ("given_name", "family_name", "date_of_birth", "is_deceased")
+    search_fields = ("family_name",)
+    exclude = ("national_id", "national_id_index")
