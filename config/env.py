@@ -18,7 +18,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 def load_dotenv(path: Path = BASE_DIR / ".env") -> None:
     """Load ``KEY=value`` lines from *path* into ``os.environ`` without overriding."""
-    if not path.is_file():
+    if os.environ.get("DOTENV_DISABLED") or not path.is_file():
         return
     for raw in path.read_text(encoding="utf-8").splitlines():
         line = raw.strip()

@@ -41,11 +41,11 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "ecitizen.core.middleware.UserLanguageMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ecitizen.core.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -237,6 +237,8 @@ BLIND_INDEX_KEY = env_str("BLIND_INDEX_KEY")
 
 # --- The deployment's brand ---------------------------------------------------
 PLATFORM_NAME = env_str("PLATFORM_NAME", "E-Citizen")
+# Absolute address of the site, for links in emails sent outside a request.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 PLATFORM_LOGO_URL = env_str("PLATFORM_LOGO_URL", "/static/img/logo.svg")
 PLATFORM_BRAND_COLOUR = env_str("PLATFORM_BRAND_COLOUR", "#1d5b79")
 PLATFORM_LINK_COLOUR = env_str("PLATFORM_LINK_COLOUR", "#1a5a96")
@@ -247,12 +249,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "ecitizen.core.logfilters.RequestIdLogFilter"}},
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
-    },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]}
-    },
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 

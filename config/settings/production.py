@@ -1,7 +1,7 @@
 """Production: everything in base, hardened. Every secret must come from the environment."""
 
-from config.settings.base import *  # noqa: F403
 from config.env import env_bool, env_int
+from config.settings.base import *  # noqa: F403
 
 DEBUG = False
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

@@ -8,18 +8,18 @@ os.environ.setdefault("BLIND_INDEX_KEY", "dGVzdC1ibGluZC1pbmRleC1rZXktMzItYnl0ZX
 os.environ.setdefault("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", "true")
 os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 
-from config.settings.base import *  # noqa: E402,F403
+from config.settings.base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
-STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-if not DATABASE_URL:  # noqa: F405
-    DATABASES["default"]["NAME"] = ":memory:"  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}  # noqa: F405
-MEDIA_ROOT = str(BASE_DIR / "var" / "test-media")  # noqa: F405
+if not DATABASE_URL:
+    DATABASES["default"]["NAME"] = ":memory:"
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
+MEDIA_ROOT = str(BASE_DIR / "var" / "test-media")
 # Rate limits are exercised by their own tests, which switch them back on.
 ACCOUNT_RATE_LIMITS = False
 ECITIZEN_RATE_LIMITS_ENABLED = False

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.db import transaction
@@ -15,6 +18,19 @@ from ecitizen.core.crypto import keyring
 from ecitizen.core.models import AuditAction
 
 
+class PlatformSite:
+    """What allauth's email templates call ``current_site``, taken from settings
+    so that emails render the same inside a request and in background tasks."""
+
+    @property
+    def name(self) -> str:
+        return settings.PLATFORM_NAME
+
+    @property
+    def domain(self) -> str:
+        return urlsplit(settings.SITE_URL).netloc
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Render every account email in the recipient's own language.
@@ -24,8 +40,14 @@ class AccountAdapter(DefaultAccountAdapter):
         """
         user = context.get("user") or user_by_email(email)
         language = (preferred_language_for(user) if user is not None else "") or translation.get_language()
+        ctx = {
+            "request": getattr(allauth_context, "request", None),
+            "email": email,
+            "current_site": PlatformSite(),
+            **context,
+        }
         with translation.override(language or settings.LANGUAGE_CODE):
-            super().send_mail(template_prefix, email, context)
+            self.render_mail(template_prefix, email, ctx).send()
 
     @transaction.atomic
     def save_user(self, request, user, form, commit=True):

@@ -58,7 +58,9 @@ class IdentityDetailsForm(forms.Form):
     given_name = forms.CharField(label=_("Given names"), max_length=150)
     family_name = forms.CharField(label=_("Family name"), max_length=150)
     date_of_birth = forms.DateField(
-        label=_("Date of birth"), widget=DateInput(), help_text=_("For example, 1985-03-27"),
+        label=_("Date of birth"),
+        widget=DateInput(),
+        help_text=_("For example, 1985-03-27"),
         validators=[_validate_birth_date],
     )
     national_id = forms.RegexField(

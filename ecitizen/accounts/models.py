@@ -79,9 +79,7 @@ class Profile(models.Model):
     town = models.CharField(_("town or city"), max_length=100, blank=True)
     postcode = models.CharField(_("postcode"), max_length=20, blank=True)
     phone = models.CharField(_("phone number"), max_length=32, blank=True)
-    preferred_language = models.CharField(
-        _("preferred language"), max_length=8, choices=settings.LANGUAGES, blank=True
-    )
+    preferred_language = models.CharField(_("preferred language"), max_length=8, choices=settings.LANGUAGES, blank=True)
     national_id = EncryptedTextField(_("national ID number"), blank=True)
     national_id_index = models.CharField(max_length=64, blank=True, db_index=True)
 

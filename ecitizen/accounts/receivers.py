@@ -82,6 +82,4 @@ def _mfa_removed(sender, request, user, authenticator, **kwargs):
 
 @receiver(mfa_signals.authenticator_reset)
 def _mfa_reset(sender, request, user, authenticator, **kwargs):
-    security_event_record(
-        user=user, action=AuditAction.RECOVERY_CODES_GENERATED, extra={"type": authenticator.type}
-    )
+    security_event_record(user=user, action=AuditAction.RECOVERY_CODES_GENERATED, extra={"type": authenticator.type})

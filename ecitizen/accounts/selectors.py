@@ -24,11 +24,8 @@ SECURITY_ACTIONS = [
 
 
 def profile_for(user: Any) -> Profile:
-    """The user's profile; an unsaved empty one if they have not filled it in yet."""
-    try:
-        return user.profile
-    except Profile.DoesNotExist:
-        return Profile(user=user)
+    """The user's profile as stored now; an unsaved empty one if they have none yet."""
+    return Profile.objects.filter(user=user).first() or Profile(user=user)
 
 
 def preferred_language_for(user: Any) -> str:

@@ -112,24 +112,24 @@ def _national_id_taken(index: str, user: User) -> bool:
     return Profile.objects.filter(national_id_index=index, identity_verified=True).exclude(user=user).exists()
 
 
-@transaction.atomic
 def identity_verify_with_register(
     *, user: User, given_name: str, family_name: str, date_of_birth: datetime.date, national_id: str
 ) -> Profile:
     """Raise *user* to ``verified`` if the details match one living person in the register.
 
     Requires a confirmed email (``basic``). On a mismatch raises ValidationError
-    with one message that does not say which detail was wrong, and records the
-    failed attempt. A national ID already verified on another account is refused.
+    with one message that does not say which detail was wrong; the failed
+    attempt is recorded (and survives the error). A national ID already
+    verified on another account is refused.
     """
     if identity_level_for(user) == "none":
-        raise ValidationError(_("Confirm your email address before verifying your identity."))
+        raise ValidationError(_("Confirm your email address before verifying your identity."), code="unconfirmed")
     record = population_record_matching(
         national_id=national_id, given_name=given_name, family_name=family_name, date_of_birth=date_of_birth
     )
-    index = national_id_blind_index(national_id)
-    if record is None or _national_id_taken(index, user):
-        audit_record(actor=user, action=AuditAction.IDENTITY_VERIFICATION_FAILED, subject_user=user)
+    if record is None or _national_id_taken(national_id_blind_index(national_id), user):
+        with transaction.atomic():
+            audit_record(actor=user, action=AuditAction.IDENTITY_VERIFICATION_FAILED, subject_user=user)
         raise ValidationError(
             _(
                 "We could not match these details with the population register. "
@@ -137,18 +137,19 @@ def identity_verify_with_register(
             ),
             code="no_match",
         )
-    profile = _profile_for_update(user)
-    profile.given_name = record.given_name
-    profile.family_name = record.family_name
-    profile.date_of_birth = record.date_of_birth
-    _mark_verified(profile, national_id=national_id, method=VerificationMethod.REGISTER)
-    audit_record(
-        actor=user,
-        action=AuditAction.IDENTITY_VERIFIED,
-        subject=profile,
-        subject_user=user,
-        extra={"method": VerificationMethod.REGISTER.value},
-    )
+    with transaction.atomic():
+        profile = _profile_for_update(user)
+        profile.given_name = record.given_name
+        profile.family_name = record.family_name
+        profile.date_of_birth = record.date_of_birth
+        _mark_verified(profile, national_id=national_id, method=VerificationMethod.REGISTER)
+        audit_record(
+            actor=user,
+            action=AuditAction.IDENTITY_VERIFIED,
+            subject=profile,
+            subject_user=user,
+            extra={"method": VerificationMethod.REGISTER.value},
+        )
     return profile
 
 
@@ -173,9 +174,7 @@ def identity_verify_in_person(
     """
     index = national_id_blind_index(national_id)
     if _national_id_taken(index, user):
-        raise ValidationError(
-            {"national_id": _("This national ID number is already verified on another account.")}
-        )
+        raise ValidationError({"national_id": _("This national ID number is already verified on another account.")})
     profile = _profile_for_update(user)
     profile.given_name = given_name
     profile.family_name = family_name

@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.db import transaction
 
-from ecitizen.agencies.models import Agency, Membership
 from ecitizen.agencies import services
+from ecitizen.agencies.models import Agency, Membership
 
 
 class MembershipInline(admin.TabularInline):

@@ -11,7 +11,9 @@ from ecitizen.core.models import AuditAction
 
 
 class AuditFilterForm(forms.Form):
-    action = forms.ChoiceField(label=_("Action"), required=False, choices=[("", _("Any action"))] + list(AuditAction.choices))
+    action = forms.ChoiceField(
+        label=_("Action"), required=False, choices=[("", _("Any action"))] + list(AuditAction.choices)
+    )
     actor = forms.CharField(label=_("Actor's email"), required=False, max_length=254)
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
@@ -26,8 +28,6 @@ class AuditFilterForm(forms.Form):
 
 class InPersonCitizenForm(forms.Form):
     email = forms.EmailField(label=_("Citizen's email address"), help_text=_("The email address of their account"))
-
-
 
 
 class InPersonVerifyForm(forms.Form):

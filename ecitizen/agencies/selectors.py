@@ -26,6 +26,4 @@ def agencies_where(user: Any, *roles: Role) -> QuerySet[Agency]:
     """Active agencies in which *user* holds any of *roles*."""
     if not user.is_authenticated:
         return Agency.objects.none()
-    return Agency.objects.filter(
-        is_active=True, memberships__user=user, memberships__role__in=list(roles)
-    ).distinct()
+    return Agency.objects.filter(is_active=True, memberships__user=user, memberships__role__in=list(roles)).distinct()

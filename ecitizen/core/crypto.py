@@ -78,9 +78,7 @@ class Keyring:
 
     def encrypt(self, plaintext: str, *, context: str) -> str:
         nonce = os.urandom(NONCE_BYTES)
-        sealed = AESGCM(self.keys[self.primary]).encrypt(
-            nonce, plaintext.encode("utf-8"), context.encode("utf-8")
-        )
+        sealed = AESGCM(self.keys[self.primary]).encrypt(nonce, plaintext.encode("utf-8"), context.encode("utf-8"))
         return f"{VERSION}.{self.primary}.{_b64encode(nonce + sealed)}"
 
     def decrypt(self, token: str, *, context: str) -> str:

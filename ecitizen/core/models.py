@@ -41,7 +41,7 @@ class AuditAction(models.TextChoices):
 
 
 class AuditLogQuerySet(models.QuerySet):
-    def update(self, **kwargs):  # noqa: ARG002
+    def update(self, **kwargs):
         raise PermissionError("The audit log is append-only.")
 
     def delete(self):
@@ -63,9 +63,7 @@ class AuditLog(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     actor_email = models.CharField(max_length=254, blank=True)
-    agency = models.ForeignKey(
-        "agencies.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    agency = models.ForeignKey("agencies.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=64, choices=AuditAction.choices)
     subject_type = models.CharField(max_length=100, blank=True)
     subject_id = models.CharField(max_length=64, blank=True)

@@ -2,10 +2,11 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import ecitizen.accounts.models
-import ecitizen.core.fields
 from django.conf import settings
 from django.db import migrations, models
+
+import ecitizen.accounts.models
+import ecitizen.core.fields
 
 
 class Migration(migrations.Migration):

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,33 +15,70 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Agency',
+            name="Agency",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True, verbose_name='name')),
-                ('slug', models.SlugField(max_length=60, unique=True, verbose_name='slug')),
-                ('code', models.CharField(help_text="Prefix of the agency's references, e.g. CC for CC-2026-000123.", max_length=6, unique=True, validators=[django.core.validators.RegexValidator('^[A-Z]{2,6}$', 'Use 2 to 6 capital letters.')], verbose_name='reference code')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='contact email')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, unique=True, verbose_name="name")),
+                ("slug", models.SlugField(max_length=60, unique=True, verbose_name="slug")),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="Prefix of the agency's references, e.g. CC for CC-2026-000123.",
+                        max_length=6,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator("^[A-Z]{2,6}$", "Use 2 to 6 capital letters.")
+                        ],
+                        verbose_name="reference code",
+                    ),
+                ),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="contact email")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name_plural': 'agencies',
-                'ordering': ['name'],
+                "verbose_name_plural": "agencies",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('caseworker', 'Caseworker'), ('agency_admin', 'Agency admin'), ('moderator', 'Moderator'), ('auditor', 'Auditor')], max_length=20, verbose_name='role')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='agencies.agency')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("caseworker", "Caseworker"),
+                            ("agency_admin", "Agency admin"),
+                            ("moderator", "Moderator"),
+                            ("auditor", "Auditor"),
+                        ],
+                        max_length=20,
+                        verbose_name="role",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="memberships", to="agencies.agency"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['agency__name', 'role'],
-                'constraints': [models.UniqueConstraint(fields=('user', 'agency', 'role'), name='membership_unique_role')],
+                "ordering": ["agency__name", "role"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "agency", "role"), name="membership_unique_role")
+                ],
             },
         ),
     ]

@@ -7,36 +7,98 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('agencies', '0001_initial'),
+        ("agencies", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditLog',
+            name="AuditLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('actor_email', models.CharField(blank=True, max_length=254)),
-                ('action', models.CharField(choices=[('account.signed_up', 'Signed up'), ('account.login_succeeded', 'Signed in'), ('account.login_failed', 'Failed sign-in'), ('account.logged_out', 'Signed out'), ('account.email_verified', 'Email address verified'), ('account.email_changed', 'Email address changed'), ('account.password_changed', 'Password changed'), ('account.password_reset', 'Password reset'), ('account.mfa_enabled', 'Two-factor method added'), ('account.mfa_disabled', 'Two-factor method removed'), ('account.recovery_codes_generated', 'Recovery codes generated'), ('account.other_sessions_ended', 'Signed out of other sessions'), ('account.profile_updated', 'Profile updated'), ('account.language_changed', 'Language changed'), ('identity.verified', 'Identity verified'), ('identity.verification_failed', 'Identity verification failed'), ('agency.created', 'Agency created'), ('agency.updated', 'Agency updated'), ('agency.membership_granted', 'Staff role granted'), ('agency.membership_revoked', 'Staff role revoked'), ('staff.viewed_citizen', "Staff viewed a citizen's record"), ('staff.audit_log_viewed', 'Audit log viewed'), ('platform.encryption_keys_rotated', 'Encryption keys rotated')], max_length=64)),
-                ('subject_type', models.CharField(blank=True, max_length=100)),
-                ('subject_id', models.CharField(blank=True, max_length=64)),
-                ('request_id', models.CharField(blank=True, max_length=64)),
-                ('ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('extra', models.JSONField(blank=True, default=dict)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('agency', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.agency')),
-                ('subject_user', models.ForeignKey(blank=True, help_text='The person whose data the action concerned, when there is one.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("actor_email", models.CharField(blank=True, max_length=254)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("account.signed_up", "Signed up"),
+                            ("account.login_succeeded", "Signed in"),
+                            ("account.login_failed", "Failed sign-in"),
+                            ("account.logged_out", "Signed out"),
+                            ("account.email_verified", "Email address verified"),
+                            ("account.email_changed", "Email address changed"),
+                            ("account.password_changed", "Password changed"),
+                            ("account.password_reset", "Password reset"),
+                            ("account.mfa_enabled", "Two-factor method added"),
+                            ("account.mfa_disabled", "Two-factor method removed"),
+                            ("account.recovery_codes_generated", "Recovery codes generated"),
+                            ("account.other_sessions_ended", "Signed out of other sessions"),
+                            ("account.profile_updated", "Profile updated"),
+                            ("account.language_changed", "Language changed"),
+                            ("identity.verified", "Identity verified"),
+                            ("identity.verification_failed", "Identity verification failed"),
+                            ("agency.created", "Agency created"),
+                            ("agency.updated", "Agency updated"),
+                            ("agency.membership_granted", "Staff role granted"),
+                            ("agency.membership_revoked", "Staff role revoked"),
+                            ("staff.viewed_citizen", "Staff viewed a citizen's record"),
+                            ("staff.audit_log_viewed", "Audit log viewed"),
+                            ("platform.encryption_keys_rotated", "Encryption keys rotated"),
+                        ],
+                        max_length=64,
+                    ),
+                ),
+                ("subject_type", models.CharField(blank=True, max_length=100)),
+                ("subject_id", models.CharField(blank=True, max_length=64)),
+                ("request_id", models.CharField(blank=True, max_length=64)),
+                ("ip", models.GenericIPAddressField(blank=True, null=True)),
+                ("extra", models.JSONField(blank=True, default=dict)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="agencies.agency",
+                    ),
+                ),
+                (
+                    "subject_user",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The person whose data the action concerned, when there is one.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'permissions': [('view_all_auditlog', 'Can read the audit log of every agency')],
-                'default_permissions': ('view',),
-                'indexes': [models.Index(fields=['action', '-created_at'], name='audit_action_time'), models.Index(fields=['agency', '-created_at'], name='audit_agency_time'), models.Index(fields=['actor', '-created_at'], name='audit_actor_time'), models.Index(fields=['subject_user', '-created_at'], name='audit_subject_user_time')],
+                "ordering": ["-created_at", "-id"],
+                "permissions": [("view_all_auditlog", "Can read the audit log of every agency")],
+                "default_permissions": ("view",),
+                "indexes": [
+                    models.Index(fields=["action", "-created_at"], name="audit_action_time"),
+                    models.Index(fields=["agency", "-created_at"], name="audit_agency_time"),
+                    models.Index(fields=["actor", "-created_at"], name="audit_actor_time"),
+                    models.Index(fields=["subject_user", "-created_at"], name="audit_subject_user_time"),
+                ],
             },
         ),
     ]

@@ -29,7 +29,9 @@ class Command(BaseCommand):
             totals[model._meta.label] = self._rotate_model(model, fields, ring)
         totals["mfa.Authenticator"] = self._rotate_mfa(ring)
         with transaction.atomic():
-            audit_record(actor=None, action=AuditAction.ENCRYPTION_KEYS_ROTATED, extra={"primary": ring.primary, "rows": totals})
+            audit_record(
+                actor=None, action=AuditAction.ENCRYPTION_KEYS_ROTATED, extra={"primary": ring.primary, "rows": totals}
+            )
         for label, count in totals.items():
             self.stdout.write(f"{label}: {count} rows re-encrypted")
         self.stdout.write(self.style.SUCCESS(f"All encrypted values now use key {ring.primary}."))

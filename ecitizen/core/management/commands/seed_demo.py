@@ -74,8 +74,13 @@ class Command(BaseCommand):
             profile_update(
                 actor=user,
                 user=user,
-                data={"given_name": given, "family_name": family, "date_of_birth": born,
-                      "preferred_language": language, "town": "Riverton"},
+                data={
+                    "given_name": given,
+                    "family_name": family,
+                    "date_of_birth": born,
+                    "preferred_language": language,
+                    "town": "Riverton",
+                },
             )
             if verified and not Profile.objects.filter(user=user, identity_verified=True).exists():
                 identity_verify_with_register(
@@ -84,15 +89,16 @@ class Command(BaseCommand):
             state = "verified" if verified else f"basic — can self-verify with {nid}, born {born}"
             rows.append((email, f"Citizen ({state})", "—"))
 
-        self.stdout.write(f"Population register: {added} people added ({register_size + len(CITIZENS)} in the demo set).")
+        self.stdout.write(
+            f"Population register: {added} people added ({register_size + len(CITIZENS)} in the demo set)."
+        )
         self.stdout.write("")
         self.stdout.write(f"Demo accounts — every password is: {DEMO_PASSWORD}")
         width = max(len(r[0]) for r in rows)
         self.stdout.write(f"{'email'.ljust(width)}  {'TOTP secret (staff must use MFA)'.ljust(34)}  role")
         for email, role, secret in rows:
             self.stdout.write(f"{email.ljust(width)}  {secret.ljust(34)}  {role}")
-        self.stdout.write("Add a TOTP secret to any authenticator app, or run: "
-                          "python manage.py totp_code SECRET")
+        self.stdout.write("Add a TOTP secret to any authenticator app, or run: python manage.py totp_code SECRET")
 
     def _user(self, email: str, *, superuser: bool = False) -> User:
         user = User.objects.filter(email=email).first()

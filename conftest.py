@@ -1,0 +1,129 @@
+"""Personas every test can use: two citizens, staff of two agencies, an auditor.
+
+Named people make tests read like stories (after Zulip's example users):
+``citizen`` (Amina, verified) and ``other_citizen`` (Ben, basic); ``caseworker_a``
+and ``admin_a`` of Agency A, ``caseworker_b`` of Agency B; ``auditor_a`` of
+Agency A; ``platform_auditor`` who reads every agency's log.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+
+@pytest.fixture
+def make_user(db):
+    from allauth.account.models import EmailAddress
+
+    from ecitizen.accounts.models import Profile, User
+
+    def make(email: str, *, verified_email: bool = True, password: str = "correct horse battery", **profile):
+        user = User.objects.create_user(email=email, password=password)
+        EmailAddress.objects.create(user=user, email=email, verified=verified_email, primary=True)
+        Profile.objects.create(user=user, preferred_language=profile.pop("preferred_language", "en"), **profile)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def with_mfa():
+    """Give a user a TOTP authenticator; returns the secret."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    def add(user):
+        secret = generate_totp_secret()
+        TOTP.activate(user, secret)
+        return secret
+
+    return add
+
+
+@pytest.fixture
+def register_person(db):
+    from ecitizen.exchange.services import Person, population_register_load
+
+    def add(national_id="AH-120488-K", given="Amina", family="Haddad", born=datetime.date(1988, 4, 12)):
+        population_register_load([Person(national_id, given, family, born)])
+        return Person(national_id, given, family, born)
+
+    return add
+
+
+@pytest.fixture
+def citizen(make_user):
+    return make_user("amina@example.org", given_name="Amina", family_name="Haddad")
+
+
+@pytest.fixture
+def other_citizen(make_user):
+    return make_user("ben@example.org", given_name="Ben", family_name="Okafor")
+
+
+@pytest.fixture
+def agency_a(db):
+    from ecitizen.agencies.models import Agency
+
+    return Agency.objects.create(name="City Council", slug="city-council", code="CC")
+
+
+@pytest.fixture
+def agency_b(db):
+    from ecitizen.agencies.models import Agency
+
+    return Agency.objects.create(name="Transport Agency", slug="transport-agency", code="TA")
+
+
+def _staff(make_user, with_mfa, email, agency, role):
+    from ecitizen.agencies.models import Membership
+
+    user = make_user(email)
+    Membership.objects.create(user=user, agency=agency, role=role)
+    with_mfa(user)
+    return user
+
+
+@pytest.fixture
+def caseworker_a(make_user, with_mfa, agency_a):
+    return _staff(make_user, with_mfa, "caseworker@council.example", agency_a, "caseworker")
+
+
+@pytest.fixture
+def admin_a(make_user, with_mfa, agency_a):
+    return _staff(make_user, with_mfa, "admin@council.example", agency_a, "agency_admin")
+
+
+@pytest.fixture
+def caseworker_b(make_user, with_mfa, agency_b):
+    return _staff(make_user, with_mfa, "caseworker@transport.example", agency_b, "caseworker")
+
+
+@pytest.fixture
+def auditor_a(make_user, with_mfa, agency_a):
+    return _staff(make_user, with_mfa, "auditor@council.example", agency_a, "auditor")
+
+
+@pytest.fixture
+def platform_auditor(make_user, with_mfa):
+    from django.contrib.auth.models import Permission
+
+    user = make_user("auditor@ecitizen.example")
+    user.user_permissions.add(Permission.objects.get(codename="view_all_auditlog"))
+    with_mfa(user)
+    return user
+
+
+@pytest.fixture
+def mfa_client(client):
+    """A test client signed in as *user* with MFA completed (allauth's session flag)."""
+
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in
