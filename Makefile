@@ -1,5 +1,6 @@
 # E-Citizen: `make run` to try it, `make test` to check it. See README.md.
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -12,8 +13,8 @@ PORT ?= 8000
 
 $(VENV)/.installed: requirements.lock
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet --require-hashes -r requirements.lock
+	$(PIP) install --quiet --upgrade pip 2>&1 | { grep -v '^WARNING: Location' || true; }
+	$(PIP) install --quiet --require-hashes -r requirements.lock 2>&1 | { grep -v '^WARNING: Location' || true; }
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -34,7 +35,9 @@ system-deps:
 install: system-deps $(VENV)/.installed static/build/app.css compilemessages
 
 compilemessages: $(VENV)/.installed
-	@$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules -v 0 2>/dev/null || DJANGO_SETTINGS_MODULE=config.settings.test $(MANAGE) compilemessages --ignore=.venv --ignore=node_modules -v 0
+	@if ls locale/*/LC_MESSAGES/django.po >/dev/null 2>&1; then \
+	  DJANGO_SETTINGS_MODULE=config.settings.test $(MANAGE) compilemessages --ignore=.venv --ignore=node_modules -v 0; \
+	fi
 
 messages: $(VENV)/.installed
 	DJANGO_SETTINGS_MODULE=config.settings.test $(MANAGE) makemessages -l es -l fr -l ar --ignore=.venv --ignore=node_modules --ignore=var --no-obsolete
