@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.forms",
     "csp",
+    "ninja",  # serves the API docs' Swagger UI from our own static files
     "allauth",
     "allauth.account",
     "allauth.mfa",

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from ecitizen.accounts.models import Profile, User
+from ecitizen.core.admin_audit import AuditedModelAdmin
 
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
+class UserAdmin(AuditedModelAdmin):
     list_display = ("email", "is_active", "is_staff", "is_superuser", "date_joined", "last_login")
     search_fields = ("email",)
     list_filter = ("is_staff", "is_superuser", "is_active")
@@ -13,7 +14,7 @@ class UserAdmin(admin.ModelAdmin):
 
 
 @admin.register(Profile)
-class ProfileAdmin(admin.ModelAdmin):
+class ProfileAdmin(AuditedModelAdmin):
     """Personal data is not shown here: the national ID stays encrypted out of sight."""
 
     list_display = ("user", "identity_verified", "verification_method", "verified_at")

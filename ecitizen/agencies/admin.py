@@ -3,6 +3,7 @@ from django.db import transaction
 
 from ecitizen.agencies import services
 from ecitizen.agencies.models import Agency, Membership
+from ecitizen.core.admin_audit import AuditedModelAdmin
 
 
 class MembershipInline(admin.TabularInline):
@@ -13,7 +14,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(AuditedModelAdmin):
     """Platform admins manage agencies here; every change goes through the services (audited)."""
 
     list_display = ("name", "code", "is_active", "created_at")

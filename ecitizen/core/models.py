@@ -37,6 +37,9 @@ class AuditAction(models.TextChoices):
     STAFF_VIEWED_CITIZEN = "staff.viewed_citizen", _("Staff viewed a citizen's record")
     AUDIT_LOG_VIEWED = "staff.audit_log_viewed", _("Audit log viewed")
     # Platform
+    ADMIN_OBJECT_ADDED = "admin.object_added", _("Added in the admin site")
+    ADMIN_OBJECT_CHANGED = "admin.object_changed", _("Changed in the admin site")
+    ADMIN_OBJECT_DELETED = "admin.object_deleted", _("Deleted in the admin site")
     ENCRYPTION_KEYS_ROTATED = "platform.encryption_keys_rotated", _("Encryption keys rotated")
 
 
