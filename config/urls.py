@@ -21,6 +21,13 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("account/", include("ecitizen.accounts.urls")),
     path("staff/", include("ecitizen.agencies.urls")),
+    path("staff/services/", include("ecitizen.catalogue.staff_urls")),
+    path("staff/cases/", include("ecitizen.cases.staff_urls")),
+    path("services/", include("ecitizen.catalogue.urls")),
+    path("applications/", include("ecitizen.cases.urls")),
+    path("documents/", include("ecitizen.documents.urls")),
+    path("account/inbox/", include("ecitizen.notifications.urls")),
+    path("account/privacy/", include("ecitizen.privacy.urls")),
     path("api/", api.urls),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

@@ -33,6 +33,11 @@ INSTALLED_APPS = [
     "ecitizen.accounts",
     "ecitizen.agencies",
     "ecitizen.exchange",
+    "ecitizen.catalogue",
+    "ecitizen.cases",
+    "ecitizen.documents",
+    "ecitizen.notifications",
+    "ecitizen.privacy",
     "ecitizen.api",
 ]
 
@@ -185,6 +190,9 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
+# Public holidays for working-day deadlines (ISO country code, optional subdivision).
+HOLIDAYS_COUNTRY = env_str("HOLIDAYS_COUNTRY", "GB")
+HOLIDAYS_SUBDIVISION = env_str("HOLIDAYS_SUBDIVISION", "ENG")
 LANGUAGE_COOKIE_NAME = "ecitizen_language"
 LANGUAGE_COOKIE_SECURE = False
 LANGUAGE_COOKIE_SAMESITE = "Lax"
