@@ -127,3 +127,36 @@ def mfa_client(client):
         return client
 
     return sign_in
+
+
+@pytest.fixture(autouse=True)
+def _english_between_tests():
+    """A request may switch the thread's language (the user's preference); don't let it leak."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")
+
+
+@pytest.fixture(autouse=True)
+def _force_login_counts_as_full_sign_in(monkeypatch):
+    """``client.force_login(user)`` stands for a completed sign-in: for a user with MFA
+    that includes the second factor, which the back office checks the session for.
+    Tests of the sign-in itself go through the real pages instead."""
+    import time
+
+    from allauth.mfa.utils import is_mfa_enabled
+    from django.test import Client
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        if is_mfa_enabled(user):
+            session = self.session
+            session["account_authentication_methods"] = [{"method": "mfa", "at": time.time(), "type": "totp"}]
+            session["account_authentication_methods_user"] = str(user.pk)
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)

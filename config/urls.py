@@ -26,8 +26,12 @@ urlpatterns = [
     path("services/", include("ecitizen.catalogue.urls")),
     path("applications/", include("ecitizen.cases.urls")),
     path("documents/", include("ecitizen.documents.urls")),
+    path("staff/documents/", include("ecitizen.documents.staff_urls")),
+    path(".well-known/jwks.json", include("ecitizen.documents.jwks_urls")),
     path("account/inbox/", include("ecitizen.notifications.urls")),
     path("account/privacy/", include("ecitizen.privacy.urls")),
     path("api/", api.urls),
+    # The admin has no sign-in of its own: everyone signs in through allauth, with MFA.
+    path(f"{settings.ADMIN_URL}login/", core_views.admin_login),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

@@ -237,6 +237,10 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Reverse proxies in front of the web processes: how many X-Forwarded-For hops
+# to trust when finding the visitor's IP (rate limits, audit rows). 0 = none.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
 # --- Personal data encryption -------------------------------------------------
 # A keyring separate from SECRET_KEY: "kid:base64key,kid:base64key" -- the first
 # key encrypts, every key decrypts. BLIND_INDEX_KEY keys the HMAC used for exact
@@ -265,3 +269,12 @@ LOGGING = {
 
 ADMIN_URL = env_str("ADMIN_URL", "django-admin/")
 FORM_RENDERER = "ecitizen.core.forms.GovukFormRenderer"
+
+# --- Uploads ------------------------------------------------------------------
+# Citizens' files live outside the web root and are served only by views that
+# check permission. PRIVATE_MEDIA_ROOT should be shared storage when several
+# web processes run on several machines.
+PRIVATE_MEDIA_ROOT = env_str("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "var" / "private"))
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -57,7 +57,10 @@ def _email_confirmed(sender, request, email_address, **kwargs):
 
 @receiver(account_signals.email_changed)
 def _email_changed(sender, request, user, from_email_address, to_email_address, **kwargs):
-    security_event_record(user=user, action=AuditAction.EMAIL_CHANGED)
+    # With ACCOUNT_CHANGE_EMAIL allauth also reports confirming the first address
+    # (from None) as a change; that is EMAIL_VERIFIED, already recorded.
+    if from_email_address is not None:
+        security_event_record(user=user, action=AuditAction.EMAIL_CHANGED)
 
 
 @receiver(account_signals.password_changed)

@@ -34,7 +34,7 @@ def overview(request):
 def profile_edit(request):
     profile = selectors.profile_for(request.user)
     initial = {field: getattr(profile, field) for field in services.PROFILE_FIELDS}
-    form = ProfileForm(request.POST or None, initial=initial)
+    form = ProfileForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         services.profile_update(actor=request.user, user=request.user, data=form.cleaned_data)
         messages.success(request, _("Your details have been saved."))
@@ -50,7 +50,7 @@ def identity_verify(request):
         return render(request, "accounts/identity_verified.html", {"profile": selectors.profile_for(request.user)})
     profile = selectors.profile_for(request.user)
     form = IdentityDetailsForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial={
             "given_name": profile.given_name,
             "family_name": profile.family_name,

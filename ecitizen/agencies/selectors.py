@@ -8,10 +8,10 @@ from ecitizen.agencies.models import Agency, Membership, Role
 
 
 def user_is_staff(user: Any) -> bool:
-    """Agency staff or platform admins: people who must use MFA."""
+    """Agency staff, platform auditors and platform admins: people who must use MFA."""
     if not user.is_authenticated:
         return False
-    if user.is_staff or user.is_superuser:
+    if user.is_staff or user.is_superuser or user.has_perm("core.view_all_auditlog"):
         return True
     return Membership.objects.filter(user=user, agency__is_active=True).exists()
 

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from ecitizen.accounts.selectors import identity_level_for, user_by_email
@@ -19,6 +20,7 @@ from ecitizen.agencies.selectors import memberships_for, user_is_staff
 from ecitizen.core.audit import audit_record
 from ecitizen.core.models import AuditAction
 from ecitizen.core.ratelimits import rate_limited
+from ecitizen.privacy.services import access_record
 
 
 def _staff_required(request):
@@ -74,7 +76,7 @@ def audit_log(request):
 def identity_check_start(request):
     if not identity_check_policy.can(request.user):
         raise PermissionDenied
-    form = InPersonCitizenForm(request.POST or None)
+    form = InPersonCitizenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         limited = rate_limited(request, "staff_citizen_lookup", "60/h/user")
         if limited is not None:
@@ -85,13 +87,12 @@ def identity_check_start(request):
                 form.add_error("email", _("No account uses this email address."))
             else:
                 agencies = list(identity_check_policy.agencies(request.user)[:2])
-                audit_record(
-                    actor=request.user,
+                access_record(
+                    staff=request.user,
                     agency=agencies[0] if len(agencies) == 1 else None,
-                    action=AuditAction.STAFF_VIEWED_CITIZEN,
+                    citizen=citizen,
+                    purpose=gettext_lazy("In-person identity check"),
                     subject=citizen,
-                    subject_user=citizen,
-                    extra={"purpose": "identity_check"},
                 )
                 request.session["identity_check_user"] = citizen.pk
                 return redirect("staff:identity_check_details")
@@ -109,7 +110,7 @@ def identity_check_details(request):
     if citizen is None:
         return redirect("staff:identity_check_start")
     agencies = identity_check_policy.agencies(request.user)
-    form = InPersonVerifyForm(request.POST or None, agencies=agencies)
+    form = InPersonVerifyForm(request.POST if request.method == "POST" else None, agencies=agencies)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -99,6 +99,9 @@ class ApplicationEvent(models.Model):
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["application", "created_at"], name="event_app_time")]
 
+    def __str__(self) -> str:
+        return f"{self.application} {self.kind}"
+
 
 class InternalNote(models.Model):
     """A caseworker's note on a case. Never shown to the citizen."""
@@ -110,6 +113,9 @@ class InternalNote(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Note on {self.application}"
 
 
 class InformationRequest(models.Model):
@@ -124,6 +130,9 @@ class InformationRequest(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Request on {self.application}"
 
 
 class Upload(models.Model):
@@ -148,6 +157,9 @@ class Upload(models.Model):
     sha256 = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return self.original_name
+
 
 class ReferenceCounter(models.Model):
     """The last reference number given by an agency in a year (CC-2026-000123)."""
@@ -158,3 +170,6 @@ class ReferenceCounter(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["agency", "year"], name="reference_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}/{self.year}: {self.last_number}"

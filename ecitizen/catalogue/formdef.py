@@ -106,14 +106,27 @@ class Question:
         return value
 
 
+def _shown_ids(questions: tuple[Question, ...], answers: dict[str, Any]) -> set[str]:
+    """Ids of the questions shown, in form order: a question whose condition rests on a
+    hidden question is hidden too, whatever stale answer that question still has."""
+    shown: set[str] = set()
+    for q in questions:
+        if not q.condition or (q.condition["question"] in shown and q.is_visible(answers)):
+            shown.add(q.id)
+    return shown
+
+
 @dataclass(frozen=True)
 class Page:
     id: str
     title: dict
     questions: tuple[Question, ...]
+    # Every question of the form, in order, so that chained conditions can be followed.
+    form_questions: tuple[Question, ...] = field(default=(), compare=False, repr=False)
 
     def visible_questions(self, answers: dict[str, Any]) -> list[Question]:
-        return [q for q in self.questions if q.is_visible(answers)]
+        shown = _shown_ids(self.form_questions or self.questions, answers)
+        return [q for q in self.questions if q.id in shown]
 
 
 @dataclass(frozen=True)
@@ -148,7 +161,8 @@ class FormDefinition:
                 for q in page.get("questions", [])
             )
             pages.append(Page(id=page["id"], title=page.get("title") or {}, questions=questions))
-        return cls(pages=tuple(pages))
+        every = tuple(q for page in pages for q in page.questions)
+        return cls(pages=tuple(Page(p.id, p.title, p.questions, every) for p in pages))
 
     @property
     def questions(self) -> list[Question]:

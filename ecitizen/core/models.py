@@ -36,11 +36,37 @@ class AuditAction(models.TextChoices):
     MEMBERSHIP_REVOKED = "agency.membership_revoked", _("Staff role revoked")
     STAFF_VIEWED_CITIZEN = "staff.viewed_citizen", _("Staff viewed a citizen's record")
     AUDIT_LOG_VIEWED = "staff.audit_log_viewed", _("Audit log viewed")
+    # Applications (citizen side) and cases (staff side)
+    APPLICATION_STARTED = "application.started", _("Application started")
+    APPLICATION_SAVED = "application.saved", _("Application answers saved")
+    APPLICATION_SUBMITTED = "application.submitted", _("Application submitted")
+    APPLICATION_WITHDRAWN = "application.withdrawn", _("Application withdrawn")
+    APPLICATION_INFO_PROVIDED = "application.info_provided", _("Information provided")
+    CASE_ASSIGNED = "case.assigned", _("Case assigned")
+    CASE_NOTE_ADDED = "case.note_added", _("Internal note added")
+    CASE_INFO_REQUESTED = "case.info_requested", _("More information requested")
+    CASE_APPROVED = "case.approved", _("Case approved")
+    CASE_REFUSED = "case.refused", _("Case refused")
+    # Files and messages
+    FILE_UPLOADED = "file.uploaded", _("File uploaded")
+    NOTIFICATION_SENT = "notification.sent", _("Message sent")
+    NOTIFICATION_READ = "notification.read", _("Message marked as read")
+    # Service catalogue (agency admins)
+    SERVICE_CREATED = "service.created", _("Service created")
+    SERVICE_UPDATED = "service.updated", _("Service details changed")
+    SERVICE_FORM_UPDATED = "service.form_updated", _("Service form changed")
+    SERVICE_PUBLISHED = "service.published", _("Service published")
+    SERVICE_RETIRED = "service.retired", _("Service retired")
+    # Issued documents
+    DOCUMENT_ISSUED = "document.issued", _("Document issued")
+    DOCUMENT_REVOKED = "document.revoked", _("Document revoked")
     # Platform
     ADMIN_OBJECT_ADDED = "admin.object_added", _("Added in the admin site")
     ADMIN_OBJECT_CHANGED = "admin.object_changed", _("Changed in the admin site")
     ADMIN_OBJECT_DELETED = "admin.object_deleted", _("Deleted in the admin site")
     ENCRYPTION_KEYS_ROTATED = "platform.encryption_keys_rotated", _("Encryption keys rotated")
+    SIGNING_KEY_CREATED = "platform.signing_key_created", _("Document signing key created")
+    SIGNING_KEY_ROTATED = "platform.signing_key_rotated", _("Document signing key rotated")
 
 
 class AuditLogQuerySet(models.QuerySet):

@@ -39,7 +39,9 @@ def _identity(request: HttpRequest, rate: Rate, key: str | None) -> str:
         return f"user:{request.user.pk}"
     if rate.per == "key" and key is not None:
         return "key:" + hashlib.sha256(key.encode()).hexdigest()
-    return f"ip:{request.META.get('REMOTE_ADDR', '')}"
+    from ecitizen.core.middleware import client_ip
+
+    return f"ip:{client_ip(request) or ''}"
 
 
 def seconds_until_allowed(request: HttpRequest, action: str, rate_text: str, key: str | None = None) -> int:

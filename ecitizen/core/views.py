@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -74,6 +75,16 @@ def set_language(request: HttpRequest) -> HttpResponse:
         httponly=True,
     )
     return response
+
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """Send the Django admin's sign-in to the platform's, where MFA is enforced."""
+    from django.urls import reverse
+
+    next_url = request.GET.get("next") or "/" + settings.ADMIN_URL.lstrip("/")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = "/"
+    return HttpResponseRedirect(f"{reverse('account_login')}?{urlencode({'next': next_url})}")
 
 
 def _error(request: HttpRequest, template: str, status: int) -> HttpResponse:

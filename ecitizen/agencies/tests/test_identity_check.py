@@ -26,8 +26,11 @@ def test_counter_verification_journey(client, caseworker_a, agency_a, citizen):
         caseworker_a,
         agency_a,
         citizen,
-        {"purpose": "identity_check"},
+        {"purpose": "In-person identity check", "role": "Caseworker"},
     )
+    from ecitizen.privacy.models import AccessRecord
+
+    assert AccessRecord.objects.get().citizen == citizen
     # record the check
     response = client.post("/staff/identity-check/details/", {**DETAILS, "agency": agency_a.pk})
     assert response.status_code == 302

@@ -117,3 +117,26 @@ def test_platform_admin_needs_mfa_for_django_admin(client, make_user):
     admin.save()
     client.force_login(admin)
     assert client.get("/django-admin/").status_code == 302
+
+
+def test_password_only_session_of_staff_is_asked_for_the_second_factor(client, caseworker_a):
+    # a sign-in that skipped MFA (e.g. a session opened by another door) has no "mfa" record
+    from django.test import Client
+
+    plain = Client()
+    plain.login(email=caseworker_a.email, password="correct horse battery")
+    response = plain.get("/staff/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/2fa/reauthenticate/?next=%2Fstaff%2F")
+
+
+def test_django_admin_login_page_is_the_platform_sign_in(client):
+    response = client.get("/django-admin/login/?next=/django-admin/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=%2Fdjango-admin%2F"
+
+
+def test_platform_auditor_counts_as_staff(platform_auditor):
+    from ecitizen.agencies.selectors import user_is_staff
+
+    assert user_is_staff(platform_auditor)

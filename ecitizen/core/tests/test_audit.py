@@ -88,3 +88,15 @@ def test_actions_are_namespaced_and_unique():
     values = [value for value, _label in AuditAction.choices]
     assert len(values) == len(set(values))
     assert all("." in value for value in values)
+
+
+def test_visitor_ip_behind_a_trusted_proxy(client, citizen, settings):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    client.force_login(citizen)
+    client.post(
+        "/language/",
+        {"language": "fr", "next": "/"},
+        headers={"X-Forwarded-For": "198.51.100.23"},
+        REMOTE_ADDR="10.0.0.2",
+    )
+    assert AuditLog.objects.get(action=AuditAction.LANGUAGE_CHANGED).ip == "198.51.100.23"

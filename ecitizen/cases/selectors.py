@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from ecitizen.agencies.models import Agency
+from ecitizen.agencies.selectors import agencies_where
+from ecitizen.cases.models import Application, ApplicationEvent, Status
+from ecitizen.cases.policies import CASE_ROLES
+from ecitizen.catalogue.formdef import FormDefinition
+
+
+def applications_for_citizen(user: Any) -> QuerySet[Application]:
+    """The citizen's applications, newest activity first, with what the list shows."""
+    return (
+        Application.objects.filter(citizen=user)
+        .select_related("service_version")
+        .only("id", "reference", "status", "due_date", "updated_at", "submitted_at", "service_version__snapshot")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def form_for(application: Application) -> FormDefinition:
+    return FormDefinition.parse(application.service_version.snapshot["form"])
+
+
+def timeline_for(application: Application, *, for_citizen: bool) -> QuerySet[ApplicationEvent]:
+    events = application.events.select_related("actor")
+    return events.filter(visible_to_citizen=True) if for_citizen else events
+
+
+def case_agencies(user: Any) -> QuerySet[Agency]:
+    return agencies_where(user, *CASE_ROLES)
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    service: int | None = None
+    status: str | None = None
+    assignee: str | None = None  # "me", "none" or a user id
+    overdue: bool = False
+    sort: str = "due"  # "due" (soonest first) or "-due"
+
+
+def case_queue(user: Any, agency: Agency, filters: QueueFilters) -> QuerySet[Application]:
+    """The agency's open cases for the queue page; callers must have checked *agency* is theirs."""
+    qs = Application.objects.filter(agency=agency)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    else:
+        qs = qs.filter(status__in=[Status.SUBMITTED, Status.IN_REVIEW, Status.INFO_REQUESTED])
+    if filters.service:
+        qs = qs.filter(service_version__service_id=filters.service)
+    if filters.assignee == "me":
+        qs = qs.filter(assignee=user)
+    elif filters.assignee == "none":
+        qs = qs.filter(assignee__isnull=True)
+    elif filters.assignee:
+        qs = qs.filter(assignee_id=filters.assignee)
+    if filters.overdue:
+        qs = qs.filter(due_date__lt=timezone.localdate())
+    order = ["due_date", "id"] if filters.sort != "-due" else ["-due_date", "-id"]
+    return (
+        qs.select_related("assignee", "service_version")
+        .only(
+            "id",
+            "reference",
+            "status",
+            "due_date",
+            "submitted_at",
+            "assignee__email",
+            "service_version__snapshot",
+            "agency_id",
+        )
+        .order_by(*order)
+    )

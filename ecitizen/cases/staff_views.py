@@ -1,0 +1,237 @@
+"""The back office: an agency's queue and the case page where caseworkers act."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from ecitizen.agencies.models import Membership
+from ecitizen.cases import selectors, services
+from ecitizen.cases.forms import NoteForm, QueueFilterForm, RefuseForm, RequestInfoForm, VersionedForm
+from ecitizen.cases.models import Status, Upload
+from ecitizen.cases.policies import CASE_ROLES, case_policy
+from ecitizen.catalogue.models import Service
+from ecitizen.core.i18n import pick
+from ecitizen.core.policies import access
+
+
+def _agency_for(request):
+    agencies = list(selectors.case_agencies(request.user))
+    if not agencies:
+        raise PermissionDenied
+    wanted = request.GET.get("agency") or request.POST.get("agency")
+    for agency in agencies:
+        if wanted and str(agency.pk) == wanted:
+            return agency, agencies
+    return agencies[0], agencies
+
+
+def _staff_of(agency):
+    user_ids = Membership.objects.filter(agency=agency, role__in=CASE_ROLES).values("user_id")
+    return get_user_model().objects.filter(pk__in=user_ids).order_by("email")
+
+
+@login_required
+@require_GET
+def queue(request):
+    agency, agencies = _agency_for(request)
+    statuses = [(s.value, s.label) for s in (Status.SUBMITTED, Status.IN_REVIEW, Status.INFO_REQUESTED)]
+    statuses += [(s.value, s.label) for s in (Status.APPROVED, Status.REFUSED, Status.WITHDRAWN)]
+    services_list = [(s.pk, s.display_title()) for s in Service.objects.filter(agency=agency).order_by("slug")]
+    staff = _staff_of(agency)
+    form = QueueFilterForm(request.GET or None, services=services_list, statuses=statuses, staff=staff)
+    filters = selectors.QueueFilters()
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = selectors.QueueFilters(
+            service=data["service"],
+            status=data["status"] or None,
+            assignee=data["assignee"] or None,
+            overdue=data["overdue"],
+            sort=data["sort"] or "due",
+        )
+    page = Paginator(selectors.case_queue(request.user, agency, filters), 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "cases/staff/queue.html",
+        {
+            "agency": agency,
+            "agencies": agencies,
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "today": timezone.localdate(),
+            "staff": staff,
+        },
+    )
+
+
+@login_required
+@require_POST
+def bulk_assign(request):
+    agency, _agencies = _agency_for(request)
+    assignee = _staff_of(agency).filter(pk=request.POST.get("assignee") or 0).first()
+    ids = [int(i) for i in request.POST.getlist("case") if i.isdigit()]
+    if assignee is None or not ids:
+        messages.error(request, _("Select at least one case and the person to assign them to."))
+        return redirect(f"{request.path.rsplit('bulk-assign/', 1)[0]}?agency={agency.pk}")
+    cases = list(case_policy.scope(request.user, "view").filter(agency=agency, pk__in=ids))
+    done = services.case_bulk_assign(actor=request.user, applications=cases, assignee=assignee)
+    messages.success(
+        request,
+        _("%(done)d of %(total)d cases assigned to %(email)s.")
+        % {"done": done, "total": len(ids), "email": assignee.email},
+    )
+    return redirect(f"/staff/cases/?agency={agency.pk}")
+
+
+def _record_access(request, application):
+    from ecitizen.privacy.services import access_record
+
+    access_record(
+        staff=request.user,
+        agency=application.agency,
+        citizen=application.citizen,
+        purpose=format_lazy(gettext_lazy("Application {reference}"), reference=application.reference),
+        subject=application,
+    )
+
+
+def _case_page(request, application, *, forms=None, status=200, conflict=False):
+    definition = selectors.form_for(application)
+    forms = forms or {}
+    context = {
+        "application": application,
+        "service_title": pick(application.service_version.snapshot["title"]),
+        "rows": definition.summary(application.answers),
+        "uploads": Upload.objects.filter(application=application).order_by("created_at"),
+        "events": selectors.timeline_for(application, for_citizen=False),
+        "notes": application.notes.select_related("author"),
+        "info_requests": application.info_requests.all(),
+        "request_form": forms.get("request") or RequestInfoForm(initial={"version": application.version}),
+        "refuse_form": forms.get("refuse") or RefuseForm(initial={"version": application.version}),
+        "note_form": forms.get("note") or NoteForm(),
+        "version_form": VersionedForm(initial={"version": application.version}),
+        "conflict": conflict,
+        "overdue": application.is_open and application.due_date and application.due_date < timezone.localdate(),
+        "citizen_name": application.citizen.profile.full_name if hasattr(application.citizen, "profile") else "",
+    }
+    return render(request, "cases/staff/case.html", context, status=status)
+
+
+@login_required
+@require_GET
+def case_detail(request, pk):
+    application = access(case_policy, request.user, "view", pk=pk)
+    _record_access(request, application)
+    return _case_page(request, application)
+
+
+def _act(request, pk, action, run, form_key=None, form_class=VersionedForm):
+    """Shared shape of every case action: fetch with a policy, validate, call the service,
+    and on a conflict show the current state with a clear message."""
+    application = access(case_policy, request.user, "view", pk=pk)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return _case_page(request, application, forms={form_key: form} if form_key else None, status=400)
+    try:
+        if form.cleaned_data["version"] != application.version:
+            raise services.StaleCase(application)
+        if not case_policy.can_for(request.user, action, application):
+            raise PermissionDenied
+        run(application, form.cleaned_data)
+    except services.StaleCase as exc:
+        messages.error(
+            request,
+            _("Someone else changed this case while you were looking at it. Check its current state below."),
+        )
+        return _case_page(request, exc.current, status=409, conflict=True)
+    except ValidationError as exc:
+        if form_key:
+            form.add_error(None, exc)
+            return _case_page(request, application, forms={form_key: form}, status=400)
+        messages.error(request, " ".join(exc.messages))
+    return redirect("cases_staff:case", pk=application.pk)
+
+
+@login_required
+@require_POST
+def assign_to_me(request, pk):
+    def run(application, data):
+        services.case_assign(
+            actor=request.user, application=application, assignee=request.user, expected_version=data["version"]
+        )
+        messages.success(request, _("The case is assigned to you."))
+
+    return _act(request, pk, "assign", run)
+
+
+@login_required
+@require_POST
+def request_info(request, pk):
+    def run(application, data):
+        services.case_request_info(
+            actor=request.user, application=application, message=data["message"], expected_version=data["version"]
+        )
+        messages.success(request, _("Your request has been sent to the applicant."))
+
+    return _act(request, pk, "request_info", run, form_key="request", form_class=RequestInfoForm)
+
+
+@login_required
+@require_POST
+def approve(request, pk):
+    def run(application, data):
+        services.case_approve(actor=request.user, application=application, expected_version=data["version"])
+        messages.success(request, _("Approved. The document has been issued to the applicant."))
+
+    return _act(request, pk, "decide", run)
+
+
+@login_required
+@require_POST
+def refuse(request, pk):
+    def run(application, data):
+        services.case_refuse(
+            actor=request.user, application=application, reason=data["reason"], expected_version=data["version"]
+        )
+        messages.success(request, _("Refused. The applicant has been told why."))
+
+    return _act(request, pk, "decide", run, form_key="refuse", form_class=RefuseForm)
+
+
+@login_required
+@require_POST
+def add_note(request, pk):
+    application = access(case_policy, request.user, "view", pk=pk)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _case_page(request, application, forms={"note": form}, status=400)
+    services.case_add_note(actor=request.user, application=application, text=form.cleaned_data["text"])
+    messages.success(request, _("Note added."))
+    return redirect("cases_staff:case", pk=application.pk)
+
+
+@login_required
+@require_GET
+def upload_download(request, pk, upload_id):
+    from ecitizen.cases.uploads import upload_response
+
+    application = access(case_policy, request.user, "view", pk=pk)
+    upload = Upload.objects.filter(pk=upload_id, application=application).first()
+    if upload is None:
+        raise Http404
+    _record_access(request, application)
+    return upload_response(upload)

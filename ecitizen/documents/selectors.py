@@ -1,0 +1,108 @@
+"""Reads of the documents app: a citizen's documents, the JWKS, and verification."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from ecitizen.documents import jws
+from ecitizen.documents.models import DocumentStatus, IssuedDocument, SigningKey
+
+
+def documents_for_citizen(user: Any) -> QuerySet[IssuedDocument]:
+    """The documents issued to *user*, newest first."""
+    if not user.is_authenticated:
+        return IssuedDocument.objects.none()
+    return IssuedDocument.objects.filter(holder=user).select_related("agency")
+
+
+def signing_jwks() -> dict[str, list[dict[str, str]]]:
+    """Every signing key's public half as a JWK Set: the active one and the retired ones."""
+    keys = SigningKey.objects.only("kid", "public_key").order_by("-created_at", "-id")
+    return {"keys": [key.jwk() for key in keys]}
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """What checking a document found.
+
+    ``status`` is valid, expired, revoked or invalid; ``document`` the record
+    (None when invalid); ``claims`` what the token signed ({} when checked by
+    number or when the token is invalid); ``by_number`` whether the check was
+    made with a document number only, which proves less than a token and so
+    shows less about the holder.
+    """
+
+    status: DocumentStatus
+    document: IssuedDocument | None = None
+    claims: dict[str, Any] = field(default_factory=dict)
+    by_number: bool = False
+
+    @property
+    def is_valid(self) -> bool:
+        return self.status == DocumentStatus.VALID
+
+
+INVALID = VerifyResult(status=DocumentStatus.INVALID)
+
+
+def _day(epoch: Any) -> datetime.date | None:
+    if not isinstance(epoch, int | float):
+        return None
+    return datetime.datetime.fromtimestamp(epoch, tz=timezone.get_default_timezone()).date()
+
+
+def claimed_validity(claims: dict[str, Any]) -> tuple[datetime.date | None, datetime.date | None]:
+    """The first and last valid days a token's ``nbf``/``exp`` claims state."""
+    exp = claims.get("exp")
+    return _day(claims.get("nbf")), _day(exp - 1) if isinstance(exp, int | float) else None
+
+
+def document_verify(token: str, *, now: datetime.datetime | None = None) -> VerifyResult:
+    """Check a document's token: its signature (against the public JWKS only),
+    its issuer, that it is the token on record, revocation and dates.
+
+    Never raises for bad input and never writes.
+    """
+    now = now or timezone.now()
+    try:
+        claims = jws.verify(token, jwks=signing_jwks())
+    except jws.InvalidToken:
+        return INVALID
+    if claims.get("iss") != settings.SITE_URL or not isinstance(claims.get("sub"), str):
+        return INVALID
+    document = IssuedDocument.objects.filter(number=claims["sub"]).select_related("agency").first()
+    # A signature alone is not enough: the token must be the one issued, so a
+    # token minted with a leaked retired key for an existing number fails.
+    if document is None or document.token != token:
+        return INVALID
+    if document.revoked_at is not None:
+        return VerifyResult(status=DocumentStatus.REVOKED, document=document, claims=claims)
+    stamp = now.timestamp()
+    exp, nbf = claims.get("exp"), claims.get("nbf")
+    if isinstance(exp, int | float) and stamp >= exp:
+        return VerifyResult(status=DocumentStatus.EXPIRED, document=document, claims=claims)
+    if isinstance(nbf, int | float) and stamp < nbf:
+        return INVALID
+    return VerifyResult(status=DocumentStatus.VALID, document=document, claims=claims)
+
+
+def normalise_number(text: str) -> str:
+    return "".join(text.split()).upper()
+
+
+def document_verify_number(number: str, *, now: datetime.datetime | None = None) -> VerifyResult:
+    """Check a document by its number alone: revocation and dates from the record."""
+    document = IssuedDocument.objects.filter(number=normalise_number(number)).select_related("agency").first()
+    if document is None:
+        return INVALID
+    day = timezone.localdate(now or timezone.now())
+    status = document.status_on(day)
+    if status == DocumentStatus.INVALID:
+        return INVALID
+    return VerifyResult(status=status, document=document, by_number=True)

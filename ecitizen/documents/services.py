@@ -1,0 +1,244 @@
+"""Writes of the documents app: issuing and revoking documents, and signing keys."""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ecitizen.accounts.selectors import profile_for
+from ecitizen.agencies.selectors import agencies_where
+from ecitizen.catalogue.models import IssuedKind
+from ecitizen.core.audit import audit_record
+from ecitizen.core.models import AuditAction
+from ecitizen.documents import jws
+from ecitizen.documents.models import IssuedDocument, SigningKey
+from ecitizen.documents.policies import REVOKE_ROLES, document_policy
+
+REASON_MAX_LENGTH = 1000
+
+
+# --- Signing keys ---------------------------------------------------------------
+
+
+def _new_key() -> SigningKey:
+    private = Ed25519PrivateKey.generate()
+    seed = private.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    public = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return SigningKey(
+        kid=f"{timezone.now():%Y%m%d}-{secrets.token_hex(4)}",
+        private_key=jws.b64url_encode(seed),
+        public_key=jws.b64url_encode(public),
+    )
+
+
+def signing_key_current() -> SigningKey:
+    """The active signing key; the first one is created (and audited) on first use.
+
+    Safe under concurrency: if two requests create the first key at once, the
+    database keeps one (a partial unique index) and both use it.
+    """
+    key = SigningKey.objects.filter(is_active=True).first()
+    if key is not None:
+        return key
+    try:
+        with transaction.atomic():
+            key = _new_key()
+            key.save()
+            audit_record(actor=None, action=AuditAction.SIGNING_KEY_CREATED, subject=key, extra={"kid": key.kid})
+            return key
+    except IntegrityError:
+        return SigningKey.objects.get(is_active=True)
+
+
+@transaction.atomic
+def signing_key_rotate(*, actor: Any | None) -> SigningKey:
+    """Make a new active signing key and retire the old one.
+
+    The retired key signs nothing more but stays in the JWKS, so every
+    document it signed still verifies. Returns the new key.
+    """
+    now = timezone.now()
+    retired = list(SigningKey.objects.select_for_update().filter(is_active=True).values_list("kid", flat=True))
+    SigningKey.objects.filter(is_active=True).update(is_active=False, retired_at=now)
+    key = _new_key()
+    key.save()
+    audit_record(
+        actor=actor, action=AuditAction.SIGNING_KEY_ROTATED, subject=key, extra={"kid": key.kid, "retired": retired}
+    )
+    return key
+
+
+# --- Issuing --------------------------------------------------------------------
+
+
+def _epoch(day: datetime.date) -> int:
+    """The first second of *day* in the deployment's timezone, as a Unix time."""
+    midnight = datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_default_timezone())
+    return int(midnight.timestamp())
+
+
+def document_claims(document: IssuedDocument) -> dict[str, Any]:
+    """The JWT claims that the document's token signs.
+
+    ``nbf`` is the start of the first valid day and ``exp`` the start of the
+    day after the last one, both in the deployment's timezone; a document
+    that does not expire has no ``exp``.
+    """
+    claims: dict[str, Any] = {
+        "iss": settings.SITE_URL,
+        "sub": document.number,
+        "ref": document.reference,
+        "kind": document.kind,
+        "name": document.holder_name,
+        "iat": int(document.issued_at.timestamp()),
+        "nbf": _epoch(document.valid_from),
+    }
+    if document.valid_until is not None:
+        claims["exp"] = _epoch(document.valid_until + datetime.timedelta(days=1))
+    return claims
+
+
+def _texts(value: Any) -> dict[str, str]:
+    """Per-language texts from a snapshot value that may also be a plain string."""
+    if isinstance(value, dict):
+        return {str(k): str(v) for k, v in value.items() if v}
+    if isinstance(value, str) and value:
+        return {settings.LANGUAGE_CODE: value}
+    return {}
+
+
+def _check_may_issue(actor: Any | None, application: Any) -> None:
+    from ecitizen.cases.models import Status
+
+    if actor is not None and not agencies_where(actor, *REVOKE_ROLES).filter(pk=application.agency_id).exists():
+        raise PermissionDenied
+    if application.status != Status.APPROVED:
+        raise ValidationError(_("A document can be issued only for an approved application."))
+    if not application.reference:
+        raise ValidationError(_("The application has no reference."))
+
+
+@transaction.atomic
+def document_issue(*, actor: Any | None, application: Any) -> IssuedDocument:
+    """Issue the document an approved *application* earns, signed with the active key.
+
+    Idempotent: if the application already has a document, that document is
+    returned and nothing is written. Otherwise it creates the document, a
+    citizen-visible ``DOCUMENT_ISSUED`` event on the application and one
+    audit row, all in the caller's transaction.
+
+    *actor* is the caseworker or agency admin whose decision issues it (or
+    None for the system). Call it after the application's status is set to
+    approved. Raises PermissionDenied if *actor* is not a caseworker or
+    agency admin of the application's agency, ValidationError if the
+    application is not approved or its service issues nothing.
+    """
+    from ecitizen.cases.models import ApplicationEvent, EventKind
+
+    existing = IssuedDocument.objects.filter(application_id=application.pk).first()
+    if existing is not None:
+        return existing
+    _check_may_issue(actor, application)
+    snapshot = application.service_version.snapshot or {}
+    kind = snapshot.get("issues")
+    if kind not in IssuedKind.values:
+        raise ValidationError(_("This service does not issue a document."))
+    valid_from = timezone.localdate()
+    validity_days = int(snapshot.get("validity_days") or 0)
+    holder = application.citizen
+    document = IssuedDocument(
+        application=application,
+        holder=holder,
+        holder_name=profile_for(holder).full_name or holder.email,
+        agency_id=application.agency_id,
+        kind=kind,
+        title=_texts(snapshot.get("title")),
+        what_is_permitted=_texts(snapshot.get("what_is_permitted") or snapshot.get("summary")),
+        reference=application.reference,
+        number=application.reference,
+        valid_from=valid_from,
+        valid_until=valid_from + datetime.timedelta(days=validity_days - 1) if validity_days > 0 else None,
+        issued_at=timezone.now(),
+        issued_by=actor,
+    )
+    key = signing_key_current()
+    document.kid = key.kid
+    document.token = jws.sign(document_claims(document), private_key=key.private(), kid=key.kid)
+    try:
+        with transaction.atomic():
+            document.save()
+    except IntegrityError:
+        # Issued concurrently by another request: theirs is the document.
+        return IssuedDocument.objects.get(application_id=application.pk)
+    ApplicationEvent.objects.create(
+        application=application, kind=EventKind.DOCUMENT_ISSUED, actor=actor, visible_to_citizen=True
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.DOCUMENT_ISSUED,
+        subject=document,
+        subject_user=holder,
+        agency=application.agency,
+        extra={"number": document.number, "kind": kind, "kid": key.kid},
+    )
+    return document
+
+
+# --- Revoking -------------------------------------------------------------------
+
+
+@transaction.atomic
+def document_revoke(*, actor: Any, document: IssuedDocument, reason: str) -> IssuedDocument:
+    """Revoke *document* for *reason*; from now on it verifies as revoked.
+
+    Only caseworkers and agency admins of the issuing agency may revoke
+    (PermissionDenied otherwise). The reason is required (ValidationError)
+    and is shown to the holder and to anyone who checks the document.
+    Idempotent: revoking a revoked document changes nothing and returns it.
+    Writes a citizen-visible ``DOCUMENT_REVOKED`` event and one audit row.
+    """
+    from ecitizen.cases.models import ApplicationEvent, EventKind
+
+    if not document_policy.can_for(actor, "revoke", document):
+        raise PermissionDenied
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Enter the reason for revoking the document.")})
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ValidationError(
+            {"reason": _("The reason must be %(max)d characters or fewer.") % {"max": REASON_MAX_LENGTH}}
+        )
+    locked = IssuedDocument.objects.select_for_update().get(pk=document.pk)
+    if locked.revoked_at is not None:
+        return locked
+    locked.revoked_at = timezone.now()
+    locked.revoked_by = actor
+    locked.revoke_reason = reason
+    locked.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+    ApplicationEvent.objects.create(
+        application_id=locked.application_id,
+        kind=EventKind.DOCUMENT_REVOKED,
+        actor=actor,
+        message=reason,
+        visible_to_citizen=True,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.DOCUMENT_REVOKED,
+        subject=locked,
+        subject_user=locked.holder,
+        agency=locked.agency,
+        extra={"number": locked.number, "reason": reason},
+    )
+    return locked

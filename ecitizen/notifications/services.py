@@ -1,0 +1,106 @@
+"""Sending messages and marking them read. Every function: one transaction, one audit row."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from ecitizen.accounts.selectors import preferred_language_for
+from ecitizen.core.audit import audit_record
+from ecitizen.core.models import AuditAction
+from ecitizen.notifications.models import Notification
+
+SUBJECT_MAX_LENGTH = Notification._meta.get_field("subject").max_length
+
+
+def absolute_url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _check_site_path(url: str) -> None:
+    # Only our own pages: a message must never carry a link to somewhere else.
+    if url and (not url.startswith("/") or url.startswith("//") or "\\" in url):
+        raise ValueError(f"A notification links to a page of this site, like /applications/1/, not {url!r}.")
+
+
+def _send_email(*, to: str, subject: str, body: str) -> None:
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+
+
+@transaction.atomic
+def notify(
+    *,
+    user: Any,
+    subject_template: str,
+    body_template: str,
+    context: dict[str, Any],
+    url: str = "",
+) -> Notification:
+    """Put a message in *user*'s inbox and email it to them once the transaction commits.
+
+    Both templates are plain text, rendered with *context* in the recipient's
+    language (not the language of whoever caused the message): pass lazy
+    translations (``Status.APPROVED.label``) and multilingual dicts (filtered
+    with ``|pick``), not strings already translated. *url* is a path on this
+    site (``/applications/12/``); the email links to it with ``SITE_URL``.
+    The email is sent after commit and a failure to send is logged, never
+    raised: the inbox row is the message of record.
+    """
+    _check_site_path(url)
+    language = preferred_language_for(user) or settings.LANGUAGE_CODE
+    with translation.override(language):
+        subject = " ".join(render_to_string(subject_template, context).split())[:SUBJECT_MAX_LENGTH]
+        body = render_to_string(body_template, context).strip()
+        email_body = render_to_string(
+            "notifications/email/message.txt",
+            {
+                "body": body,
+                "link": absolute_url(url) if url else "",
+                "inbox_link": absolute_url(reverse("notifications:inbox")),
+                "PLATFORM_NAME": settings.PLATFORM_NAME,
+            },
+        ).strip()
+    notification = Notification.objects.create(user=user, subject=subject, body=body, url=url)
+    audit_record(
+        actor=None,
+        action=AuditAction.NOTIFICATION_SENT,
+        subject=notification,
+        subject_user=user,
+        extra={"template": body_template, "language": language},
+    )
+    if user.email:
+        transaction.on_commit(
+            functools.partial(_send_email, to=user.email, subject=subject, body=email_body + "\n"), robust=True
+        )
+    return notification
+
+
+@transaction.atomic
+def notification_mark_read(*, user: Any, notification: Notification) -> bool:
+    """Mark *user*'s own *notification* read. Returns False when it already was (no audit row then)."""
+    if notification.user_id != user.pk:
+        raise PermissionDenied
+    now = timezone.now()
+    changed = Notification.objects.filter(pk=notification.pk, user=user, read_at__isnull=True).update(read_at=now)
+    if not changed:
+        return False
+    notification.read_at = now
+    audit_record(actor=user, action=AuditAction.NOTIFICATION_READ, subject=notification, subject_user=user)
+    return True
+
+
+@transaction.atomic
+def notification_mark_all_read(*, user: Any) -> int:
+    """Mark all *user*'s unread messages read; returns how many. One audit row when any changed."""
+    changed = Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+    if changed:
+        audit_record(actor=user, action=AuditAction.NOTIFICATION_READ, subject_user=user, extra={"count": changed})
+    return changed

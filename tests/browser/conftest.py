@@ -1,0 +1,77 @@
+"""Playwright driving Debian's Chromium against pytest-django's live server.
+
+``page`` is a fresh browser context (JavaScript on), ``page_without_js`` one with
+JavaScript off; ``assert_accessible(page)`` runs axe-core on whatever the page shows.
+Tests using them are marked ``@pytest.mark.browser`` and need /usr/bin/chromium.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import struct
+import time
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-dev-shm-usage"]
+TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is not installed (scripts/system-deps.sh installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _new_page(browser, live_server, **context_options):
+    context = browser.new_context(base_url=live_server.url, locale="en-GB", **context_options)
+    context.set_default_timeout(TIMEOUT_MS)
+    return context, context.new_page()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context, page = _new_page(browser, live_server)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def page_without_js(browser, live_server):
+    context, page = _new_page(browser, live_server, java_script_enabled=False)
+    yield page
+    context.close()
+
+
+def assert_accessible(page) -> None:
+    """Fail with axe-core's report if the page as shown has any accessibility violation."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    if results.violations_count > 0:
+        pytest.fail(f"axe-core found violations on {page.url}:\n{results.generate_report()}", pytrace=False)
+
+
+def totp_now(secret: str, *, period: int = 30, digits: int = 6) -> str:
+    """RFC 6238 TOTP (HMAC-SHA1) for *secret*, as an authenticator app computes it.
+
+    Waits out the last two seconds of a period so the code is still current
+    when the server checks it.
+    """
+    if time.time() % period > period - 2:
+        time.sleep(period - time.time() % period + 0.1)
+    key = base64.b32decode(secret.replace(" ", "").upper())
+    digest = hmac.new(key, struct.pack(">Q", int(time.time()) // period), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return str(value % 10**digits).zfill(digits)
