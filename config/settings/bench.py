@@ -2,6 +2,6 @@
 
 from config.settings.test import *  # noqa: F403
 
-if not DATABASE_URL:  # noqa: F405
-    DATABASES["default"]["NAME"] = SQLITE_PATH  # noqa: F405
-    DATABASES["default"]["TEST"] = {}  # noqa: F405
+if not DATABASE_URL:
+    DATABASES["default"]["NAME"] = SQLITE_PATH
+    DATABASES["default"]["TEST"] = {}

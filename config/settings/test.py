@@ -23,4 +23,4 @@ MEDIA_ROOT = str(BASE_DIR / "var" / "test-media")
 # Rate limits are exercised by their own tests, which switch them back on.
 ACCOUNT_RATE_LIMITS = False
 ECITIZEN_RATE_LIMITS_ENABLED = False
-PRIVATE_MEDIA_ROOT = str(BASE_DIR / "var" / "test-private")  # noqa: F405
+PRIVATE_MEDIA_ROOT = str(BASE_DIR / "var" / "test-private")

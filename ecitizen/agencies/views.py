@@ -5,7 +5,6 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,9 +15,11 @@ from ecitizen.accounts.selectors import identity_level_for, user_by_email
 from ecitizen.accounts.services import identity_verify_in_person
 from ecitizen.agencies.forms import AuditFilterForm, InPersonCitizenForm, InPersonVerifyForm
 from ecitizen.agencies.policies import audit_log_policy, identity_check_policy
-from ecitizen.agencies.selectors import memberships_for, user_is_staff
+from ecitizen.agencies.models import Role
+from ecitizen.agencies.selectors import agencies_where, memberships_for, user_is_staff
 from ecitizen.core.audit import audit_record
 from ecitizen.core.models import AuditAction
+from ecitizen.core.pagination import CappedPaginator
 from ecitizen.core.ratelimits import rate_limited
 from ecitizen.privacy.services import access_record
 
@@ -38,6 +39,8 @@ def home(request):
             "memberships": memberships_for(request.user),
             "can_audit": audit_log_policy.can(request.user, "view"),
             "can_check_identity": identity_check_policy.can(request.user),
+            "can_work_cases": agencies_where(request.user, Role.CASEWORKER, Role.AGENCY_ADMIN).exists(),
+            "can_edit_services": agencies_where(request.user, Role.AGENCY_ADMIN).exists(),
         },
     )
 
@@ -60,7 +63,7 @@ def audit_log(request):
         if data["date_to"]:
             end = data["date_to"] + datetime.timedelta(days=1)
             rows = rows.filter(created_at__lt=datetime.datetime.combine(end, datetime.time.min, tz))
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(rows, 50).get_page(request.GET.get("page"))
     audit_record(
         actor=request.user,
         action=AuditAction.AUDIT_LOG_VIEWED,

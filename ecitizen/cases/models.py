@@ -58,6 +58,7 @@ class Application(models.Model):
         indexes = [
             models.Index(fields=["citizen", "-updated_at"], name="app_citizen_updated"),
             models.Index(fields=["agency", "status", "due_date"], name="app_queue"),
+            models.Index(fields=["agency", "due_date", "id"], name="app_queue_by_due"),
             models.Index(fields=["agency", "assignee", "status", "due_date"], name="app_queue_assignee"),
             models.Index(fields=["agency", "service_version", "status", "due_date"], name="app_queue_service"),
         ]

@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,6 +21,7 @@ from ecitizen.cases.models import Status, Upload
 from ecitizen.cases.policies import CASE_ROLES, case_policy
 from ecitizen.catalogue.models import Service
 from ecitizen.core.i18n import pick
+from ecitizen.core.pagination import CappedPaginator
 from ecitizen.core.policies import access
 
 
@@ -60,7 +60,7 @@ def queue(request):
             overdue=data["overdue"],
             sort=data["sort"] or "due",
         )
-    page = Paginator(selectors.case_queue(request.user, agency, filters), 25).get_page(request.GET.get("page"))
+    page = CappedPaginator(selectors.case_queue(request.user, agency, filters), 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

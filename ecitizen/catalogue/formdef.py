@@ -277,19 +277,32 @@ def validate_definition(data: Any) -> list[str]:
         if not isinstance(questions, list) or not questions:
             errors.append(_("Page “%(id)s” has no questions.") % {"id": page["id"]})
             continue
+        on_this_page: dict[str, dict] = {}
         for q in questions:
-            errors.extend(_question_errors(q, seen_questions))
+            # A condition can rest only on an earlier page: a page's questions are shown together.
+            errors.extend(_question_errors(q, seen_questions, on_this_page))
             if isinstance(q, dict) and _ID.match(str(q.get("id", ""))):
-                seen_questions[q["id"]] = q
+                on_this_page[q["id"]] = q
+        seen_questions.update(on_this_page)
     return errors
 
 
-def _question_errors(q: Any, earlier: dict[str, dict]) -> list[str]:
+def _question_errors(q: Any, earlier: dict[str, dict], same_page: dict[str, dict] | None = None) -> list[str]:
     if not isinstance(q, dict) or not _ID.match(str(q.get("id", ""))):
         return [_("Each question needs an id of lower-case letters, digits and underscores.")]
     errors = []
     qid = q["id"]
-    if qid in earlier:
+    same_page = same_page or {}
+    for key in ("min_length", "max_length", "min", "max"):
+        value = q.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            errors.append(_("Question “%(id)s” has a limit that is not a number.") % {"id": qid})
+            return errors
+    for key in ("label", "hint", "pattern_message"):
+        if q.get(key) is not None and not isinstance(q.get(key), dict):
+            errors.append(_("Question “%(id)s” has texts in the wrong shape.") % {"id": qid})
+            return errors
+    if qid in earlier or qid in same_page:
         errors.append(_("Two questions have the id “%(id)s”.") % {"id": qid})
     if q.get("type") not in QUESTION_TYPES:
         errors.append(_("Question “%(id)s” has an unknown type.") % {"id": qid})
@@ -299,7 +312,9 @@ def _question_errors(q: Any, earlier: dict[str, dict]) -> list[str]:
         choices = q.get("choices")
         if not isinstance(choices, list) or len(choices) < 2:
             errors.append(_("Question “%(id)s” needs at least two choices.") % {"id": qid})
-        elif len({c.get("value") for c in choices if isinstance(c, dict)}) != len(choices):
+        elif not all(isinstance(c, dict) and isinstance(c.get("label"), dict) and c.get("value") for c in choices):
+            errors.append(_("Question “%(id)s” has a choice without a value or a label.") % {"id": qid})
+        elif len({str(c.get("value")) for c in choices}) != len(choices):
             errors.append(_("Question “%(id)s” has choices with the same value.") % {"id": qid})
     if q.get("pattern"):
         try:
@@ -312,7 +327,11 @@ def _question_errors(q: Any, earlier: dict[str, dict]) -> list[str]:
     condition = q.get("condition")
     if condition:
         target = earlier.get(condition.get("question")) if isinstance(condition, dict) else None
-        if target is None:
+        if isinstance(condition, dict) and condition.get("question") in same_page:
+            errors.append(
+                _("Question “%(id)s” depends on a question on the same page: move it to a later page.") % {"id": qid}
+            )
+        elif target is None:
             errors.append(_("Question “%(id)s” depends on a question that does not come before it.") % {"id": qid})
         elif "equals" not in condition:
             errors.append(_("Question “%(id)s” has a condition without a value.") % {"id": qid})

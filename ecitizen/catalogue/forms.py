@@ -56,6 +56,10 @@ class SectionedForm(forms.Form):
 
     sections: list[tuple[Any, list[str], bool]] = []
 
+    def order_by_sections(self) -> None:
+        """Order the fields as the sections show them, so the error summary lists errors in page order."""
+        self.order_fields([name for _title, names, _optional in self.sections for name in names])
+
     def field_sections(self) -> list[dict]:
         """Sections for the template; optional ones render as closed <details> unless filled or wrong."""
         result = []
@@ -201,6 +205,7 @@ class ServiceDetailsForm(SectionedForm):
             (_("Fee and timing"), ["fee_currency", "fee", "deadline_working_days"], False),
             (_("What is issued"), ["issues", "validity_days"], False),
         ]
+        self.order_by_sections()
 
     @staticmethod
     def initial_from(service: Service) -> dict[str, Any]:
@@ -258,6 +263,7 @@ class PageDetailsForm(SectionedForm):
         _language_fields(self, [("title", _("Page title"), {"max_length": 200, "required_in_default": True})])
         self.fields[f"title_{DEFAULT_LANGUAGE}"].error_messages["required"] = _("Enter a page title in English")
         self.sections = _language_sections(["title"], _("English"))
+        self.order_by_sections()
 
     def title(self) -> dict[str, str]:
         return _texts(self.cleaned_data, "title")
@@ -400,6 +406,7 @@ class QuestionForm(SectionedForm):
             (_("Checks on the answer"), ["min_length", "max_length", "min_value", "max_value", "pattern"], True),
             (_("Conditions and pre-filling"), ["condition_question", "condition_value", "prefill"], True),
         ]
+        self.order_by_sections()
 
     @staticmethod
     def initial_from(question: dict, page_id: str) -> dict[str, Any]:

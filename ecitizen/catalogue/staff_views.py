@@ -23,6 +23,7 @@ from ecitizen.catalogue import formbuilder
 from ecitizen.catalogue.formdef import FormDefinition, Page, PageForm
 from ecitizen.catalogue.forms import (
     DEFAULT_LANGUAGE,
+    PREFILL_LABELS,
     PageDetailsForm,
     QuestionForm,
     ServiceDetailsForm,
@@ -167,6 +168,7 @@ def _builder_pages(service: Service) -> list[dict]:
                     "q": question,
                     "label": pick(question.get("label")),
                     "condition_label": labels.get(condition["question"], "") if condition else "",
+                    "prefill_label": PREFILL_LABELS.get(question.get("prefill"), ""),
                 }
             )
         pages.append({"page": page, "number": number, "title": pick(page.get("title")), "questions": questions})

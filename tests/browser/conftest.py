@@ -54,7 +54,10 @@ def page_without_js(browser, live_server):
 
 
 def assert_accessible(page) -> None:
-    """Fail with axe-core's report if the page as shown has any accessibility violation."""
+    """Fail with axe-core's report if the page as shown has any accessibility violation.
+
+    Needs JavaScript in the page (axe-core runs there): do not call it on ``page_without_js``.
+    """
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page)

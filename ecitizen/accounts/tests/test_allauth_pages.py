@@ -173,6 +173,8 @@ def test_pages_for_someone_with_totp(signed_in, citizen, with_mfa):
     assert download["Content-Disposition"] == 'attachment; filename="recovery-codes.txt"'
     index = assert_govuk_page(signed_in.get(reverse("mfa_index")), nav=True)
     assert index.count('class="govuk-summary-card"') == 3
+    reauthenticate = assert_govuk_page(signed_in.get(reverse("mfa_reauthenticate")), h1="Confirm Access")
+    assert 'autocomplete="one-time-code" inputmode="numeric"' in reauthenticate
 
 
 def test_webauthn_key_pages(signed_in, citizen):

@@ -135,3 +135,19 @@ def test_staff_of_another_agency_cannot_act(client, submitted, caseworker_b):
         assert response.status_code in {403, 404}, action
     submitted.refresh_from_db()
     assert submitted.status == Status.SUBMITTED
+
+
+def test_queue_counts_at_most_the_cap(client, submitted, caseworker_a, monkeypatch):
+    from ecitizen.core.pagination import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "__init__", _capped_init(CappedPaginator.__init__, cap=0))
+    client.force_login(caseworker_a)
+    body = client.get("/staff/cases/").content.decode()
+    assert "More than 0 cases match." in body
+
+
+def _capped_init(original, cap):
+    def init(self, object_list, per_page, cap_=cap, **kwargs):
+        original(self, object_list, per_page, cap=cap_, **kwargs)
+
+    return init

@@ -194,7 +194,10 @@ def text(qid, **extra):
             {"pages": [page(text("a", condition={"question": "b", "equals": "yes"}), text("b"))]},
             "depends on a question that does not come before it",
         ),
-        ({"pages": [page(text("a"), text("b", condition={"question": "a"}))]}, "has a condition without a value"),
+        (
+            {"pages": [page(text("a"), page_id="p1"), page(text("b", condition={"question": "a"}), page_id="p2")]},
+            "has a condition without a value",
+        ),
         ({"pages": [page(text("a", pattern="([a-z"))]}, "not a valid regular expression"),
         (
             {"pages": [page({"id": "a", "type": "choice", "label": {"en": "A"}, "choices": CHOICES[:1]})]},
@@ -232,3 +235,35 @@ def test_chained_conditions_hide_questions_whose_condition_question_is_hidden():
     )
     # b was answered, then a changed to "no": b is hidden, so c must be too
     assert definition.visible_answers({"a": "no", "b": "yes", "c": "x"}) == {"a": "no"}
+
+
+def test_conditions_on_the_same_page_and_malformed_json_are_refused_not_crashing():
+    from ecitizen.catalogue.formdef import validate_definition
+
+    same_page = {
+        "pages": [
+            {
+                "id": "p",
+                "questions": [
+                    {"id": "a", "type": "yes_no", "label": {"en": "A"}},
+                    {"id": "b", "type": "text", "label": {"en": "B"}, "condition": {"question": "a", "equals": "yes"}},
+                ],
+            }
+        ]
+    }
+    assert any("same page" in e for e in validate_definition(same_page))
+    bad_limits = {
+        "pages": [{"id": "p", "questions": [{"id": "a", "type": "text", "label": {"en": "A"}, "min_length": "x"}]}]
+    }
+    assert any("not a number" in e for e in validate_definition(bad_limits))
+    bad_choice = {
+        "pages": [
+            {
+                "id": "p",
+                "questions": [
+                    {"id": "a", "type": "choice", "label": {"en": "A"}, "choices": [{"value": "x"}, {"value": "y"}]}
+                ],
+            }
+        ]
+    }
+    assert any("without a value or a label" in e for e in validate_definition(bad_choice))

@@ -21,7 +21,7 @@ from django.utils import translation
 LOCALE_DIR = Path(settings.BASE_DIR) / "locale"
 LANGUAGES = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
 KEY_STRINGS = ["Skip to main content", "Sign in", "There is a problem", "Your account", "Create an account"]
-PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%%")
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%%|\{\w+\}")  # printf-style and str.format-style
 
 
 def po_path(language: str) -> Path:
@@ -135,7 +135,7 @@ def test_plural_entries_have_every_form(catalogue):
 
 
 def test_translations_keep_the_placeholders(catalogue):
-    """``%(name)s`` must survive translation; a plural form may drop the count
+    """``%(name)s`` and ``{name}`` must survive translation; a plural form may drop the count
     only where it stands for a single number (Arabic "one", "two", "zero")."""
     language, entries = catalogue
     for entry in entries:

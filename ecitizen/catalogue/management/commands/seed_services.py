@@ -1,4 +1,4 @@
-# ruff: noqa: E501, RUF001 -- demo texts in four languages, one sentence a line; Arabic is not a typo
+# ruff: noqa: E501 -- demo texts in four languages, one sentence a line; Arabic is not a typo
 """Load the demo catalogue: categories, life events and four published services.
 
 Needs the demo agencies (codes CC, TA, CR) that ``seed_demo`` creates.

@@ -11,6 +11,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.models import Group, Permission
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -89,6 +90,7 @@ class Command(BaseCommand):
             state = "verified" if verified else f"basic — can self-verify with {nid}, born {born}"
             rows.append((email, f"Citizen ({state})", "—"))
 
+        call_command("seed_services", stdout=self.stdout)
         self.stdout.write(
             f"Population register: {added} people added ({register_size + len(CITIZENS)} in the demo set)."
         )
