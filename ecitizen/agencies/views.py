@@ -14,8 +14,8 @@ from django.views.decorators.http import require_http_methods
 from ecitizen.accounts.selectors import identity_level_for, user_by_email
 from ecitizen.accounts.services import identity_verify_in_person
 from ecitizen.agencies.forms import AuditFilterForm, InPersonCitizenForm, InPersonVerifyForm
-from ecitizen.agencies.policies import audit_log_policy, identity_check_policy
 from ecitizen.agencies.models import Role
+from ecitizen.agencies.policies import audit_log_policy, identity_check_policy
 from ecitizen.agencies.selectors import agencies_where, memberships_for, user_is_staff
 from ecitizen.core.audit import audit_record
 from ecitizen.core.models import AuditAction
