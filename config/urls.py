@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from ecitizen.accounts import views as account_views
 from ecitizen.api.api import api
 from ecitizen.core import views as core_views
 
@@ -18,6 +19,8 @@ urlpatterns = [
     path("accessibility/", core_views.accessibility, name="accessibility"),
     path("brand.css", core_views.brand_css, name="brand_css"),
     path("language/", core_views.set_language, name="set_language"),
+    # Our sessions page (audited "sign out everywhere else") stands in for allauth's.
+    path("accounts/sessions/", account_views.sessions),
     path("accounts/", include("allauth.urls")),
     path("account/", include("ecitizen.accounts.urls")),
     path("staff/", include("ecitizen.agencies.urls")),

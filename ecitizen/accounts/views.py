@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ecitizen.accounts import selectors, services
 from ecitizen.accounts.forms import IdentityDetailsForm, ProfileForm
@@ -85,6 +85,7 @@ def security(request):
 
 
 @login_required
+@require_GET
 def sessions(request):
     user_sessions = UserSession.objects.purge_and_list(request.user)
     return render(request, "accounts/sessions.html", {"user_sessions": user_sessions})

@@ -112,7 +112,7 @@ def signed_in(client, citizen, sign_in):
         ("mfa_index", "Two-Factor Authentication"),
         ("mfa_add_webauthn", "Add Security Key"),
         ("mfa_list_webauthn", "Security Keys"),
-        ("usersessions_list", "Sessions"),
+        ("usersessions_list", "Where you're signed in"),
     ],
 )
 def test_manage_pages_show_the_account_navigation(signed_in, url_name, h1):

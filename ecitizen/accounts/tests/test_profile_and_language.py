@@ -86,3 +86,9 @@ def test_security_page_lists_own_events_only(client, citizen, other_citizen):
     body = client.get("/account/security/").content.decode()
     assert "Password changed" in body
     assert "Two-factor method added" not in body
+
+
+def test_allauths_unaudited_session_endpoint_is_replaced_by_ours(client, citizen):
+    client.force_login(citizen)
+    assert client.get("/accounts/sessions/").status_code == 200
+    assert client.post("/accounts/sessions/", {"action": "logout"}).status_code == 405
