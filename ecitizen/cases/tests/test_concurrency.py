@@ -92,3 +92,38 @@ def test_references_are_unique_under_load(verified_citizen, permit_version):
     references = sorted(a.reference for a in results)
     assert len(set(references)) == 8
     assert references[-1].endswith("000008")
+
+
+def test_two_caseworkers_deciding_at_once_one_wins(submitted, caseworker_a, admin_a):
+    seen = submitted.version
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def decide(actor, approve):
+        try:
+            barrier.wait()
+            if approve:
+                services.case_approve(actor=actor, application=submitted, expected_version=seen)
+            else:
+                services.case_refuse(
+                    actor=actor, application=submitted, reason="Outside the zone", expected_version=seen
+                )
+            outcomes.append("won")
+        except services.StaleCase:
+            outcomes.append("stale")
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=decide, args=(caseworker_a, True)),
+        threading.Thread(target=decide, args=(admin_a, False)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["stale", "won"]
+    submitted.refresh_from_db()
+    assert submitted.status in {Status.APPROVED, Status.REFUSED}
+    decided = submitted.events.filter(kind__in=["approved", "refused"]).count()
+    assert decided == 1
