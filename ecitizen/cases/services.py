@@ -380,6 +380,24 @@ def case_request_info(*, actor: Any, application: Application, message: str, exp
     return application
 
 
+def _decide(application: Application, actor: Any, *, status: Status, reason: str = "") -> None:
+    """Record a decision on a locked, open case: status, time, reason, event, audit row."""
+    application.status = status
+    application.decided_at = timezone.now()
+    application.decision_reason = reason
+    if application.assignee_id is None:
+        application.assignee = actor
+    _save(application, "status", "decided_at", "decision_reason", "assignee")
+    _event(application, EventKind(status.value), actor=actor, message=reason)
+    audit_record(
+        actor=actor,
+        action=AuditAction.CASE_APPROVED if status == Status.APPROVED else AuditAction.CASE_REFUSED,
+        subject=application,
+        subject_user=application.citizen,
+        agency=application.agency,
+    )
+
+
 @transaction.atomic
 def case_approve(*, actor: Any, application: Application, expected_version: int) -> Application:
     """Approve and issue the document, in one transaction."""
@@ -388,20 +406,7 @@ def case_approve(*, actor: Any, application: Application, expected_version: int)
     application = _staff_change(application, actor, expected_version, "decide")
     if application.status == Status.INFO_REQUESTED:
         raise ValidationError(_("Wait for the applicant's answer before you decide."))
-    application.status = Status.APPROVED
-    application.decided_at = timezone.now()
-    application.decision_reason = ""
-    if application.assignee_id is None:
-        application.assignee = actor
-    _save(application, "status", "decided_at", "decision_reason", "assignee")
-    _event(application, EventKind.APPROVED, actor=actor)
-    audit_record(
-        actor=actor,
-        action=AuditAction.CASE_APPROVED,
-        subject=application,
-        subject_user=application.citizen,
-        agency=application.agency,
-    )
+    _decide(application, actor, status=Status.APPROVED)
     document_issue(actor=actor, application=application)
     _notify_citizen(application)
     return application
@@ -412,19 +417,6 @@ def case_refuse(*, actor: Any, application: Application, reason: str, expected_v
     application = _staff_change(application, actor, expected_version, "decide")
     if not reason.strip():
         raise ValidationError({"reason": _("Enter the reason for refusing, so the applicant understands it")})
-    application.status = Status.REFUSED
-    application.decided_at = timezone.now()
-    application.decision_reason = reason.strip()
-    if application.assignee_id is None:
-        application.assignee = actor
-    _save(application, "status", "decided_at", "decision_reason", "assignee")
-    _event(application, EventKind.REFUSED, actor=actor, message=reason.strip())
-    audit_record(
-        actor=actor,
-        action=AuditAction.CASE_REFUSED,
-        subject=application,
-        subject_user=application.citizen,
-        agency=application.agency,
-    )
+    _decide(application, actor, status=Status.REFUSED, reason=reason.strip())
     _notify_citizen(application, reason.strip())
     return application
