@@ -24,6 +24,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.forms",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "ninja",  # serves the API docs' Swagger UI from our own static files
     "allauth",
     "allauth.account",
@@ -269,6 +271,10 @@ LOGGING = {
 
 ADMIN_URL = env_str("ADMIN_URL", "django-admin/")
 FORM_RENDERER = "ecitizen.core.forms.GovukFormRenderer"
+
+# --- Background work -----------------------------------------------------------
+# Tasks are rows in the database; `manage.py db_worker` (any number of them) runs them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # --- Uploads ------------------------------------------------------------------
 # Citizens' files live outside the web root and are served only by views that

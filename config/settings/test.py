@@ -24,3 +24,5 @@ MEDIA_ROOT = str(BASE_DIR / "var" / "test-media")
 ACCOUNT_RATE_LIMITS = False
 ECITIZEN_RATE_LIMITS_ENABLED = False
 PRIVATE_MEDIA_ROOT = str(BASE_DIR / "var" / "test-private")
+
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

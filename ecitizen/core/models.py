@@ -93,7 +93,8 @@ class AuditLog(models.Model):
     )
     actor_email = models.CharField(max_length=254, blank=True)
     agency = models.ForeignKey("agencies.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    action = models.CharField(max_length=64, choices=AuditAction.choices)
+    # No `choices=` on purpose: new actions are added to AuditAction in code without a migration.
+    action = models.CharField(max_length=64)
     subject_type = models.CharField(max_length=100, blank=True)
     subject_id = models.CharField(max_length=64, blank=True)
     subject_user = models.ForeignKey(
@@ -123,6 +124,12 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action}"
+
+    def get_action_display(self) -> str:
+        try:
+            return str(AuditAction(self.action).label)
+        except ValueError:
+            return self.action
 
     def save(self, *args, **kwargs):
         if self.pk is not None and not self._state.adding:
