@@ -32,6 +32,8 @@ urlpatterns = [
     path("staff/documents/", include("ecitizen.documents.staff_urls")),
     path(".well-known/jwks.json", include("ecitizen.documents.jwks_urls")),
     path("account/inbox/", include("ecitizen.notifications.urls")),
+    path("payments/", include("ecitizen.payments.urls")),
+    path("staff/payments/", include("ecitizen.payments.staff_urls")),
     path("account/privacy/", include("ecitizen.privacy.urls")),
     path("api/", api.urls),
     # The admin has no sign-in of its own: everyone signs in through allauth, with MFA.

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "ecitizen.documents",
     "ecitizen.notifications",
     "ecitizen.privacy",
+    "ecitizen.payments",
     "ecitizen.api",
 ]
 
@@ -275,6 +276,21 @@ FORM_RENDERER = "ecitizen.core.forms.GovukFormRenderer"
 # --- Background work -----------------------------------------------------------
 # Tasks are rows in the database; `manage.py db_worker` (any number of them) runs them.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# --- Payments -----------------------------------------------------------------
+# Providers by name. "sandbox" is the built-in test gateway (no money moves);
+# "stripe" needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET.
+PAYMENT_PROVIDERS = {
+    "sandbox": "ecitizen.payments.providers.sandbox.SandboxProvider",
+    "stripe": "ecitizen.payments.providers.stripe.StripeProvider",
+}
+PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER", "sandbox")
+PAYMENT_EXPIRY_MINUTES = env_int("PAYMENT_EXPIRY_MINUTES", 90)
+# Signs the sandbox's callbacks, as a real gateway signs its webhooks.
+SANDBOX_CALLBACK_SECRET = env_str("SANDBOX_CALLBACK_SECRET", "sandbox-callback-secret-change-me")
+SANDBOX_CONFIRM_DELAY_SECONDS = env_int("SANDBOX_CONFIRM_DELAY_SECONDS", 0)
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "")
 
 # --- Uploads ------------------------------------------------------------------
 # Citizens' files live outside the web root and are served only by views that
