@@ -5,6 +5,8 @@ if (box) {
   const url = box.dataset.statusUrl;
   const seen = Number(box.dataset.version);
   const live = document.getElementById("application-status-live");
+  // Seconds between checks: the page may set data-poll-seconds; tests shorten it.
+  const every = 1000 * Number(window.ecitizenPollSeconds || box.dataset.pollSeconds || 10);
   const poll = async () => {
     try {
       const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
@@ -19,7 +21,7 @@ if (box) {
     } catch (error) {
       // Offline or server busy: try again at the next tick.
     }
-    window.setTimeout(poll, 10000);
+    window.setTimeout(poll, every);
   };
-  window.setTimeout(poll, 10000);
+  window.setTimeout(poll, every);
 }

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 class Status(models.TextChoices):
     DRAFT = "draft", _("Draft")
+    AWAITING_PAYMENT = "awaiting_payment", _("Waiting for payment")
     SUBMITTED = "submitted", _("Submitted")
     IN_REVIEW = "in_review", _("In review")
     INFO_REQUESTED = "info_requested", _("More information needed")
@@ -73,6 +74,7 @@ class Application(models.Model):
 
 class EventKind(models.TextChoices):
     SUBMITTED = "submitted", _("Application submitted")
+    PAYMENT_RECEIVED = "payment_received", _("Payment received")
     IN_REVIEW = "in_review", _("Review started")
     ASSIGNED = "assigned", _("Assigned to a caseworker")
     INFO_REQUESTED = "info_requested", _("More information requested")

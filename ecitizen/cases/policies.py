@@ -32,7 +32,9 @@ class CitizenApplicationPolicy(Policy[Application]):
         if action == "edit":
             return mine.filter(status=Status.DRAFT)
         if action == "withdraw":
-            return mine.filter(status__in=[Status.SUBMITTED, Status.IN_REVIEW, Status.INFO_REQUESTED])
+            return mine.filter(
+                status__in=[Status.AWAITING_PAYMENT, Status.SUBMITTED, Status.IN_REVIEW, Status.INFO_REQUESTED]
+            )
         if action == "respond":
             return mine.filter(status=Status.INFO_REQUESTED)
         return mine

@@ -201,15 +201,20 @@ def application_submit(*, citizen: Any, application: Application, declaration: b
             % {"question": pick(missing[0][1].label)},
             code="incomplete",
         )
+    from ecitizen.payments.services import bill_for_application
+
     now = timezone.now()
     application.answers = form.visible_answers(application.answers)
     application.declaration_accepted = True
     application.reference = _next_reference(application)
-    application.status = Status.SUBMITTED
     application.submitted_at = now
-    application.due_date = add_working_days(
-        timezone.localdate(now), application.service_version.snapshot["deadline_working_days"]
-    )
+    application.status = Status.SUBMITTED
+    bill = bill_for_application(application=application)
+    if bill is not None:
+        # The case waits for the fee before anyone reviews it; the clock starts when it is paid.
+        application.status = Status.AWAITING_PAYMENT
+    else:
+        application.due_date = _due_date(application, now)
     _save(application, "answers", "declaration_accepted", "reference", "status", "submitted_at", "due_date")
     _event(application, EventKind.SUBMITTED, actor=citizen)
     audit_record(
@@ -218,9 +223,36 @@ def application_submit(*, citizen: Any, application: Application, declaration: b
         subject=application,
         subject_user=citizen,
         agency=application.agency,
-        extra={"reference": application.reference},
+        extra={"reference": application.reference, "bill": bill.reference if bill else None},
     )
     _notify_citizen(application)
+    return application
+
+
+def _due_date(application: Application, start) -> Any:
+    return add_working_days(timezone.localdate(start), application.service_version.snapshot["deadline_working_days"])
+
+
+@transaction.atomic
+def application_payment_received(*, application: Application) -> Application:
+    """The fee is paid: the case joins the agency's queue and its decision clock starts.
+
+    Called by the payments services when the application's bill is paid; idempotent.
+    """
+    application = _lock(application)
+    if application.status != Status.AWAITING_PAYMENT:
+        return application
+    application.status = Status.SUBMITTED
+    application.due_date = _due_date(application, timezone.now())
+    _save(application, "status", "due_date")
+    _event(application, EventKind.PAYMENT_RECEIVED)
+    audit_record(
+        actor=None,
+        action=AuditAction.APPLICATION_PAYMENT_RECEIVED,
+        subject=application,
+        subject_user=application.citizen,
+        agency=application.agency,
+    )
     return application
 
 
@@ -231,7 +263,7 @@ def application_withdraw(*, citizen: Any, application: Application) -> Applicati
         raise PermissionDenied
     if application.status == Status.WITHDRAWN:
         return application
-    if not application.is_open:
+    if not application.is_open and application.status != Status.AWAITING_PAYMENT:
         raise ValidationError(_("This application has been decided and can no longer be withdrawn."))
     application.status = Status.WITHDRAWN
     _save(application, "status")

@@ -46,7 +46,9 @@ def _staff_of(agency):
 def queue(request):
     agency, agencies = _agency_for(request)
     statuses = [(s.value, s.label) for s in (Status.SUBMITTED, Status.IN_REVIEW, Status.INFO_REQUESTED)]
-    statuses += [(s.value, s.label) for s in (Status.APPROVED, Status.REFUSED, Status.WITHDRAWN)]
+    statuses += [
+        (s.value, s.label) for s in (Status.AWAITING_PAYMENT, Status.APPROVED, Status.REFUSED, Status.WITHDRAWN)
+    ]
     services_list = [(s.pk, s.display_title()) for s in Service.objects.filter(agency=agency).order_by("slug")]
     staff = _staff_of(agency)
     form = QueueFilterForm(request.GET or None, services=services_list, statuses=statuses, staff=staff)

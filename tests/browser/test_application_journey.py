@@ -162,3 +162,35 @@ def test_apply_request_information_answer_approve_download_and_verify(browser, l
     assert_accessible(citizen_page)
     for context in (citizen_context, staff_context, visitor.context):
         context.close()
+
+
+def test_status_page_updates_without_a_reload(browser, live_server, people):
+    import uuid
+
+    from ecitizen.cases import services
+    from ecitizen.catalogue.models import ServiceVersion
+
+    citizen, caseworker, _secret = people
+    version = ServiceVersion.objects.get()
+    draft = services.application_start(citizen=citizen, service_version=version, start_token=uuid.uuid4())
+    services.application_save_page(
+        citizen=citizen, application=draft, page_id="vehicle", answers={"registration": "AB1", "moved": "no"}
+    )
+    application = services.application_submit(citizen=citizen, application=draft, declaration=True)
+
+    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    context.add_init_script("window.ecitizenPollSeconds = 0.5;")
+    page = context.new_page()
+    _sign_in(page, citizen.email)
+    page.goto(f"/applications/{application.pk}/")
+    assert "Submitted" in page.locator("#application-status").inner_text()
+    # a caseworker picks the case up while the citizen watches
+    services.case_assign(
+        actor=caseworker, application=application, assignee=caseworker, expected_version=application.version
+    )
+    from playwright.sync_api import expect
+
+    # the page notices on its own (no reload by the test); CSP forbids eval, so wait from Python
+    expect(page.locator("#application-status")).to_contain_text("In review", timeout=10_000)
+    assert_accessible(page)
+    context.close()

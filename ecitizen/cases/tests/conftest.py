@@ -38,7 +38,7 @@ PERMIT_FORM = {
 }
 
 
-def make_version(agency, *, slug="parking-permit", identity_level="verified", form=None, deadline=10):
+def make_version(agency, *, slug="parking-permit", identity_level="verified", form=None, deadline=10, fee=0):
     from ecitizen.catalogue.models import Category, Service, ServiceVersion
 
     category, _ = Category.objects.get_or_create(slug="parking", defaults={"name": {"en": "Parking"}})
@@ -48,7 +48,7 @@ def make_version(agency, *, slug="parking-permit", identity_level="verified", fo
         category=category,
         title={"en": "Apply for a resident parking permit", "es": "Solicitar un permiso de aparcamiento"},
         identity_level=identity_level,
-        fee_amount=3000,
+        fee_amount=fee,
         deadline_working_days=deadline,
         issues="permit",
         validity_days=365,
@@ -62,7 +62,7 @@ def make_version(agency, *, slug="parking-permit", identity_level="verified", fo
         "description": {},
         "documents_required": {},
         "identity_level": identity_level,
-        "fee": {"amount": 3000, "currency": "GBP"},
+        "fee": {"amount": fee, "currency": "GBP"},
         "deadline_working_days": deadline,
         "issues": "permit",
         "validity_days": 365,

@@ -38,7 +38,7 @@ def test_whole_journey_start_to_confirmation(client, verified_citizen, permit_ve
     assert response["Location"] == f"/applications/{application.pk}/check/"
 
     check = client.get(response["Location"]).content.decode()
-    assert "AB12 CDE" in check and "£30.00" in check
+    assert "AB12 CDE" in check and "No fee" in check
     assert "Upload a utility bill" not in check
 
     no_declaration = client.post(f"/applications/{application.pk}/check/", {})
@@ -132,3 +132,25 @@ def test_other_citizen_gets_404_everywhere(client, submitted, other_citizen):
     assert client.post(f"/applications/{submitted.pk}/respond/", {"response": "x"}).status_code == 404
     submitted.refresh_from_db()
     assert submitted.status == Status.SUBMITTED
+
+
+def test_a_fee_makes_the_case_wait_for_payment(verified_citizen, agency_a, caseworker_a, client):
+    from ecitizen.cases import services
+    from ecitizen.cases.tests.conftest import make_version
+
+    version = make_version(agency_a, slug="paid-permit", fee=3000)
+    app = services.application_start(citizen=verified_citizen, service_version=version, start_token=uuid.uuid4())
+    services.application_save_page(
+        citizen=verified_citizen, application=app, page_id="vehicle", answers={"registration": "AB1", "moved": "no"}
+    )
+    app = services.application_submit(citizen=verified_citizen, application=app, declaration=True)
+    # then a bill exists and the case waits, outside the caseworkers' open queue
+    assert app.status == Status.AWAITING_PAYMENT and app.due_date is None
+    assert (app.bill.total, app.bill.currency, app.bill.payer) == (3000, "GBP", verified_citizen)
+    client.force_login(caseworker_a)
+    assert list(client.get("/staff/cases/").context["page"]) == []
+    # when the fee is paid the clock starts and the case is in the queue
+    app = services.application_payment_received(application=app)
+    assert app.status == Status.SUBMITTED and app.due_date is not None
+    assert [a.pk for a in client.get("/staff/cases/").context["page"]] == [app.pk]
+    assert services.application_payment_received(application=app).version == app.version  # idempotent

@@ -1,4 +1,5 @@
 from django import template
+from django.utils.translation import gettext as _
 
 from ecitizen.core.i18n import pick as pick_text
 
@@ -18,4 +19,6 @@ def money(fee):
 
     if not fee:
         return ""
+    if not fee.get("amount"):
+        return _("No fee")
     return format_money(fee.get("amount", 0), fee.get("currency", "GBP"))
