@@ -55,3 +55,6 @@ def health(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return {"status": "ok"}
+
+
+api.add_router("/payments", "ecitizen.payments.api.router")

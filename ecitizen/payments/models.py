@@ -268,6 +268,7 @@ class Tax(models.Model):
     name = models.JSONField(default=dict)
     description = models.JSONField(default=dict, blank=True)
     currency = models.CharField(max_length=3, validators=[CURRENCY_VALIDATOR], default="GBP")
+    # xgettext:no-python-format
     rate_basis_points = models.PositiveIntegerField(help_text=_("1% is 100 basis points."))
     instalments = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
     first_due_month = models.PositiveSmallIntegerField(default=4)
@@ -303,3 +304,46 @@ class TaxAssessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tax.code} {self.year} {self.subject_ref}"
+
+
+class BillReferenceCounter(models.Model):
+    """The last bill number an agency gave in a year (CC-B-2026-000123)."""
+
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agency", "year"], name="bill_reference_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}/{self.year}: {self.last_number}"
+
+
+class SandboxCharge(models.Model):
+    """The sandbox gateway's own record of a charge (see providers/sandbox.py).
+
+    This is the *gateway's* side, kept apart from :class:`Payment` on purpose:
+    our services only learn about it through the provider interface, as they
+    would from a real gateway. ``outcome`` is what the card entered decided,
+    applied when the charge settles; ``refunds`` lists the refunds it made.
+    """
+
+    provider_id = models.CharField(max_length=64, unique=True)
+    reference = models.CharField(max_length=32)
+    amount = models.PositiveBigIntegerField()
+    currency = models.CharField(max_length=3)
+    description = models.CharField(max_length=300, blank=True)
+    return_url = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.CREATED)
+    outcome = models.JSONField(default=dict, blank=True)
+    failure_code = models.CharField(max_length=40, blank=True)
+    failure_message = models.CharField(max_length=300, blank=True)
+    card_brand = models.CharField(max_length=20, blank=True)
+    card_last4 = models.CharField(max_length=4, blank=True)
+    refunds = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.provider_id
