@@ -34,6 +34,8 @@ urlpatterns = [
     path("account/inbox/", include("ecitizen.notifications.urls")),
     path("payments/", include("ecitizen.payments.urls")),
     path("staff/payments/", include("ecitizen.payments.staff_urls")),
+    path("staff/taxes/", include("ecitizen.payments.tax_urls")),
+    path("fees/", include("ecitizen.payments.fee_urls")),
     path("account/privacy/", include("ecitizen.privacy.urls")),
     path("api/", api.urls),
     # The admin has no sign-in of its own: everyone signs in through allauth, with MFA.

@@ -150,6 +150,7 @@ def identity_verify_with_register(
             subject_user=user,
             extra={"method": VerificationMethod.REGISTER.value},
         )
+        _claim_bills(user)
     return profile
 
 
@@ -194,7 +195,15 @@ def identity_verify_in_person(
             "document_reference_last4": document_reference[-4:],
         },
     )
+    _claim_bills(user)
     return profile
+
+
+def _claim_bills(user: User) -> None:
+    """Tax bills issued to this national ID before the person had an account become theirs."""
+    from ecitizen.payments.taxes import bills_claim
+
+    bills_claim(user=user)
 
 
 @transaction.atomic

@@ -157,3 +157,23 @@ def test_verify_attempts_are_rate_limited(client, citizen, register_person, sett
     last = client.post("/account/identity/", data)
     assert int(last["Retry-After"]) > 0
     assert b"Too many attempts" in last.content
+
+
+def test_verifying_claims_tax_bills_issued_before_the_account(citizen, register_person, agency_a):
+    from ecitizen.exchange.selectors import national_id_blind_index
+    from ecitizen.payments.models import Bill
+
+    register_person()
+    bill = Bill.objects.create(
+        reference="CC-T-2026-000099",
+        agency=agency_a,
+        payer_name="Amina Haddad",
+        payer_national_id_index=national_id_blind_index("AH-120488-K"),
+        description={"en": "Property tax"},
+        currency="GBP",
+        total=120000,
+        due_date="2026-04-01",
+    )
+    _verify(citizen)
+    bill.refresh_from_db()
+    assert bill.payer == citizen

@@ -20,6 +20,13 @@ class BadSignature(Exception):
     """A callback whose signature does not verify: forged or corrupted."""
 
 
+class IgnoredCallback(ValueError):
+    """A genuine, correctly signed callback that concerns none of our payments.
+
+    Answered with 200 so the provider stops resending it; nothing is recorded.
+    """
+
+
 @dataclass(frozen=True)
 class ProviderPayment:
     """What a provider says about one payment. ``status`` uses our PaymentStatus values."""

@@ -1,0 +1,115 @@
+"""Paying a bill in a real browser: the card is declined, the citizen sees why and tries
+again with a good card, then sees the confirmation and the receipt. Through the sandbox
+gateway's own card page; axe-core checks every page."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from tests.browser.conftest import assert_accessible
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def bill(citizen, agency_a):
+    from django.utils import timezone
+
+    from ecitizen.payments.models import LineKind
+    from ecitizen.payments.services import bill_create
+
+    return bill_create(
+        actor=None,
+        agency=agency_a,
+        payer=citizen,
+        currency="GBP",
+        lines=[(LineKind.FEE, {"en": "Resident parking permit"}, 3000)],
+        due_date=timezone.localdate() + datetime.timedelta(days=30),
+    )
+
+
+def _click(page, name: str) -> None:
+    page.get_by_role("main").get_by_role("button", name=name, exact=True).click()
+    page.wait_for_load_state()
+
+
+def _enter_card(page, number: str) -> None:
+    page.get_by_label("Card number").fill(number)
+    page.get_by_label("Expiry date").fill("12/40")
+    page.get_by_label("Name on card").fill("Amina Haddad")
+    page.get_by_label("Card security code").fill("123")
+    _click(page, "Confirm payment")
+
+
+def test_declined_card_then_pay_and_see_the_receipt(page, citizen, bill):
+    from ecitizen.payments.models import Payment
+
+    page.goto("/accounts/login/")
+    page.get_by_label("Email", exact=True).fill(citizen.email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    _click(page, "Sign In")
+
+    # the bill waits in "Your payments"
+    page.goto("/payments/")
+    assert_accessible(page)
+    page.get_by_role("link", name="Resident parking permit").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Resident parking permit"
+    assert_accessible(page)
+    _click(page, "Pay now")
+
+    # the card page checks the number before anything is sent
+    assert "/payments/sandbox/pay/" in page.url
+    assert_accessible(page)
+    _enter_card(page, "4444 3333 2222 1112")
+    assert page.locator(".govuk-error-summary").is_visible()
+    assert_accessible(page)
+
+    # the card is declined: the reason, in plain words, and a way to try again
+    _enter_card(page, "4000000000000002")
+    assert page.get_by_role("heading", level=1).inner_text() == "Your payment did not go through"
+    assert "Your card was declined. You have not been charged." in page.get_by_role("main").inner_text()
+    assert_accessible(page)
+    _click(page, "Try again")
+
+    # a good card
+    _enter_card(page, "4444333322221111")
+    panel = page.locator(".govuk-panel--confirmation")
+    assert "Payment received" in panel.inner_text()
+    paid = Payment.objects.get(status="success")
+    assert paid.reference in panel.inner_text()
+    assert_accessible(page)
+
+    # the receipt
+    page.get_by_role("link", name="See your receipt").click()
+    main = page.get_by_role("main").inner_text()
+    assert paid.reference in main and "£30.00" in main and "City Council" in main
+    assert_accessible(page)
+    bill.refresh_from_db()
+    assert bill.status == "paid" and Payment.objects.filter(bill=bill).count() == 2
+
+
+def test_late_confirmation_updates_the_page_by_itself(page, citizen, bill, monkeypatch, settings):
+    from ecitizen.payments import services
+    from ecitizen.payments.providers import sandbox
+
+    # given a gateway that takes a few seconds to decide, and whose callback never comes
+    settings.SANDBOX_CONFIRM_DELAY_SECONDS = 4
+    monkeypatch.setattr(sandbox, "_schedule_settlement", lambda provider_id: None)
+    page.add_init_script("window.ecitizenPollSeconds = 0.5")
+    page.goto("/accounts/login/")
+    page.get_by_label("Email", exact=True).fill(citizen.email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    _click(page, "Sign In")
+    payment = services.payment_create(payer=citizen, bill=bill, idempotency_key="k")
+    sandbox.submit_card(provider_id=payment.provider_id, card_number="4444333322221111")
+    # when the payer comes back before the gateway has decided
+    page.goto(f"/payments/return/{payment.reference}/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Your payment is being confirmed"
+    assert_accessible(page)
+    # then the page shows the result by itself once the gateway has decided (it asks the gateway)
+    page.locator(".govuk-panel--confirmation").wait_for()
+    assert payment.reference in page.locator(".govuk-panel--confirmation").inner_text()
