@@ -8,6 +8,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        from ecitizen.core import checks  # noqa: F401  (registers the deployment checks)
+
         audit_every_admin()
 
 

@@ -57,6 +57,7 @@ def _production_env() -> dict:
         FIELD_ENCRYPTION_KEYS=settings.FIELD_ENCRYPTION_KEYS,
         BLIND_INDEX_KEY=settings.BLIND_INDEX_KEY,
         ALLOWED_HOSTS="ecitizen.example",
+        SANDBOX_CALLBACK_SECRET="a-long-random-sandbox-secret-for-the-test",
     )
     return env
 
@@ -99,3 +100,19 @@ def test_production_refuses_to_start_without_keys():
     )
     assert result.returncode != 0
     assert "FIELD_ENCRYPTION_KEYS" in result.stderr
+
+
+def test_deployment_check_flags_the_default_sandbox_secret():
+    env = _production_env()
+    del env["SANDBOX_CALLBACK_SECRET"]
+    env["DOTENV_DISABLED"] = "1"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "ecitizen.W001" in result.stdout + result.stderr
