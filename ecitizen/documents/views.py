@@ -10,7 +10,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -109,6 +111,16 @@ def jwks(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def document_revoke_view(request: HttpRequest, number: str) -> HttpResponse:
     document = access(document_policy, request.user, "revoke", view_action="staff_view", number=number)
+    if request.method == "GET":
+        from ecitizen.privacy.services import access_record
+
+        access_record(
+            staff=request.user,
+            agency=document.agency,
+            citizen=document.holder,
+            purpose=format_lazy(gettext_lazy("Document {number}"), number=document.number),
+            subject=document,
+        )
     form = RevokeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid() and document.revoked_at is None:
         try:

@@ -112,3 +112,16 @@ def test_pages_refuse_post(client, citizen, document):
 
     assert client.post("/documents/").status_code == 405
     assert client.post(f"/documents/{document.number}/pdf/").status_code == 405
+
+
+def test_staff_opening_the_revoke_page_is_shown_to_the_holder(client, caseworker_a, document):
+    from ecitizen.privacy.models import AccessRecord
+
+    client.force_login(caseworker_a)
+    assert client.get(f"/staff/documents/{document.number}/revoke/").status_code == 200
+    record = AccessRecord.objects.get()
+    assert (record.staff, record.citizen, record.purpose) == (
+        caseworker_a,
+        document.holder,
+        f"Document {document.number}",
+    )
