@@ -40,7 +40,7 @@ compilemessages: $(VENV)/.installed
 	fi
 
 messages: $(VENV)/.installed
-	DJANGO_SETTINGS_MODULE=config.settings.test $(MANAGE) makemessages -l es -l fr -l ar --ignore=.venv --ignore=node_modules --ignore=var --no-obsolete
+	DJANGO_SETTINGS_MODULE=config.settings.test $(MANAGE) makemessages -l es -l fr -l ar --ignore=.venv --ignore=node_modules --ignore=var --ignore='*/tests/*' --ignore=tests --no-obsolete
 
 migrate: install .env
 	@mkdir -p var

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ecitizen.accounts import selectors, services
@@ -96,7 +97,15 @@ def sessions(request):
 @reauthentication_required
 def sessions_end_others(request):
     count = services.other_sessions_end(user=request.user, current_session_key=request.session.session_key)
-    messages.success(request, _("You have been signed out on %(count)d other devices.") % {"count": count})
+    messages.success(
+        request,
+        ngettext(
+            "You have been signed out on %(count)d other device.",
+            "You have been signed out on %(count)d other devices.",
+            count,
+        )
+        % {"count": count},
+    )
     return redirect("accounts:sessions")
 
 

@@ -34,7 +34,7 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from ecitizen.core.forms import DateInput
 from ecitizen.core.i18n import pick
@@ -249,11 +249,7 @@ def display_answer(question: Question, value: Any, language: str | None = None) 
         return ", ".join(value.get(part) for part in ADDRESS_PARTS if value.get(part))
     if question.type == "file":
         count = len(value)
-        return (
-            _("%(count)d file attached") % {"count": count}
-            if count == 1
-            else _("%(count)d files attached") % {"count": count}
-        )
+        return ngettext("%(count)d file attached", "%(count)d files attached", count) % {"count": count}
     return str(value)
 
 

@@ -67,7 +67,7 @@ def test_sign_out_everywhere_else_ends_the_other_sessions_and_audits(citizen, si
 
     # then: the phone is signed out, the laptop is not, and one audit row says so
     assert resumed.redirect_chain[-1][0] == reverse("accounts:sessions")
-    assert "You have been signed out on 1 other devices." in resumed.content.decode()
+    assert "You have been signed out on 1 other device." in resumed.content.decode()
     assert phone.get(reverse("accounts:overview")).status_code == 302
     assert laptop.get(reverse("accounts:overview")).status_code == 200
     assert UserSession.objects.filter(user=citizen).count() == 1
