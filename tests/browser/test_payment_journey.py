@@ -113,3 +113,62 @@ def test_late_confirmation_updates_the_page_by_itself(page, citizen, bill, monke
     # then the page shows the result by itself once the gateway has decided (it asks the gateway)
     page.locator(".govuk-panel--confirmation").wait_for()
     assert payment.reference in page.locator(".govuk-panel--confirmation").inner_text()
+
+
+def test_apply_for_a_service_with_a_fee_then_pay_it(page, citizen, agency_a, register_person, caseworker_a):
+    """The issue's journey: apply for a service with a fee, decline, retry, receipt; the case
+    then reaches the caseworkers' queue."""
+    from ecitizen.accounts.services import identity_verify_with_register
+    from ecitizen.cases.models import Application
+    from ecitizen.cases.tests.conftest import make_version
+
+    person = register_person()
+    identity_verify_with_register(
+        user=citizen,
+        given_name=person.given_name,
+        family_name=person.family_name,
+        date_of_birth=person.date_of_birth,
+        national_id=person.national_id,
+    )
+    make_version(agency_a, fee=3000)
+
+    page.goto("/accounts/login/")
+    page.get_by_label("Email", exact=True).fill(citizen.email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    _click(page, "Sign In")
+
+    page.goto("/applications/start/parking-permit/")
+    _click(page, "Start your application")
+    page.get_by_label("Registration number").fill("AB12 CDE")
+    page.get_by_label("No", exact=True).check()
+    _click(page, "Save and continue")
+    _click(page, "Save and continue")  # the name is pre-filled
+    assert "£30.00" in page.get_by_role("main").inner_text()
+    assert_accessible(page)
+    page.get_by_label("I confirm that the information I have given is correct and complete").check()
+    _click(page, "Accept and send")
+    assert "Pay the fee now" in page.get_by_role("main").inner_text()
+    assert_accessible(page)
+    application = Application.objects.get()
+    assert application.status == "awaiting_payment"
+
+    page.get_by_role("link", name="Pay the fee").click()
+    assert_accessible(page)
+    _click(page, "Pay now")
+    _enter_card(page, "4000000000000002")
+    assert "Your card was declined. You have not been charged." in page.get_by_role("main").inner_text()
+    assert_accessible(page)
+    _click(page, "Try again")
+    _enter_card(page, "4444333322221111")
+    assert "Payment received" in page.locator(".govuk-panel--confirmation").inner_text()
+    assert_accessible(page)
+    page.get_by_role("link", name="See your receipt").click()
+    assert "£30.00" in page.get_by_role("main").inner_text()
+    assert_accessible(page)
+
+    # the fee paid, the case is in the queue with its decision clock running
+    application.refresh_from_db()
+    assert application.status == "submitted" and application.due_date is not None
+    page.goto(f"/applications/{application.pk}/")
+    assert "Payment received" in page.get_by_role("main").inner_text()
+    assert_accessible(page)
