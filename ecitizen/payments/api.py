@@ -139,13 +139,34 @@ def _site_path(url: str) -> str | None:
     return None
 
 
+class _LazyRows:
+    """A queryset seen through a row mapper: the paginator counts and slices in the database,
+    and only the rows of the requested page are turned into API objects."""
+
+    def __init__(self, queryset, to_row):
+        self.queryset = queryset
+        self.to_row = to_row
+
+    def all(self):
+        return self
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window):
+        return [self.to_row(item) for item in self.queryset[window]]
+
+
 @router.get("/bills", response=list[BillOut], summary="The signed-in citizen's bills")
 @paginate(LimitOffsetPagination)
 def list_bills(request):
     """Open bills first (soonest due first), then paid and cancelled ones, newest first."""
     from ecitizen.payments.selectors import bills_for_citizen
 
-    return [_bill_out(bill) for bill in bills_for_citizen(request.auth)]
+    return _LazyRows(bills_for_citizen(request.auth), _bill_out)
 
 
 @router.get("/payments", response=list[PaymentOut], summary="The signed-in citizen's payments")
@@ -154,7 +175,7 @@ def list_payments(request):
     """Every payment the citizen started, newest first."""
     from ecitizen.payments.selectors import payments_for_citizen
 
-    return [_payment_out(payment) for payment in payments_for_citizen(request.auth)]
+    return _LazyRows(payments_for_citizen(request.auth), _payment_out)
 
 
 @router.get(

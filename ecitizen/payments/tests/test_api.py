@@ -235,3 +235,11 @@ def test_openapi_documents_the_payments_api(client):
     assert "PaymentStatusOut" in schema["components"]["schemas"]
     assert "ErrorOut" in schema["components"]["schemas"]
     assert schema["paths"]["/api/payments/bills"]["get"]["tags"] == ["payments"]
+
+
+def test_bill_list_is_paged_in_the_database(api, make_bill, agency_a, citizen):
+    for _ in range(5):
+        make_bill(agency_a, citizen)
+    response = api.get("/api/payments/bills?limit=2&offset=1")
+    body = response.json()
+    assert body["count"] == 5 and len(body["items"]) == 2

@@ -1,0 +1,260 @@
+"""List pages make the same number of queries for one row as for ten (no N+1).
+
+Each test builds one row, counts the page's queries, adds nine more rows and
+checks the page stays within that count.
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+pytestmark = pytest.mark.django_db
+
+_seq = itertools.count(1)
+
+
+def _assert_flat(client, url, add_row, django_assert_max_num_queries):
+    add_row()
+    assert client.get(url).status_code == 200  # warm up (session, caches)
+    with CaptureQueriesContext(connection) as one:
+        response = client.get(url)
+    assert response.status_code == 200
+    for _ in range(9):
+        add_row()
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        response = client.get(url)
+    assert response.status_code == 200
+    return response
+
+
+@pytest.fixture
+def version(agency_a):
+    from ecitizen.catalogue.models import Category, Service, ServiceVersion
+
+    category, _ = Category.objects.get_or_create(slug="parking", defaults={"name": {"en": "Parking"}})
+
+    def make(agency=agency_a, *, publish=True):
+        n = next(_seq)
+        service = Service.objects.create(
+            agency=agency,
+            slug=f"permit-{n}",
+            category=category,
+            title={"en": f"Permit {n}"},
+            summary={"en": "Park near home."},
+            search_text=f"permit {n} park near home",
+            issues="permit",
+            validity_days=365,
+            status="published" if publish else "draft",
+        )
+        snapshot = {
+            "slug": service.slug,
+            "title": service.title,
+            "summary": service.summary,
+            "issues": "permit",
+            "validity_days": 365,
+            "category": "parking",
+            "form": {"pages": []},
+            "agency": {"id": agency.pk, "name": agency.name, "code": agency.code},
+        }
+        v = ServiceVersion.objects.create(service=service, number=1, snapshot=snapshot)
+        if publish:
+            service.current_version = v
+            service.save(update_fields=["current_version"])
+        return v
+
+    return make
+
+
+@pytest.fixture
+def make_application(version, citizen, caseworker_a):
+    from ecitizen.cases.models import Application, Status
+
+    def make(*, status=Status.SUBMITTED):
+        v = version()
+        return Application.objects.create(
+            reference=f"CC-2026-{next(_seq):06d}",
+            citizen=citizen,
+            agency=v.service.agency,
+            service_version=v,
+            status=status,
+            submitted_at=timezone.now(),
+            due_date=timezone.localdate() + datetime.timedelta(days=5),
+            assignee=caseworker_a,
+        )
+
+    return make
+
+
+def test_applications_list(client, citizen, make_application, django_assert_max_num_queries):
+    client.force_login(citizen)
+    _assert_flat(client, "/applications/", make_application, django_assert_max_num_queries)
+
+
+def test_case_queue(client, caseworker_a, make_application, django_assert_max_num_queries):
+    client.force_login(caseworker_a)
+    _assert_flat(client, "/staff/cases/", make_application, django_assert_max_num_queries)
+
+
+def test_audit_log(client, auditor_a, agency_a, citizen, django_assert_max_num_queries):
+    from ecitizen.core.audit import audit_record
+    from ecitizen.core.models import AuditAction
+
+    def add():
+        audit_record(actor=citizen, action=AuditAction.PROFILE_UPDATED, agency=agency_a, subject=citizen)
+
+    client.force_login(auditor_a)
+    _assert_flat(client, "/staff/audit/", add, django_assert_max_num_queries)
+
+
+def test_documents_list(client, citizen, caseworker_a, make_application, django_assert_max_num_queries):
+    from ecitizen.cases.models import Status
+    from ecitizen.documents.services import document_issue
+
+    def add():
+        document_issue(actor=caseworker_a, application=make_application(status=Status.APPROVED))
+
+    client.force_login(citizen)
+    _assert_flat(client, "/documents/", add, django_assert_max_num_queries)
+
+
+def test_inbox(client, citizen, django_assert_max_num_queries):
+    from ecitizen.notifications.services import notify
+
+    def add():
+        notify(
+            user=citizen,
+            subject_template="notifications/email/case_update_subject.txt",
+            body_template="notifications/email/case_update_body.txt",
+            context={"reference": "CC-1", "service_title": {"en": "Permit"}, "status_label": "Approved", "message": ""},
+            url="/applications/1/",
+        )
+
+    client.force_login(citizen)
+    _assert_flat(client, "/account/inbox/", add, django_assert_max_num_queries)
+
+
+def test_access_log(client, citizen, caseworker_a, agency_a, django_assert_max_num_queries):
+    from ecitizen.privacy.services import access_record
+
+    def add():
+        access_record(staff=caseworker_a, agency=agency_a, citizen=citizen, purpose="Check", subject=citizen)
+
+    client.force_login(citizen)
+    _assert_flat(client, "/account/privacy/", add, django_assert_max_num_queries)
+
+
+@pytest.fixture
+def make_payment(agency_a, citizen):
+    from ecitizen.payments.models import LineKind, Payment, PaymentStatus
+    from ecitizen.payments.services import bill_create
+
+    def make():
+        bill = bill_create(
+            actor=None,
+            agency=agency_a,
+            payer=citizen,
+            currency="GBP",
+            lines=[(LineKind.FEE, {"en": "Permit"}, 3000)],
+            description={"en": "Permit"},
+            due_date=timezone.localdate() + datetime.timedelta(days=30),
+        )
+        return Payment.objects.create(
+            reference=f"PAY-{next(_seq):08d}",
+            bill=bill,
+            payer=citizen,
+            amount=3000,
+            currency="GBP",
+            method="sandbox",
+            status=PaymentStatus.SUCCESS,
+            finished_at=timezone.now(),
+        )
+
+    return make
+
+
+def test_my_payments(client, citizen, make_payment, agency_a, django_assert_max_num_queries):
+    from ecitizen.payments.models import LineKind
+    from ecitizen.payments.services import bill_create
+
+    def add():
+        make_payment()
+        bill_create(
+            actor=None,
+            agency=agency_a,
+            payer=citizen,
+            currency="GBP",
+            lines=[(LineKind.FEE, {"en": "Open"}, 1000)],
+            due_date=timezone.localdate() - datetime.timedelta(days=1),
+        )
+
+    client.force_login(citizen)
+    _assert_flat(client, "/payments/", add, django_assert_max_num_queries)
+
+
+def test_staff_payments(client, caseworker_a, make_payment, django_assert_max_num_queries):
+    client.force_login(caseworker_a)
+    _assert_flat(client, "/staff/payments/", make_payment, django_assert_max_num_queries)
+
+
+def test_refunds_awaiting(client, caseworker_a, admin_a, make_payment, django_assert_max_num_queries):
+    from ecitizen.payments.models import Refund, RefundStatus
+
+    def add():
+        Refund.objects.create(
+            payment=make_payment(),
+            amount=100,
+            reason="Charged twice",
+            status=RefundStatus.AWAITING_APPROVAL,
+            requested_by=caseworker_a,
+        )
+
+    client.force_login(admin_a)
+    _assert_flat(client, "/staff/payments/refunds/", add, django_assert_max_num_queries)
+
+
+def test_tax_bills(client, admin_a, agency_a, citizen, django_assert_max_num_queries):
+    from ecitizen.payments.models import TaxAssessment
+    from ecitizen.payments.taxes import tax_save
+
+    tax = tax_save(
+        actor=admin_a,
+        agency=agency_a,
+        data={
+            "name": {"en": "Property tax"},
+            "currency": "GBP",
+            "rate_basis_points": 120,
+            "instalments": 1,
+            "first_due_month": 4,
+            "penalty_basis_points_per_month": 150,
+            "penalty_grace_days": 14,
+        },
+    )
+
+    def add():
+        from ecitizen.payments.taxes import bills_generate
+
+        n = next(_seq)
+        TaxAssessment.objects.create(
+            tax=tax, year=2026, subject_ref=f"RIV-{n}", payer_name="Amina", payer=citizen, assessed_value=100000
+        )
+        bills_generate(actor=admin_a, tax=tax, year=2026)
+
+    client.force_login(admin_a)
+    _assert_flat(client, f"/staff/taxes/{tax.pk}/bills/?year=2026", add, django_assert_max_num_queries)
+
+
+def test_catalogue_index_and_category(client, version, django_assert_max_num_queries):
+    _assert_flat(client, "/services/?q=permit", version, django_assert_max_num_queries)
+    _assert_flat(client, "/services/category/parking/", version, django_assert_max_num_queries)
+    _assert_flat(client, "/services/", version, django_assert_max_num_queries)
+
+
+def test_staff_service_list(client, admin_a, version, django_assert_max_num_queries):
+    client.force_login(admin_a)
+    _assert_flat(client, "/staff/services/", version, django_assert_max_num_queries)
