@@ -1,0 +1,443 @@
+"""Every page someone can GET passes axe-core with zero violations.
+
+One realistic data set (a verified citizen with an approved and a submitted
+application, a draft, an issued document, a paid bill and an open one, an
+inbox message, an access record; a caseworker, an agency admin and an auditor
+of City Council with TOTP; a service with a fee; a tax with assessments). Each
+persona signs in once in its own browser context and visits every page it can
+reach, then a few pages shown after an action (forms with errors, MFA set-up
+behind the password prompt), some pages on a phone-sized screen and in Spanish.
+All violations are collected and reported together at the end, so one run
+shows everything that needs fixing. A second test visits the same pages with
+JavaScript off and checks they arrive, with one h1, a main landmark and a
+working skip link as the first Tab stop.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+
+from tests.browser.test_application_journey import PASSWORD, _sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def world(make_user, with_mfa, agency_a, register_person):
+    from ecitizen.accounts.services import identity_verify_with_register
+    from ecitizen.agencies.models import Membership
+    from ecitizen.cases import services as cases
+    from ecitizen.cases.tests.conftest import make_version
+    from ecitizen.catalogue.models import LifeEvent
+    from ecitizen.documents.models import IssuedDocument
+    from ecitizen.payments.models import LineKind
+    from ecitizen.payments.providers import sandbox
+    from ecitizen.payments.services import bill_create, payment_create
+    from ecitizen.payments.taxes import assessments_import_csv, tax_save
+    from ecitizen.payments.tests.tax_fixtures import HOMES_CSV, TAX_DATA
+    from ecitizen.privacy.services import access_record
+
+    citizen = make_user("amina@example.org", given_name="Amina", family_name="Haddad")
+    person = register_person()
+    identity_verify_with_register(
+        user=citizen,
+        given_name=person.given_name,
+        family_name=person.family_name,
+        date_of_birth=person.date_of_birth,
+        national_id=person.national_id,
+    )
+    make_user("ben@example.org", given_name="Ben", family_name="Okafor")
+
+    def staff(email, role):
+        user = make_user(email)
+        Membership.objects.create(user=user, agency=agency_a, role=role)
+        return user, with_mfa(user)
+
+    caseworker, caseworker_secret = staff("caseworker@council.example", "caseworker")
+    admin, admin_secret = staff("admin@council.example", "agency_admin")
+    auditor, auditor_secret = staff("auditor@council.example", "auditor")
+
+    permit = make_version(agency_a)
+    fee_version = make_version(agency_a, slug="garden-waste", fee=3000)
+    moving = LifeEvent.objects.create(slug="moving-house", name={"en": "Moving house"})
+    permit.service.life_events.add(moving)
+
+    def submit(version):
+        draft = cases.application_start(citizen=citizen, service_version=version, start_token=uuid.uuid4())
+        cases.application_save_page(
+            citizen=citizen, application=draft, page_id="vehicle", answers={"registration": "AB12 CDE", "moved": "no"}
+        )
+        return cases.application_submit(citizen=citizen, application=draft, declaration=True)
+
+    approved = submit(permit)
+    approved = cases.case_assign(
+        actor=caseworker, application=approved, assignee=caseworker, expected_version=approved.version
+    )
+    approved = cases.case_approve(actor=caseworker, application=approved, expected_version=approved.version)
+    document = IssuedDocument.objects.get(application=approved)
+    open_case = submit(permit)
+    draft = cases.application_start(citizen=citizen, service_version=fee_version, start_token=uuid.uuid4())
+    cases.application_save_page(
+        citizen=citizen, application=draft, page_id="vehicle", answers={"registration": "XY34 ZZZ", "moved": "no"}
+    )
+
+    def bill(amount):
+        import datetime
+
+        from django.utils import timezone
+
+        description = {"en": "Resident parking permit"}
+        return bill_create(
+            actor=None,
+            agency=agency_a,
+            payer=citizen,
+            currency="GBP",
+            lines=[(LineKind.FEE, description, amount)],
+            description=description,
+            due_date=timezone.localdate() + datetime.timedelta(days=30),
+        )
+
+    paid_bill = bill(3000)
+    paid = payment_create(payer=citizen, bill=paid_bill, idempotency_key="paid")
+    sandbox.submit_card(provider_id=paid.provider_id, card_number="4444333322221111")
+    paid.refresh_from_db()
+    assert paid.status == "success", paid.status
+    open_bill = bill(4500)
+    in_progress = payment_create(payer=citizen, bill=open_bill, idempotency_key="open")
+
+    access_record(staff=caseworker, agency=agency_a, citizen=citizen, purpose="Identity check", subject=None)
+
+    tax = tax_save(actor=admin, agency=agency_a, data=TAX_DATA)
+    assert assessments_import_csv(actor=admin, tax=tax, year=2026, file=HOMES_CSV.encode()).ok
+
+    return {
+        "citizen": (citizen.email, None),
+        "caseworker": (caseworker.email, caseworker_secret),
+        "admin": (admin.email, admin_secret),
+        "auditor": (auditor.email, auditor_secret),
+        "agency": agency_a,
+        "permit": permit.service,
+        "fee_service": fee_version.service,
+        "approved": approved,
+        "open_case": open_case,
+        "draft": draft,
+        "document": document,
+        "paid_bill": paid_bill,
+        "paid": paid,
+        "open_bill": open_bill,
+        "in_progress": in_progress,
+        "tax": tax,
+    }
+
+
+def _pages(w) -> dict[str, list[str | tuple[str, int]]]:
+    """Who visits which URL; a tuple gives the expected status when it is not 200."""
+    from ecitizen.notifications.models import Notification
+
+    message = Notification.objects.filter(user__email=w["citizen"][0]).first()
+    permit, fee_service, tax = w["permit"], w["fee_service"], w["tax"]
+    return {
+        "visitor": [
+            "/",
+            "/services/",
+            "/services/category/parking/",
+            "/services/life-event/moving-house/",
+            "/services/parking-permit/",
+            "/fees/",
+            "/documents/verify/",
+            f"/documents/verify/?t={w['document'].token}",
+            "/documents/verify/?t=not-a-real-token",
+            "/cookies/",
+            "/privacy/",
+            "/accessibility/",
+            ("/no-such-page/", 404),
+            "/accounts/login/",
+            "/accounts/signup/",
+            "/accounts/password/reset/",
+        ],
+        "citizen": [
+            "/",
+            "/services/parking-permit/",
+            "/services/garden-waste/",
+            "/account/",
+            "/account/profile/",
+            "/account/identity/",
+            "/account/security/",
+            "/account/sessions/",
+            "/account/language/",
+            "/account/inbox/",
+            f"/account/inbox/{message.pk}/",
+            "/account/privacy/",
+            "/applications/",
+            f"/applications/{w['approved'].pk}/",
+            f"/applications/{w['open_case'].pk}/",
+            f"/applications/{w['draft'].pk}/questions/vehicle/",
+            f"/applications/{w['draft'].pk}/questions/about/",
+            f"/applications/{w['draft'].pk}/check/",
+            "/documents/",
+            f"/documents/{w['document'].number}/",
+            "/payments/",
+            f"/payments/bills/{w['paid_bill'].reference}/",
+            f"/payments/bills/{w['open_bill'].reference}/",
+            f"/payments/receipts/{w['paid'].reference}/",
+            f"/payments/return/{w['paid'].reference}/",
+            f"/payments/sandbox/pay/{w['in_progress'].provider_id}/",
+            "/accounts/2fa/",
+            "/accounts/2fa/totp/activate/",
+            "/accounts/email/",
+            "/accounts/password/change/",
+        ],
+        "caseworker": [
+            "/staff/",
+            "/staff/cases/",
+            f"/staff/cases/?service={permit.pk}&status=submitted&assignee=&sort=",
+            "/staff/cases/?overdue=on",
+            f"/staff/cases/{w['open_case'].pk}/",
+            f"/staff/cases/{w['approved'].pk}/",
+            "/staff/payments/",
+            f"/staff/payments/payment/{w['paid'].reference}/",
+            "/staff/payments/refunds/",
+            "/staff/payments/reconciliation/",
+            "/staff/payments/dashboard/",
+            "/staff/payments/counter/",
+            f"/staff/payments/counter/{w['open_bill'].reference}/",
+            "/staff/identity-check/",
+            "/accounts/2fa/",
+        ],
+        "admin": [
+            "/staff/",
+            "/staff/services/",
+            "/staff/services/new/",
+            f"/staff/services/{fee_service.pk}/",
+            f"/staff/services/{fee_service.pk}/edit/",
+            f"/staff/services/{fee_service.pk}/form/",
+            f"/staff/services/{fee_service.pk}/form/pages/add/",
+            f"/staff/services/{fee_service.pk}/form/pages/vehicle/edit/",
+            f"/staff/services/{fee_service.pk}/form/questions/add/?page=vehicle",
+            f"/staff/services/{fee_service.pk}/form/questions/registration/edit/",
+            f"/staff/services/{fee_service.pk}/preview/",
+            f"/staff/services/{fee_service.pk}/publish/",
+            "/staff/taxes/",
+            "/staff/taxes/new/",
+            f"/staff/taxes/{tax.pk}/",
+            f"/staff/taxes/{tax.pk}/edit/",
+            f"/staff/taxes/{tax.pk}/assessments/upload/",
+            f"/staff/taxes/{tax.pk}/bills/",
+            "/staff/payments/settings/",
+        ],
+        "auditor": [
+            "/staff/",
+            "/staff/audit/",
+            "/staff/audit/?action=&actor=caseworker%40council.example&date_from=&date_to=",
+            "/staff/payments/reconciliation/",
+            "/staff/payments/dashboard/",
+        ],
+    }
+
+
+def _violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    found = []
+    for violation in results.response["violations"]:
+        targets = ", ".join(" ".join(node["target"]) for node in violation["nodes"][:5])
+        found.append(f"{violation['id']} ({violation['impact']}): {violation['help']} → {targets}")
+    return found
+
+
+def _submit(page, button: str, fields: dict[str, str] | None = None) -> None:
+    for label, value in (fields or {}).items():
+        page.get_by_label(label, exact=True).fill(value)
+    page.get_by_role("main").get_by_role("button", name=button, exact=True).first.click()
+    page.wait_for_load_state()
+
+
+def _reauthenticate(page) -> None:
+    """allauth asks for the password again before security changes."""
+    if "/accounts/reauthenticate/" in page.url:
+        _submit(page, "Confirm", {"Password": PASSWORD})
+
+
+def _actions(w) -> dict[str, list[tuple[str, str | None, object, str]]]:
+    """Pages shown after an action rather than by a plain GET.
+
+    Each is (label, URL to open first or None, what to do there or None, the path expected after).
+    """
+    draft, case = w["draft"].pk, w["open_case"].pk
+    return {
+        "visitor": [
+            ("sign-in with nothing entered", "/accounts/login/", lambda p: _submit(p, "Sign In"), "/accounts/login/"),
+            ("sign-up with nothing entered", "/accounts/signup/", lambda p: _submit(p, "Sign Up"), "/accounts/signup/"),
+            (
+                "password reset sent",
+                "/accounts/password/reset/",
+                lambda p: _submit(p, "Reset My Password", {"Email": "amina@example.org"}),
+                "/accounts/password/reset/done/",
+            ),
+        ],
+        "citizen": [
+            (
+                "question page with errors",
+                f"/applications/{draft}/questions/vehicle/",
+                lambda p: _submit(p, "Save and continue", {"Registration number": "!!"}),
+                f"/applications/{draft}/questions/vehicle/",
+            ),
+            (
+                "check answers without the declaration",
+                f"/applications/{draft}/check/",
+                lambda p: _submit(p, "Accept and send"),
+                f"/applications/{draft}/check/",
+            ),
+            (
+                "set up an authenticator app",
+                "/accounts/2fa/totp/activate/",
+                _reauthenticate,
+                "/accounts/2fa/totp/activate/",
+            ),
+            (
+                "set up an authenticator app with a wrong code",
+                None,
+                lambda p: _submit(p, "Activate", {"Authenticator code": "000000"}),
+                "/accounts/2fa/totp/activate/",
+            ),
+            ("passkeys", "/accounts/2fa/webauthn/", None, "/accounts/2fa/webauthn/"),
+            ("add a passkey", "/accounts/2fa/webauthn/add/", _reauthenticate, "/accounts/2fa/webauthn/add/"),
+        ],
+        "caseworker": [
+            (
+                "new recovery codes",
+                "/accounts/2fa/recovery-codes/generate/",
+                _reauthenticate,
+                "/accounts/2fa/recovery-codes/generate/",
+            ),
+            ("recovery codes", None, lambda p: _submit(p, "Generate"), "/accounts/2fa/recovery-codes/"),
+            (
+                "turn off the authenticator app",
+                "/accounts/2fa/totp/deactivate/",
+                None,
+                "/accounts/2fa/totp/deactivate/",
+            ),
+            (
+                "request information with nothing entered",
+                f"/staff/cases/{case}/",
+                lambda p: _submit(p, "Send request"),
+                f"/staff/cases/{case}/",
+            ),
+        ],
+        "admin": [],
+        "auditor": [],
+    }
+
+
+def test_every_page_passes_axe(browser, live_server, world):
+    problems: dict[str, list[str]] = {}
+    visited = 0
+    pages, actions = _pages(world), _actions(world)
+    for persona, urls in pages.items():
+        context = browser.new_context(base_url=live_server.url, locale="en-GB")
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        if persona != "visitor":
+            _sign_in(page, *world[persona])
+        for entry in urls:
+            url, expected = entry if isinstance(entry, tuple) else (entry, 200)
+            response = page.goto(url)
+            key = f"{persona} {url}"
+            if response is None or response.status != expected:
+                problems.setdefault(key, []).append(f"HTTP {response and response.status}, expected {expected}")
+            if "/accounts/login/" in page.url and "/accounts/login/" not in url:
+                problems.setdefault(key, []).append(f"sent to {page.url}")
+            problems.setdefault(key, []).extend(_violations(page))
+            visited += 1
+        for label, url, action, expected_path in actions[persona]:
+            if url:
+                page.goto(url)
+            if action:
+                action(page)
+            path = page.url.removeprefix(live_server.url)
+            key = f"{persona}: {label} ({path})"
+            if not path.startswith(expected_path):
+                problems.setdefault(key, []).append(f"expected to be on {expected_path}")
+            problems.setdefault(key, []).extend(_violations(page))
+            visited += 1
+        context.close()
+    # the public pages and the account on a phone-sized screen, where the header folds up
+    context = browser.new_context(base_url=live_server.url, locale="en-GB", viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    _sign_in(page, world["citizen"][0])
+    for url in [
+        "/",
+        "/services/parking-permit/",
+        "/account/",
+        f"/applications/{world['draft'].pk}/check/",
+        "/payments/",
+    ]:
+        page.goto(url)
+        problems.setdefault(f"narrow screen {url}", []).extend(_violations(page))
+        visited += 1
+    page.goto("/")
+    page.get_by_role("button", name="Menu", exact=True).click()
+    problems.setdefault("narrow screen / with the menu open", []).extend(_violations(page))
+    visited += 1
+    context.close()
+    # a visitor whose browser asks for Spanish
+    context = browser.new_context(base_url=live_server.url, locale="es-ES")
+    page = context.new_page()
+    for url in ["/", "/services/parking-permit/", "/fees/", "/accounts/login/"]:
+        page.goto(url)
+        if page.locator("html").get_attribute("lang") != "es":
+            problems.setdefault(f"in Spanish {url}", []).append("the page is not in Spanish")
+        problems.setdefault(f"in Spanish {url}", []).extend(_violations(page))
+        visited += 1
+    context.close()
+
+    problems = {key: found for key, found in problems.items() if found}
+    assert visited > 100
+    assert not problems, f"{len(problems)} of {visited} pages have problems:\n" + "\n".join(
+        f"{key}\n    " + "\n    ".join(found) for key, found in problems.items()
+    )
+
+
+def test_every_page_works_without_javascript(browser, live_server, world):
+    """The same pages with JavaScript off: each one arrives, has one heading and a main
+    landmark, and the first Tab lands on the skip link, which moves to the content."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    problems: dict[str, list[str]] = {}
+    visited = 0
+    for persona, urls in _pages(world).items():
+        context = browser.new_context(base_url=live_server.url, locale="en-GB", java_script_enabled=False)
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        if persona != "visitor":
+            _sign_in(page, *world[persona])
+        for entry in urls:
+            url, expected = entry if isinstance(entry, tuple) else (entry, 200)
+            response = page.goto(url)
+            found = problems.setdefault(f"{persona} {url}", [])
+            if response is None or response.status != expected:
+                found.append(f"HTTP {response and response.status}, expected {expected}")
+            if page.locator("h1").count() != 1:
+                found.append(f"{page.locator('h1').count()} level-one headings")
+            if page.locator("main#main-content").count() != 1:
+                found.append("no main#main-content")
+            page.keyboard.press("Tab")
+            if page.locator(":focus").get_attribute("href") != "#main-content":
+                found.append("the first Tab does not reach the skip link")
+            else:
+                page.keyboard.press("Enter")
+                try:
+                    page.wait_for_url(re.compile("#main-content$"), timeout=2_000)
+                except PlaywrightTimeoutError:
+                    found.append(f"the skip link does not move to the content (at {page.url})")
+            visited += 1
+        context.close()
+    problems = {key: found for key, found in problems.items() if found}
+    assert visited > 80
+    assert not problems, f"{len(problems)} of {visited} pages have problems without JavaScript:\n" + "\n".join(
+        f"{key}\n    " + "\n    ".join(found) for key, found in problems.items()
+    )
