@@ -14,6 +14,7 @@ from django.db import connection, connections
 
 from ecitizen.cases import services
 from ecitizen.cases.models import Application, Status
+from ecitizen.core.testing import run_together
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -22,24 +23,7 @@ pytestmark = [
 
 
 def _run_together(target, count=8):
-    barrier = threading.Barrier(count)
-    results, errors = [], []
-
-    def worker():
-        try:
-            barrier.wait()
-            results.append(target())
-        except Exception as exc:  # collected and asserted below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
+    return run_together([target] * count)
 
 
 def test_one_start_token_makes_one_application(verified_citizen, permit_version):

@@ -4,12 +4,11 @@ SQLite's in-memory test database cannot hold two writers at once; the same
 rule is covered sequentially in test_refunds.py.
 """
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 
+from ecitizen.core.testing import run_together
 from ecitizen.payments import refunds
 from ecitizen.payments.models import AgencyPaymentSettings, Refund, RefundStatus
 from ecitizen.payments.services import payment_create
@@ -21,24 +20,7 @@ pytestmark = [
 
 
 def _run_together(targets):
-    barrier = threading.Barrier(len(targets))
-    results, errors = [], []
-
-    def worker(target):
-        try:
-            barrier.wait()
-            results.append(target())
-        except Exception as exc:  # collected and asserted below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(t,)) for t in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
+    return run_together(list(targets))
 
 
 @pytest.fixture

@@ -7,12 +7,13 @@ one request at a time in the other test files.
 
 from __future__ import annotations
 
-import threading
+import functools
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 
+from ecitizen.core.testing import run_together
 from ecitizen.payments import services
 from ecitizen.payments.models import IN_PROGRESS, Payment, PaymentEvent, ProviderCallback, Refund
 from ecitizen.payments.providers import sandbox
@@ -24,24 +25,8 @@ pytestmark = [
 
 
 def _run_together(target, count=8):
-    barrier = threading.Barrier(count)
-    results, errors = [], []
-
-    def worker(index):
-        try:
-            barrier.wait()
-            results.append(target(index))
-        except Exception as exc:  # collected and asserted below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
+    """*target* receives the index of its thread."""
+    return run_together([functools.partial(target, i) for i in range(count)])
 
 
 def test_same_key_at_once_makes_one_payment(open_bill, citizen):

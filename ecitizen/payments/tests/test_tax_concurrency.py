@@ -10,11 +10,11 @@ services are covered one call at a time in test_tax_services.py.
 from __future__ import annotations
 
 import datetime
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
+from ecitizen.core.testing import run_together
 from ecitizen.payments.models import Bill, BillLine
 from ecitizen.payments.taxes import bills_generate, penalties_apply, tax_save
 from ecitizen.payments.tests.tax_fixtures import (  # noqa: F401 - fixtures
@@ -33,24 +33,7 @@ pytestmark = [
 
 
 def _run_together(targets):
-    barrier = threading.Barrier(len(targets))
-    results, errors = [], []
-
-    def worker(target):
-        try:
-            barrier.wait()
-            results.append(target())
-        except Exception as exc:  # collected and asserted below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(target,)) for target in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
+    return run_together(list(targets))
 
 
 def test_generating_at_once_makes_each_bill_once(admin_a, assessed):
