@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from ecitizen.agencies.models import Agency, Role
 from ecitizen.agencies.selectors import agencies_where
 from ecitizen.core.models import AuditLog
-from ecitizen.core.policies import Policy
+from ecitizen.core.policies import M, Policy
 
 
 class AuditLogPolicy(Policy[AuditLog]):
@@ -41,6 +41,34 @@ class IdentityCheckPolicy:
 
     def can(self, user: Any) -> bool:
         return self.agencies(user).exists()
+
+
+class AgencyAdminPolicy(Policy[M]):
+    """Objects an agency owns (``agency`` field) that only its agency admins manage.
+
+    Subclasses name the ``model`` and the ``ACTIONS`` it knows. Others get 403
+    from :meth:`can`; an admin asking for another agency's object gets 404
+    through :func:`~ecitizen.core.policies.access`.
+    """
+
+    ACTIONS: frozenset[str] = frozenset()
+
+    def agencies(self, user: Any) -> QuerySet[Agency]:
+        """The agencies in which *user* is an agency admin."""
+        return agencies_where(user, Role.AGENCY_ADMIN)
+
+    def can(self, user: Any, action: str) -> bool:
+        if action not in self.ACTIONS or not getattr(user, "is_authenticated", False):
+            return False
+        return self.agencies(user).exists()
+
+    def scope(self, user: Any, action: str) -> QuerySet[M]:
+        if not self.can(user, action):
+            return self.model.objects.none()
+        return self.model.objects.filter(agency__in=self.agencies(user))
+
+    def can_create_in(self, user: Any, agency: Agency) -> bool:
+        return self.can(user, "create") and self.agencies(user).filter(pk=agency.pk).exists()
 
 
 def staff_scope_filter(user: Any) -> Q:

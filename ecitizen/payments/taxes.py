@@ -43,14 +43,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_tasks import task
 
-from ecitizen.agencies.models import Agency, Role
-from ecitizen.agencies.selectors import agencies_where
+from ecitizen.agencies.models import Agency
+from ecitizen.agencies.policies import AgencyAdminPolicy
 from ecitizen.core.audit import audit_record
 from ecitizen.core.crypto import normalise_identifier
 from ecitizen.core.i18n import pick
 from ecitizen.core.models import AuditAction
 from ecitizen.core.money import CURRENCIES, MoneyError, parse_amount
-from ecitizen.core.policies import Policy
 from ecitizen.payments.models import (
     IN_PROGRESS,
     Bill,
@@ -152,7 +151,7 @@ def rate_text(basis_points: int) -> str:
 # --- who may manage taxes ------------------------------------------------------------------
 
 
-class TaxPolicy(Policy[Tax]):
+class TaxPolicy(AgencyAdminPolicy[Tax]):
     """Agency admins manage their own agencies' taxes; nobody else manages any.
 
     Others get 403 from :meth:`can`; an admin asking for another agency's tax
@@ -161,22 +160,6 @@ class TaxPolicy(Policy[Tax]):
 
     model = Tax
     ACTIONS = frozenset({"view", "create", "edit", "import", "generate"})
-
-    def agencies(self, user: Any) -> QuerySet[Agency]:
-        return agencies_where(user, Role.AGENCY_ADMIN)
-
-    def can(self, user: Any, action: str) -> bool:
-        if action not in self.ACTIONS or not getattr(user, "is_authenticated", False):
-            return False
-        return self.agencies(user).exists()
-
-    def scope(self, user: Any, action: str) -> QuerySet[Tax]:
-        if not self.can(user, action):
-            return Tax.objects.none()
-        return Tax.objects.filter(agency__in=self.agencies(user))
-
-    def can_create_in(self, user: Any, agency: Agency) -> bool:
-        return self.can(user, "create") and self.agencies(user).filter(pk=agency.pk).exists()
 
 
 tax_policy = TaxPolicy()
