@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import BASE_DIR, env_bool, env_int, env_list, env_str, load_dotenv
 
@@ -41,6 +44,7 @@ INSTALLED_APPS = [
     "ecitizen.notifications",
     "ecitizen.privacy",
     "ecitizen.payments",
+    "ecitizen.reports",
     "ecitizen.api",
 ]
 
@@ -219,6 +223,32 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "E-Citizen <no-reply@localhost>")
 
+# --- Maps ("Report a problem") --------------------------------------------------
+# Map tiles: a Leaflet URL template ({s} subdomain, {z}/{x}/{y}); its scheme and
+# host are allowed in the CSP img-src below. The OpenStreetMap default suits light
+# use only (see the OSMF tile usage policy); busy deployments need their own tiles.
+REPORTS_TILE_URL = env_str("REPORTS_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+# Shown in the corner of the map, as plain text (never HTML).
+REPORTS_TILE_ATTRIBUTION = env_str("REPORTS_TILE_ATTRIBUTION", "© OpenStreetMap contributors")
+# Where the maps open when there is nothing else to show: (latitude, longitude), zoom.
+REPORTS_MAP_CENTER = (52.02, 0.03)
+REPORTS_MAP_ZOOM = 14
+
+
+def _tile_source(url: str) -> list[str]:
+    """The CSP source of a tile URL template: scheme and host, a placeholder label as ``*``."""
+    parts = urlsplit(url)
+    if not parts.netloc:
+        return []  # empty, or a path on our own origin: 'self' covers it
+    labels = parts.netloc.rpartition("@")[2].split(".")
+    if "{" in labels[0]:
+        labels[0] = "*"  # https://{s}.tile.example -> https://*.tile.example
+    if any("{" in label or "}" in label for label in labels):
+        raise ImproperlyConfigured("REPORTS_TILE_URL may have a placeholder only in the first label of its host.")
+    host = ".".join(labels)
+    return [f"{parts.scheme}://{host}" if parts.scheme else host]
+
+
 # --- Security -----------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -230,7 +260,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", *_tile_source(REPORTS_TILE_URL)],
         "font-src": [SELF],
         "connect-src": [SELF],
         "form-action": [SELF],

@@ -167,6 +167,27 @@ def _clean_image(data: bytes, kind: FileKind) -> bytes:
     return out.getvalue()
 
 
+def clean_image(file: Any, *, max_bytes: int | None = None) -> tuple[bytes, FileKind]:
+    """Read *file*, accept it only if its bytes are a JPEG or PNG, and return it re-encoded.
+
+    For features that take photos rather than documents (reports of a
+    problem): the same checks and metadata stripping as :func:`upload_store`,
+    without storing anything. Raises ``ValidationError`` with the same codes,
+    ``file_type`` when the file is not a JPEG or PNG.
+    """
+    limit = max_bytes or max_upload_bytes()
+    data = _read_limited(file, limit)
+    if not data:
+        raise ValidationError(_("The selected file is empty"), code="file_empty")
+    kind = detect_kind(data)
+    if kind is None or not kind.pillow_formats:
+        raise ValidationError(_("The selected file must be a JPG or PNG"), code="file_type")
+    data = _clean_image(data, kind)
+    if len(data) > limit:
+        raise _too_large_error(limit)
+    return data, kind
+
+
 _UNSAFE_NAME_CHARS = re.compile(r"[\x00-\x1f\x7f<>:\"/\\|?*]")
 
 

@@ -84,6 +84,29 @@ class AuditAction(models.TextChoices):
     TAX_BILLS_GENERATED = "tax.bills_generated", _("Tax bills generated")
     TAX_PENALTIES_APPLIED = "tax.penalties_applied", _("Late payment penalties applied")
     TAX_BILLS_CLAIMED = "tax.bills_claimed", _("Tax bills linked to a verified account")
+    # Report a problem
+    REPORT_CREATED = "report.created", _("Problem reported")
+    REPORT_CONFIRMED = "report.confirmed", _("Problem report confirmed by email")
+    REPORT_STATUS_CHANGED = "report.status_changed", _("Problem report status changed")
+    REPORT_UPDATE_ADDED = "report.update_added", _("Update added to a problem report")
+    REPORT_NOTE_ADDED = "report.note_added", _("Staff note added to a problem report")
+    REPORT_ASSIGNED = "report.assigned", _("Problem report assigned")
+    REPORT_MERGED = "report.merged", _("Problem report marked as a duplicate")
+    REPORT_FORWARDED = "report.forwarded", _("Problem report passed to another agency")
+    REPORT_REOPENED = "report.reopened", _("Problem report reopened")
+    REPORT_HIDDEN = "report.hidden", _("Problem report hidden by a moderator")
+    REPORT_UNHIDDEN = "report.unhidden", _("Problem report shown again by a moderator")
+    REPORT_UPDATE_HIDDEN = "report.update_hidden", _("Update to a problem report hidden by a moderator")
+    REPORT_PHOTO_UPLOADED = "report.photo_uploaded", _("Photo of a problem uploaded")
+    REPORT_QUESTIONNAIRE_SENT = "report.questionnaire_sent", _("'Is it fixed?' questionnaire sent")
+    REPORT_QUESTIONNAIRE_ANSWERED = "report.questionnaire_answered", _("'Is it fixed?' questionnaire answered")
+    REPORT_ALERT_CREATED = "report.alert_created", _("Report alert requested")
+    REPORT_ALERT_CONFIRMED = "report.alert_confirmed", _("Report alert confirmed")
+    REPORT_ALERT_UNSUBSCRIBED = "report.alert_unsubscribed", _("Report alert cancelled")
+    REPORT_CATEGORY_SAVED = "report.category_saved", _("Report category saved")
+    REPORT_AREA_SAVED = "report.area_saved", _("Area served saved")
+    OPEN311_CLIENT_ISSUED = "open311.client_issued", _("Open311 API key issued")
+    OPEN311_CLIENT_REVOKED = "open311.client_revoked", _("Open311 API key revoked")
     # Platform
     ADMIN_OBJECT_ADDED = "admin.object_added", _("Added in the admin site")
     ADMIN_OBJECT_CHANGED = "admin.object_changed", _("Changed in the admin site")
@@ -91,6 +114,8 @@ class AuditAction(models.TextChoices):
     ENCRYPTION_KEYS_ROTATED = "platform.encryption_keys_rotated", _("Encryption keys rotated")
     SIGNING_KEY_CREATED = "platform.signing_key_created", _("Document signing key created")
     SIGNING_KEY_ROTATED = "platform.signing_key_rotated", _("Document signing key rotated")
+    # Address register
+    ADDRESS_REGISTER_LOADED = "exchange.address_register_loaded", _("Address register loaded")
 
 
 class AuditLogQuerySet(models.QuerySet):
