@@ -37,6 +37,9 @@ urlpatterns = [
     path("staff/taxes/", include("ecitizen.payments.tax_urls")),
     path("fees/", include("ecitizen.payments.fee_urls")),
     path("account/privacy/", include("ecitizen.privacy.urls")),
+    path("reports/", include("ecitizen.reports.urls")),
+    path("staff/reports/", include("ecitizen.reports.staff_urls")),
+    path("open311/v2/", include("ecitizen.reports.open311.urls")),
     path("api/", api.urls),
     # The admin has no sign-in of its own: everyone signs in through allauth, with MFA.
     path(f"{settings.ADMIN_URL}login/", core_views.admin_login),
