@@ -49,6 +49,15 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.email
 
+    def get_full_name(self) -> str:
+        """The name in the profile ("" when none); AbstractUser's version reads the removed first/last names."""
+        profile = getattr(self, "profile", None)  # None when the user has no profile
+        return profile.full_name if profile is not None else ""
+
+    def get_short_name(self) -> str:
+        profile = getattr(self, "profile", None)  # None when the user has no profile
+        return profile.given_name if profile is not None else ""
+
 
 class IdentityLevel(models.TextChoices):
     NONE = "none", _("Not confirmed")
