@@ -98,6 +98,7 @@ class AuditAction(models.TextChoices):
     REPORT_UNHIDDEN = "report.unhidden", _("Problem report shown again by a moderator")
     REPORT_UPDATE_HIDDEN = "report.update_hidden", _("Update to a problem report hidden by a moderator")
     REPORT_PHOTO_UPLOADED = "report.photo_uploaded", _("Photo of a problem uploaded")
+    REPORT_PHOTO_REMOVED = "report.photo_removed", _("Photo of a problem removed before sending")
     REPORT_QUESTIONNAIRE_SENT = "report.questionnaire_sent", _("'Is it fixed?' questionnaire sent")
     REPORT_QUESTIONNAIRE_ANSWERED = "report.questionnaire_answered", _("'Is it fixed?' questionnaire answered")
     REPORT_ALERT_CREATED = "report.alert_created", _("Report alert requested")

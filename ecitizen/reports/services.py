@@ -233,6 +233,20 @@ def photo_store(*, actor: Any, file: Any, draft_key: str = "") -> ReportPhoto:
     return photo
 
 
+@transaction.atomic
+def photo_discard(*, actor: Any, photo: ReportPhoto) -> None:
+    """Delete a photo that belongs to no report yet (removed from a draft, or left by a refused update).
+
+    Its file goes once the transaction commits; photos of a report stay (moderators hide them instead).
+    """
+    if photo.report_id is not None:
+        raise ValidationError({"photos": _("This photo is part of a report and cannot be removed here")})
+    stored_name = photo.stored_name
+    audit_record(actor=actor, action=AuditAction.REPORT_PHOTO_REMOVED, subject=photo, extra={"photo": photo.pk})
+    photo.delete()
+    transaction.on_commit(lambda: private_storage().delete(stored_name), robust=True)
+
+
 def photo_open(photo: ReportPhoto):
     return private_storage().open(photo.stored_name, "rb")
 

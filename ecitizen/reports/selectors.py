@@ -1,0 +1,221 @@
+"""Reads for the public pages: only public reports, only public updates, never staff notes.
+
+"Public" means confirmed and not hidden by a moderator (``Report.is_public``).
+Every query here is bounded: lists are paginated with a capped count, the map
+answers at most a few hundred reports from a date window, and the area filter
+checks at most :data:`AREA_SCAN_LIMIT` candidates in Python.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from ecitizen.core.i18n import pick
+from ecitizen.reports import geo
+from ecitizen.reports.forms import STATUS_CLOSED, STATUS_OPEN
+from ecitizen.reports.models import OPEN_STATUSES, Area, Category, Report, ReportPhoto, ReportUpdate, Status
+
+# The map shows reports of the last 90 days unless a date filter says otherwise.
+MAP_DEFAULT_DAYS = 90
+MAP_LIMIT = 500
+# The area filter narrows by the area's bounding box in SQL, then tests the
+# polygon in Python on at most this many of the newest candidates.
+AREA_SCAN_LIMIT = 5000
+
+
+@dataclass(frozen=True)
+class Filters:
+    category: str = ""
+    status: str = ""
+    area: Area | None = None
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    report: int | None = None
+
+    @classmethod
+    def from_form(cls, data: dict[str, Any], areas: dict[int, Area]) -> Filters:
+        return cls(
+            category=data.get("category") or "",
+            status=data.get("status") or "",
+            area=areas.get(data.get("area")) if data.get("area") else None,
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            report=data.get("report"),
+        )
+
+
+def public_reports() -> QuerySet[Report]:
+    return Report.objects.filter(is_public=True)
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min), timezone.get_current_timezone())
+
+
+def _filtered(qs: QuerySet[Report], filters: Filters) -> QuerySet[Report]:
+    if filters.report:
+        qs = qs.filter(pk=filters.report)
+    if filters.category:
+        qs = qs.filter(service_code=filters.category)
+    if filters.status == STATUS_OPEN:
+        qs = qs.filter(status__in=list(OPEN_STATUSES))
+    elif filters.status == STATUS_CLOSED:
+        qs = qs.exclude(status__in=list(OPEN_STATUSES))
+    elif filters.status in Status.values:
+        qs = qs.filter(status=filters.status)
+    if filters.date_from:
+        qs = qs.filter(created_at__gte=_day_start(filters.date_from))
+    if filters.date_to:
+        qs = qs.filter(created_at__lt=_day_start(filters.date_to + datetime.timedelta(days=1)))
+    if filters.area is not None:
+        qs = _in_area(qs, filters.area)
+    return qs
+
+
+def _in_area(qs: QuerySet[Report], area: Area) -> QuerySet[Report]:
+    """Reports whose point lies in *area*: its bounding box in SQL, the polygon in Python (capped)."""
+    boxed = qs.filter(
+        latitude__gte=area.min_lat,
+        latitude__lte=area.max_lat,
+        longitude__gte=area.min_lng,
+        longitude__lte=area.max_lng,
+    )
+    polygons = geo.from_geojson(area.geometry)
+    candidates = boxed.order_by("-created_at", "-pk").values_list("pk", "latitude", "longitude")[:AREA_SCAN_LIMIT]
+    inside = [pk for pk, lat, lng in candidates if geo.polygons_contain(polygons, lat, lng)]
+    return qs.filter(pk__in=inside)
+
+
+def reports_for_list(filters: Filters) -> QuerySet[Report]:
+    """Public reports matching *filters*, newest first, ready for a paginated list."""
+    return (
+        _filtered(public_reports(), filters).select_related("category", "agency", "area").order_by("-created_at", "-pk")
+    )
+
+
+def parse_bbox(text: str) -> geo.BBox | None:
+    """``minLng,minLat,maxLng,maxLat`` as a box, or None when it is not four numbers in range and in order."""
+    parts = (text or "").split(",")
+    if len(parts) != 4:
+        return None
+    try:
+        min_lng, min_lat, max_lng, max_lat = (float(p) for p in parts)
+    except ValueError:
+        return None
+    if not (geo.valid_point(min_lat, min_lng) and geo.valid_point(max_lat, max_lng)):
+        return None
+    if min_lng > max_lng or min_lat > max_lat:
+        return None
+    return geo.BBox(min_lng, min_lat, max_lng, max_lat)
+
+
+def reports_in_viewport(bbox: geo.BBox, *, filters: Filters | None = None, limit: int = MAP_LIMIT) -> list[Report]:
+    """The newest public reports inside *bbox*, at most *limit* (500).
+
+    Unless the filters give a start date, only reports of the last
+    :data:`MAP_DEFAULT_DAYS` days are looked at, so the work is bounded by
+    that window and the LIMIT rather than by the size of the table: the
+    ``created_at`` index walks the window newest first and the latitude and
+    longitude bounds are checked on the way (or the ``(latitude, longitude)``
+    index serves a small viewport).
+    """
+    filters = filters or Filters()
+    qs = public_reports().filter(
+        latitude__gte=bbox.min_lat,
+        latitude__lte=bbox.max_lat,
+        longitude__gte=bbox.min_lng,
+        longitude__lte=bbox.max_lng,
+    )
+    if filters.date_from is None and not filters.report:
+        qs = qs.filter(created_at__gte=timezone.now() - datetime.timedelta(days=MAP_DEFAULT_DAYS))
+    qs = _filtered(qs, filters)
+    return list(
+        qs.select_related("category")
+        .only("pk", "title", "status", "latitude", "longitude", "created_at", "category__name", "category__code")
+        .order_by("-created_at", "-pk")[: min(limit, MAP_LIMIT)]
+    )
+
+
+def category_choices() -> list[tuple[str, str]]:
+    """One choice per active category code (several agencies may share a code), by name."""
+    names: dict[str, str] = {}
+    for category in Category.objects.filter(is_active=True, agency__is_active=True).order_by("position", "pk"):
+        names.setdefault(category.code, category.display_name())
+    return sorted(names.items(), key=lambda item: item[1].lower())
+
+
+def public_areas() -> list[Area]:
+    """Active areas that an agency on the platform answers for."""
+    return list(
+        Area.objects.filter(is_active=True, agency__isnull=False, agency__is_active=True)
+        .select_related("agency")
+        .order_by("pk")
+    )
+
+
+def public_report(pk: int) -> Report:
+    """A public report, or 404 (hidden and unconfirmed reports do not exist for the public)."""
+    report = public_reports().select_related("category", "agency", "area", "duplicate_of").filter(pk=pk).first()
+    if report is None:
+        raise Http404
+    return report
+
+
+def public_updates(report: Report) -> list[ReportUpdate]:
+    """The report's history as the public sees it: confirmed, not hidden, never internal."""
+    return list(
+        report.updates.filter(is_public=True, is_internal=False, confirmed_at__isnull=False)
+        .prefetch_related("photos")
+        .order_by("created_at", "pk")
+    )
+
+
+def answer_rows(report: Report) -> list[tuple[str, str]]:
+    """The answers to the category's questions as (question, answer) in the current language."""
+    rows = []
+    for question in report.category.questions or []:
+        value = (report.answers or {}).get(question["code"])
+        if not value:
+            continue
+        if question.get("datatype") == "singlevaluelist":
+            value = next(
+                (pick(v.get("name")) or str(v["key"]) for v in question.get("values", []) if str(v["key"]) == value),
+                value,
+            )
+        rows.append((pick(question.get("label")) or question["code"], str(value)))
+    return rows
+
+
+def public_photos(report: Report) -> list[ReportPhoto]:
+    """Photos of the report itself (not of its updates) that the public may see."""
+    return list(report.photos.filter(is_public=True, update__isnull=True).order_by("pk"))
+
+
+def draft_photos(draft_key: str) -> list[ReportPhoto]:
+    if not draft_key:
+        return []
+    return list(ReportPhoto.objects.filter(draft_key=draft_key, report__isnull=True).order_by("pk"))
+
+
+def viewable_photo(pk: int, *, draft_key: str = "") -> ReportPhoto:
+    """A photo the public may see, or a draft photo of this browser session's report; else 404."""
+    photo = ReportPhoto.objects.select_related("report", "update").filter(pk=pk).first()
+    if photo is None:
+        raise Http404
+    if photo.report_id is None:
+        if draft_key and photo.draft_key == draft_key and photo.update_id is None:
+            return photo
+        raise Http404
+    visible = photo.is_public and photo.report.is_public
+    if photo.update_id is not None:
+        update = photo.update
+        visible = visible and update.is_public and not update.is_internal and update.confirmed_at is not None
+    if not visible:
+        raise Http404
+    return photo
