@@ -234,6 +234,15 @@ REPORTS_TILE_ATTRIBUTION = env_str("REPORTS_TILE_ATTRIBUTION", "© OpenStreetMap
 REPORTS_MAP_CENTER = (52.02, 0.03)
 REPORTS_MAP_ZOOM = 14
 
+# --- Open311 GeoReport v2 (/open311/v2/) ---------------------------------------
+# The jurisdiction_id the API answers to ("" = the host of SITE_URL) and who app
+# developers write to for a key ("" = PLATFORM_CONTACT_EMAIL).
+OPEN311_JURISDICTION = env_str("OPEN311_JURISDICTION", "")
+OPEN311_CONTACT = env_str("OPEN311_CONTACT", "")
+# Posted requests per API key, reads per IP address ("amount/period": s, m, h or d).
+OPEN311_RATE_POST = env_str("OPEN311_RATE_POST", "60/h")
+OPEN311_RATE_GET = env_str("OPEN311_RATE_GET", "600/h")
+
 
 def _tile_source(url: str) -> list[str]:
     """The CSP source of a tile URL template: scheme and host, a placeholder label as ``*``."""
