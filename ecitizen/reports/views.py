@@ -117,7 +117,8 @@ def map_json(request):
         for report in selectors.reports_in_viewport(bbox, filters=filters)
     ]
     response = JsonResponse({"type": "FeatureCollection", "features": features})
-    response["Cache-Control"] = "public, max-age=30"
+    # Not cached: someone who has just reported a problem expects to see it on the map at once.
+    response["Cache-Control"] = "no-cache"
     return response
 
 

@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def world(make_user, with_mfa, agency_a, register_person):
+def world(settings, make_user, with_mfa, agency_a, register_person):
     from ecitizen.accounts.services import identity_verify_with_register
     from ecitizen.agencies.models import Membership
     from ecitizen.cases import services as cases
@@ -113,7 +113,11 @@ def world(make_user, with_mfa, agency_a, register_person):
     tax = tax_save(actor=admin, agency=agency_a, data=TAX_DATA)
     assert assessments_import_csv(actor=admin, tax=tax, year=2026, file=HOMES_CSV.encode()).ok
 
+    settings.REPORTS_TILE_URL = ""  # no tile server is reachable from the tests
+    reports = _reports_world(agency_a, citizen, caseworker)
+
     return {
+        "reports": reports,
         "citizen": (citizen.email, None),
         "caseworker": (caseworker.email, caseworker_secret),
         "admin": (admin.email, admin_secret),
@@ -133,12 +137,88 @@ def world(make_user, with_mfa, agency_a, register_person):
     }
 
 
+def _reports_world(agency, citizen, caseworker) -> dict:
+    """Problem reports: an open one with an update, a fixed one, one passed on, an alert, a questionnaire."""
+    import datetime
+
+    from django.utils import timezone
+
+    from ecitizen.exchange.services import address_register_load
+    from ecitizen.reports import alerts, questionnaire
+    from ecitizen.reports import services as reports
+    from ecitizen.reports.models import Alert, Category, Questionnaire, Status
+    from ecitizen.reports.tests.conftest import make_area, square
+
+    area = make_area(agency, "Northbridge", square(0.000, 52.000, 0.060, 52.040))
+    Category.objects.create(agency=agency, code="pothole", name={"en": "Pot-hole"}, guidance={"en": "How deep?"})
+    address_register_load(
+        actor=None,
+        rows=[
+            {
+                "uprn": "1001",
+                "line": "1 Mill Lane, Old Town, Northbridge NB1 1AA",
+                "street": "Mill Lane",
+                "number": "1",
+                "locality": "Old Town",
+                "town": "Northbridge",
+                "postcode": "NB1 1AA",
+                "latitude": 52.03,
+                "longitude": 0.01,
+            },
+        ],
+    )
+
+    def report(title, **extra):
+        return reports.report_create(
+            actor=citizen,
+            service_code="pothole",
+            latitude=52.021,
+            longitude=0.031,
+            title=title,
+            description="A deep hole by the bus stop.",
+            **extra,
+        )
+
+    open_report = report("Pot-hole by the bus stop")
+    reports.report_add_update(actor=citizen, report=open_report, text="It is getting bigger.")
+    fixed = report("Pot-hole on Mill Lane", now=timezone.now() - datetime.timedelta(days=40))
+    reports.report_set_status(actor=caseworker, report=fixed, status=Status.FIXED, public_note="Filled in.")
+    passed_on = report("Pot-hole in the car park")
+    reports.report_set_status(
+        actor=caseworker, report=passed_on, status=Status.NOT_RESPONSIBLE, responsible_body="Car park owners"
+    )
+    reports.report_add_note(actor=caseworker, report=open_report, text="Crew booked for Tuesday.")
+    alert = alerts.alert_subscribe(
+        actor=None,
+        kind="radius",
+        email="visitor@example.org",
+        language="en",
+        latitude=52.02,
+        longitude=0.03,
+        radius_m=500,
+    )
+    questionnaire.questionnaires_send_due()
+    asked = Questionnaire.objects.get(report=fixed)
+    return {
+        "open": open_report,
+        "fixed": fixed,
+        "area": area,
+        "category": Category.objects.get(code="pothole"),
+        "update": open_report.updates.filter(is_public=True).first(),
+        "alert_confirm": alerts.confirm_token(Alert.objects.get(pk=alert.pk)),
+        "alert_unsubscribe": alerts.unsubscribe_token(alert),
+        "questionnaire": questionnaire.questionnaire_token(asked),
+        "confirm": reports.make_token("confirm", open_report.pk),
+    }
+
+
 def _pages(w) -> dict[str, list[str | tuple[str, int]]]:
     """Who visits which URL; a tuple gives the expected status when it is not 200."""
     from ecitizen.notifications.models import Notification
 
     message = Notification.objects.filter(user__email=w["citizen"][0]).first()
     permit, fee_service, tax = w["permit"], w["fee_service"], w["tax"]
+    r = w["reports"]
     return {
         "visitor": [
             "/",
@@ -157,6 +237,23 @@ def _pages(w) -> dict[str, list[str | tuple[str, int]]]:
             "/accounts/login/",
             "/accounts/signup/",
             "/accounts/password/reset/",
+            "/reports/",
+            "/reports/?status=open&category=pothole",
+            ("/reports/?date_from=2025-01-02&date_to=2025-01-01", 400),
+            f"/reports/{r['open'].pk}/",
+            f"/reports/{r['fixed'].pk}/",
+            "/reports/new/",
+            "/reports/new/?q=mill",
+            ("/reports/confirm/not-a-token/", 404),
+            f"/reports/confirm/{r['confirm']}/",
+            "/reports/alerts/",
+            "/reports/alerts/new/",
+            "/reports/alerts/new/?q=mill",
+            f"/reports/{r['open'].pk}/follow/",
+            f"/reports/alerts/confirm/{r['alert_confirm']}/",
+            f"/reports/alerts/unsubscribe/{r['alert_unsubscribe']}/",
+            f"/reports/questionnaire/{r['questionnaire']}/?answer=not_fixed",
+            ("/reports/alerts/unsubscribe/forged/", 400),
         ],
         "citizen": [
             "/",
@@ -189,6 +286,8 @@ def _pages(w) -> dict[str, list[str | tuple[str, int]]]:
             "/accounts/2fa/totp/activate/",
             "/accounts/email/",
             "/accounts/password/change/",
+            f"/reports/{r['fixed'].pk}/",
+            "/reports/alerts/",
         ],
         "caseworker": [
             "/staff/",
@@ -205,6 +304,10 @@ def _pages(w) -> dict[str, list[str | tuple[str, int]]]:
             "/staff/payments/counter/",
             f"/staff/payments/counter/{w['open_bill'].reference}/",
             "/staff/identity-check/",
+            "/staff/reports/",
+            "/staff/reports/?status=open&overdue=on",
+            f"/staff/reports/{r['open'].pk}/",
+            f"/staff/reports/{r['fixed'].pk}/",
             "/accounts/2fa/",
         ],
         "admin": [
@@ -227,6 +330,16 @@ def _pages(w) -> dict[str, list[str | tuple[str, int]]]:
             f"/staff/taxes/{tax.pk}/assessments/upload/",
             f"/staff/taxes/{tax.pk}/bills/",
             "/staff/payments/settings/",
+            "/staff/reports/",
+            f"/staff/reports/{r['open'].pk}/",
+            f"/staff/reports/{r['open'].pk}/hide/",
+            f"/staff/reports/updates/{r['update'].pk}/hide/",
+            "/staff/reports/moderation/",
+            "/staff/reports/categories/",
+            "/staff/reports/categories/new/",
+            f"/staff/reports/categories/{r['category'].pk}/",
+            "/staff/reports/areas/",
+            "/staff/reports/areas/new/",
         ],
         "auditor": [
             "/staff/",
@@ -306,6 +419,35 @@ def _actions(w) -> dict[str, list[tuple[str, str | None, object, str]]]:
             ),
             ("passkeys", "/accounts/2fa/webauthn/", None, "/accounts/2fa/webauthn/"),
             ("add a passkey", "/accounts/2fa/webauthn/add/", _reauthenticate, "/accounts/2fa/webauthn/add/"),
+            (
+                "report location with errors",
+                "/reports/new/",
+                lambda p: _submit(p, "Continue", {"Latitude": "abc", "Longitude": "0.03"}),
+                "/reports/new/",
+            ),
+            (
+                "report category",
+                "/reports/new/",
+                lambda p: _submit(p, "Continue", {"Latitude": "52.021", "Longitude": "0.031"}),
+                "/reports/new/category/",
+            ),
+            ("report category with nothing chosen", None, lambda p: _submit(p, "Continue"), "/reports/new/category/"),
+            (
+                "report details with nearby reports",
+                None,
+                lambda p: (p.get_by_label("Pot-hole", exact=True).check(), _submit(p, "Continue")),
+                "/reports/new/details/",
+            ),
+            ("report details with errors", None, lambda p: _submit(p, "Continue"), "/reports/new/details/"),
+            (
+                "check the report",
+                None,
+                lambda p: _submit(
+                    p, "Continue", {"Give the problem a short title": "Hole", "Describe the problem": "Deep."}
+                ),
+                "/reports/new/check/",
+            ),
+            ("report sent", None, lambda p: _submit(p, "Send report"), "/reports/new/sent/"),
         ],
         "caseworker": [
             (
@@ -326,6 +468,15 @@ def _actions(w) -> dict[str, list[tuple[str, str | None, object, str]]]:
                 f"/staff/cases/{case}/",
                 lambda p: _submit(p, "Send request"),
                 f"/staff/cases/{case}/",
+            ),
+            (
+                "report status with an error",
+                f"/staff/reports/{w['reports']['open'].pk}/",
+                lambda p: (
+                    p.get_by_label("New status").select_option("not_responsible"),
+                    _submit(p, "Change status"),
+                ),
+                f"/staff/reports/{w['reports']['open'].pk}/",
             ),
         ],
         "admin": [],
