@@ -233,6 +233,8 @@ REPORTS_TILE_ATTRIBUTION = env_str("REPORTS_TILE_ATTRIBUTION", "© OpenStreetMap
 # Where the maps open when there is nothing else to show: (latitude, longitude), zoom.
 REPORTS_MAP_CENTER = (52.02, 0.03)
 REPORTS_MAP_ZOOM = 14
+# Days after a report is confirmed before its reporter is asked "has it been fixed?".
+REPORTS_QUESTIONNAIRE_DAYS = env_int("REPORTS_QUESTIONNAIRE_DAYS", 28)
 
 # --- Open311 GeoReport v2 (/open311/v2/) ---------------------------------------
 # The jurisdiction_id the API answers to ("" = the host of SITE_URL) and who app
