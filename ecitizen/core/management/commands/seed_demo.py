@@ -93,6 +93,7 @@ class Command(BaseCommand):
         call_command("seed_services", stdout=self.stdout)
         call_command("seed_taxes", stdout=self.stdout)
         call_command("seed_addresses", stdout=self.stdout)
+        call_command("seed_reports", stdout=self.stdout)
         self.stdout.write(
             f"Population register: {added} people added ({register_size + len(CITIZENS)} in the demo set)."
         )
