@@ -16,7 +16,7 @@ DEFAULT_RADIUS = 500
 def _email_field() -> forms.CharField:
     return forms.CharField(
         label=_("Email address"),
-        help_text=_("We will send you a link to confirm that this is your address."),
+        help_text=_("We will send you a link to confirm that this is your email address."),
         required=False,
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),

@@ -150,15 +150,15 @@ def question_field(question: dict) -> forms.Field:
     required = bool(question.get("required"))
     datatype = question.get("datatype", "string")
     common = {"label": label, "help_text": hint, "required": required}
-    what = label.rstrip("?").lower()
+    what = label
     if datatype == "singlevaluelist":
         choices = [(str(v["key"]), pick(v.get("name")) or str(v["key"])) for v in question.get("values", [])]
         return forms.ChoiceField(
             choices=choices,
             widget=forms.RadioSelect,
             error_messages={
-                "required": _("Select %(question)s") % {"question": what},
-                "invalid_choice": _("Select one of the options for %(question)s") % {"question": what},
+                "required": _("Answer the question “%(question)s”") % {"question": what},
+                "invalid_choice": _("Choose one of the answers to “%(question)s”") % {"question": what},
             },
             **common,
         )
@@ -167,7 +167,7 @@ def question_field(question: dict) -> forms.Field:
             widget=forms.Textarea,
             max_length=2000,
             error_messages={
-                "required": _("Enter %(question)s") % {"question": what},
+                "required": _("Answer the question “%(question)s”") % {"question": what},
                 "max_length": _("This answer must be 2000 characters or fewer"),
             },
             **common,
@@ -175,7 +175,7 @@ def question_field(question: dict) -> forms.Field:
     field = forms.CharField(
         max_length=200,
         error_messages={
-            "required": _("Enter %(question)s") % {"question": what},
+            "required": _("Answer the question “%(question)s”") % {"question": what},
             "max_length": _("This answer must be 200 characters or fewer"),
         },
         **common,
@@ -328,8 +328,8 @@ class FilterForm(forms.Form):
     category = forms.ChoiceField(label=_("Kind of problem"), required=False)
     status = forms.ChoiceField(label=_("Status"), required=False)
     area = forms.TypedChoiceField(label=_("Area"), required=False, coerce=int, empty_value=None)
-    date_from = forms.DateField(label=_("Reported from"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("Reported to"), required=False, widget=DateInput())
+    date_from = forms.DateField(label=_("Reported on or after"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("Reported on or before"), required=False, widget=DateInput())
     report = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args, categories: list[tuple[str, str]], areas: list[tuple[int, str]], **kwargs):

@@ -78,6 +78,13 @@ def cell_of(lat: float, lng: float) -> int:
     return row * _CELL_COLUMNS + column
 
 
+def cells_count(box: BBox) -> int:
+    """How many grid cells meet *box*, without listing them (a world-sized box has billions)."""
+    rows = math.floor((box.max_lat + 90) / CELL_DEGREES) - math.floor((box.min_lat + 90) / CELL_DEGREES) + 1
+    columns = math.floor((box.max_lng + 180) / CELL_DEGREES) - math.floor((box.min_lng + 180) / CELL_DEGREES) + 1
+    return max(rows, 0) * max(columns, 0)
+
+
 def cells_covering(box: BBox) -> list[int]:
     """Every grid cell that meets *box* (a short list for boxes of a few hundred metres)."""
     row0, row1 = math.floor((box.min_lat + 90) / CELL_DEGREES), math.floor((box.max_lat + 90) / CELL_DEGREES)

@@ -83,9 +83,10 @@ def _routing_problem(lat: float, lng: float) -> str | None:
     responsible = any(a.agency_id is None and a.responsible_name for a in areas)
     if areas and not responsible:
         owners = ", ".join(sorted({a.agency.name for a in areas if a.agency_id is not None}))
-        return _("%(agencies)s look after this place but do not take reports of problems here yet.") % {
-            "agencies": owners
-        }
+        return _(
+            "No agency that looks after this place takes reports of problems here yet. "
+            "It is looked after by: %(agencies)s."
+        ) % {"agencies": owners}
     return routed.message if isinstance(routed, NoRoute) else None
 
 

@@ -75,6 +75,9 @@ def route(code: str, lat: float, lng: float) -> Route | NoRoute:
         return NoRoute(message=_("This place is outside the areas that agencies on this service look after."))
     owners = sorted({a.agency.name for a in areas if a.agency_id is not None})
     return NoRoute(
-        message=_("%(agencies)s look after this place but do not deal with this kind of problem here.")
+        message=_(
+            "No agency that looks after this place deals with this kind of problem here. "
+            "It is looked after by: %(agencies)s."
+        )
         % {"agencies": ", ".join(owners)}
     )

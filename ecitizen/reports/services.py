@@ -124,22 +124,22 @@ def validate_answers(category: Category, raw: dict[str, Any]) -> tuple[dict[str,
         value = "" if value is None else str(value).strip()
         if not value:
             if question.get("required"):
-                errors[code] = _("Enter %(question)s") % {"question": label.rstrip("?").lower()}
+                errors[code] = _("Answer the question “%(question)s”") % {"question": label}
             continue
         datatype = question.get("datatype", "string")
         if datatype == "number":
             if _parse_number(value) is None:
-                errors[code] = _("%(question)s must be a number") % {"question": label.rstrip("?")}
+                errors[code] = _("The answer to “%(question)s” must be a number") % {"question": label}
                 continue
         elif datatype == "singlevaluelist":
             keys = {str(v["key"]) for v in question.get("values", [])}
             if value not in keys:
-                errors[code] = _("Select one of the options for %(question)s") % {"question": label.rstrip("?").lower()}
+                errors[code] = _("Choose one of the answers to “%(question)s”") % {"question": label}
                 continue
         limit = 2000 if datatype == "text" else 200
         if len(value) > limit:
-            errors[code] = _("%(question)s must be %(limit)s characters or fewer") % {
-                "question": label.rstrip("?"),
+            errors[code] = _("The answer to “%(question)s” must be %(limit)s characters or fewer") % {
+                "question": label,
                 "limit": limit,
             }
             continue

@@ -116,7 +116,7 @@ class StatusForm(VersionedForm):
     )
     responsible_body = forms.CharField(
         label=_("Who is responsible"),
-        help_text=_("Only for \u201cNot our responsibility\u201d: the body the reporter should contact."),
+        help_text=_("Only for “Not our responsibility”: the body the reporter should contact."),
         required=False,
         max_length=300,
     )

@@ -203,7 +203,7 @@ def set_status(request: HttpRequest, pk: int) -> HttpResponse:
             responsible_body=data["responsible_body"],
             expected_version=data["version"],
         )
-        return _("Status changed to \u201c%(status)s\u201d. The reporter has been told.") % {
+        return _("Status changed to “%(status)s”. The reporter has been told.") % {
             "status": Status(data["status"]).label
         }
 
@@ -440,7 +440,7 @@ def category_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            messages.success(request, _("Category \u201c%(name)s\u201d created.") % {"name": category.display_name()})
+            messages.success(request, _("Category “%(name)s” created.") % {"name": category.display_name()})
             return redirect("reports_staff:categories")
     return render(
         request,
@@ -476,7 +476,7 @@ def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            messages.success(request, _("Category \u201c%(name)s\u201d saved.") % {"name": category.display_name()})
+            messages.success(request, _("Category “%(name)s” saved.") % {"name": category.display_name()})
             return redirect("reports_staff:categories")
     return render(
         request,

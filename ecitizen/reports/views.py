@@ -100,6 +100,14 @@ def map_json(request):
         errors.extend(f"{name}: {message}" for name, items in form.errors.items() for message in items)
     if errors:
         return JsonResponse({"errors": errors}, status=400)
+    # One reverse() and one name look-up per category and status, not per report: 500 markers add up.
+    detail_url = reverse("reports:detail", args=[0]).replace("/0/", "/{}/")
+    category_names: dict[int, str] = {}
+    status_labels = {status.value: str(status.label) for status in Status}
+    reports = selectors.reports_in_viewport(bbox, filters=filters)
+    for report in reports:
+        if report.category_id not in category_names:
+            category_names[report.category_id] = report.category.display_name()
     features = [
         {
             "type": "Feature",
@@ -108,13 +116,13 @@ def map_json(request):
                 "id": report.pk,
                 "title": report.title,
                 "status": report.status,
-                "status_label": str(Status(report.status).label),
+                "status_label": status_labels[report.status],
                 "status_group": _status_group(report.status),
-                "url": reverse("reports:detail", args=[report.pk]),
-                "category": report.category.display_name(),
+                "url": detail_url.format(report.pk),
+                "category": category_names[report.category_id],
             },
         }
-        for report in selectors.reports_in_viewport(bbox, filters=filters)
+        for report in reports
     ]
     response = JsonResponse({"type": "FeatureCollection", "features": features})
     # Not cached: someone who has just reported a problem expects to see it on the map at once.

@@ -6,20 +6,11 @@ import datetime
 import hashlib
 
 import pytest
-from django.urls import include, path
 from django.utils import timezone
 
-from config.urls import urlpatterns as site_urlpatterns
 from ecitizen.core.models import AuditAction, AuditLog
 from ecitizen.reports.models import ApiClient
 from ecitizen.reports.open311.keys import api_client_authenticate, api_client_issue, api_client_revoke
-
-# The lead mounts the key pages at staff/open311/ in config/urls.py; until then the tests mount them here.
-urlpatterns = [*site_urlpatterns]
-if not any(getattr(p, "namespace", None) == "open311_staff" for p in site_urlpatterns):
-    urlpatterns.append(path("staff/open311/", include("ecitizen.reports.open311.staff_urls")))
-
-pytestmark = pytest.mark.urls(__name__)
 
 
 @pytest.fixture

@@ -184,7 +184,7 @@ def test_the_category_questions_are_asked_and_checked(client, streetlight):
     to_details(client, code="streetlight")
     response = client.post(DETAILS, {"title": "Dark", "description": "Out for a week", "email": "a@example.org"})
     assert response.status_code == 400
-    assert "Enter which lamp-post number" in response.content.decode()
+    assert "Answer the question “Which lamp-post number?”" in response.content.decode()
 
 
 def test_an_over_long_description_is_refused(client, citizen, pothole):

@@ -92,7 +92,10 @@ def test_agencies_that_do_not_handle_the_kind_of_problem_are_named(streetlight, 
     routed = route("graffiti", *OLD_TOWN)
 
     assert isinstance(routed, NoRoute)
-    assert routed.message == "City Council look after this place but do not deal with this kind of problem here."
+    assert routed.message == (
+        "No agency that looks after this place deals with this kind of problem here. "
+        "It is looked after by: City Council."
+    )
 
 
 def test_the_area_of_an_inactive_agency_is_ignored(pothole, pothole_b, ring_road, agency_b, city):
@@ -125,7 +128,7 @@ def test_an_inactive_category_is_ignored(pothole, pothole_b, ring_road):
 
     routed = route("pothole", *RING_ROAD)
     assert isinstance(routed, NoRoute)
-    assert "do not deal with this kind of problem here" in routed.message
+    assert "deals with this kind of problem here" in routed.message
 
 
 def test_of_two_areas_of_equal_size_the_first_created_wins(agency_a, agency_b, pothole, pothole_b):

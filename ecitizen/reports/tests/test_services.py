@@ -292,13 +292,16 @@ def _create(citizen, **overrides):
         ({"title": "x" * 121}, {"title": ["The title must be 120 characters or fewer"]}),
         ({"description": ""}, {"description": ["Describe the problem"]}),
         ({"description": "x" * 3001}, {"description": ["The description must be 3000 characters or fewer"]}),
-        ({"answers": {}}, {"answer_depth": ["Enter how deep is it"]}),
-        ({"answers": {"depth": "bottomless"}}, {"answer_depth": ["Select one of the options for how deep is it"]}),
+        ({"answers": {}}, {"answer_depth": ["Answer the question “How deep is it?”"]}),
+        ({"answers": {"depth": "bottomless"}}, {"answer_depth": ["Choose one of the answers to “How deep is it?”"]}),
         (
             {"answers": {"depth": "deep", "width": "wide"}},
-            {"answer_width": ["How wide is it in cm must be a number"]},
+            {"answer_width": ["The answer to “How wide is it in cm?” must be a number"]},
         ),
-        ({"answers": {"depth": "deep", "width": "nan"}}, {"answer_width": ["How wide is it in cm must be a number"]}),
+        (
+            {"answers": {"depth": "deep", "width": "nan"}},
+            {"answer_width": ["The answer to “How wide is it in cm?” must be a number"]},
+        ),
     ],
     ids=[
         "no-category",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import assert_accessible, browser, page  # noqa: F401 (fixtures)
+from ecitizen.reports.tests.conftest import city, make_report, pothole  # noqa: F401 (fixtures)
+from tests.browser.conftest import assert_accessible
 from tests.browser.test_application_journey import _sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

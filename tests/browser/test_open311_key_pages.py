@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from ecitizen.reports.tests.test_open311_keys import urlpatterns  # noqa: F401 (the key pages, mounted)
-from tests.browser.conftest import assert_accessible, browser, page  # noqa: F401 (fixtures)
+from tests.browser.conftest import assert_accessible
 from tests.browser.test_application_journey import _sign_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.urls(__name__)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_platform_admin_issues_and_revokes_a_key(page, make_user, with_mfa):  # noqa: F811
+def test_platform_admin_issues_and_revokes_a_key(page, make_user, with_mfa):
     from ecitizen.reports.models import ApiClient
     from ecitizen.reports.open311.keys import api_client_authenticate
 
