@@ -63,6 +63,10 @@ class Command(BaseCommand):
                 user = self._user(f"{label}@{short}.example")
                 membership_grant(actor=None, agency=agency, user=user, role=role)
                 rows.append((user.email, f"{Role(role).label}, {name}", self._totp(user)))
+            if short == "council":
+                moderator = self._user("moderator@council.example")
+                membership_grant(actor=None, agency=agency, user=moderator, role=Role.MODERATOR)
+                rows.append((moderator.email, f"{Role.MODERATOR.label}, {name}", self._totp(moderator)))
 
         auditor = self._user("auditor@ecitizen.example")
         group, _ = Group.objects.get_or_create(name="Platform auditors")
