@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 import math
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from ecitizen.core.forms import DateInput
@@ -29,6 +31,16 @@ def parse_coordinate(value: str) -> float | None:
     except ValueError:
         return None
     return number if math.isfinite(number) else None
+
+
+# Report dates are searched between these years: further out, date arithmetic
+# overflows, and no report can be there anyway.
+EARLIEST_DATE = datetime.date(1970, 1, 1)
+LATEST_DATE = datetime.date(2100, 12, 31)
+DATE_RANGE_VALIDATORS = [
+    MinValueValidator(EARLIEST_DATE, message=_("Enter a date after 1 January 1970")),
+    MaxValueValidator(LATEST_DATE, message=_("Enter a date before 31 December 2100")),
+]
 
 
 class AddressSearchForm(forms.Form):
@@ -328,8 +340,12 @@ class FilterForm(forms.Form):
     category = forms.ChoiceField(label=_("Kind of problem"), required=False)
     status = forms.ChoiceField(label=_("Status"), required=False)
     area = forms.TypedChoiceField(label=_("Area"), required=False, coerce=int, empty_value=None)
-    date_from = forms.DateField(label=_("Reported on or after"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("Reported on or before"), required=False, widget=DateInput())
+    date_from = forms.DateField(
+        label=_("Reported on or after"), required=False, widget=DateInput(), validators=DATE_RANGE_VALIDATORS
+    )
+    date_to = forms.DateField(
+        label=_("Reported on or before"), required=False, widget=DateInput(), validators=DATE_RANGE_VALIDATORS
+    )
     report = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args, categories: list[tuple[str, str]], areas: list[tuple[int, str]], **kwargs):

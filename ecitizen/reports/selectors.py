@@ -12,6 +12,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import F, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -126,17 +127,28 @@ def reports_in_viewport(bbox: geo.BBox, *, filters: Filters | None = None, limit
     - a street-sized box (up to :data:`MAP_CELL_LIMIT` grid cells) reads only
       its cells through the ``(cell, created_at)`` index;
     - a larger box walks the ``created_at`` index newest first and checks the
-      bounds on the way, stopping at the LIMIT. The bounds are written as
-      expressions (``latitude + 0``) so that no planner is tempted by the
-      ``(latitude, longitude)`` index, which for a city-sized box covers most
-      of the table and would need a sort (SQLite, without statistics, took
-      4 s at a million reports that way).
+      bounds on the way, stopping at the LIMIT. PostgreSQL's planner chooses
+      that by itself from its statistics. SQLite keeps none by default and
+      would rather scan the ``(latitude, longitude)`` index, which for a
+      city-sized box covers most of the table, and sort (4.4 s at a million
+      reports), so there the bounds are written as expressions
+      (``latitude + 0``) that no index matches. On PostgreSQL the same
+      expressions would hide the columns' statistics and make it read the
+      whole date window (0.46 s at a million): each database gets the form
+      it plans well, and both return the same rows.
     """
     filters = filters or Filters()
     qs = public_reports()
     if geo.cells_count(bbox) <= MAP_CELL_LIMIT:
         qs = qs.filter(
             cell__in=geo.cells_covering(bbox),
+            latitude__gte=bbox.min_lat,
+            latitude__lte=bbox.max_lat,
+            longitude__gte=bbox.min_lng,
+            longitude__lte=bbox.max_lng,
+        )
+    elif connection.vendor != "sqlite":
+        qs = qs.filter(
             latitude__gte=bbox.min_lat,
             latitude__lte=bbox.max_lat,
             longitude__gte=bbox.min_lng,

@@ -247,6 +247,20 @@ def photo_discard(*, actor: Any, photo: ReportPhoto) -> None:
     transaction.on_commit(lambda: private_storage().delete(stored_name), robust=True)
 
 
+def photos_purge_drafts(*, older_than: datetime.timedelta = datetime.timedelta(hours=24)) -> int:
+    """Delete photos uploaded for reports that were never sent (no report after *older_than*).
+
+    Run daily (``manage.py purge_draft_photos``): without it, abandoned drafts
+    would keep their photos for ever. Returns how many were deleted.
+    """
+    cutoff = timezone.now() - older_than
+    deleted = 0
+    for photo in ReportPhoto.objects.filter(report__isnull=True, created_at__lt=cutoff).iterator():
+        photo_discard(actor=None, photo=photo)
+        deleted += 1
+    return deleted
+
+
 def photo_open(photo: ReportPhoto):
     return private_storage().open(photo.stored_name, "rb")
 
@@ -475,6 +489,10 @@ def report_add_update(
     report = _lock(report)
     if not report.is_public:
         raise PermissionDenied
+    # A reporter who hid their name on the report stays unnamed in their own updates:
+    # only the reporter can reopen, so a named "Reopened" update would give them away.
+    if report.name_hidden and _is_reporter(report, actor if signed_in else None, email):
+        name_hidden = True
     update = ReportUpdate.objects.create(
         report=report,
         kind=UpdateKind.COMMENT,
@@ -553,12 +571,13 @@ def update_confirm(*, token: str) -> ReportUpdate | None:
     found = read_token("update", token)
     if found is None:
         return None
-    update = ReportUpdate.objects.select_related("report").filter(pk=found[0]).first()
+    update = ReportUpdate.objects.select_for_update().select_related("report").filter(pk=found[0]).first()
     if update is None:
         return None
     if update.confirmed_at is None and not update.hidden_reason:
         report = _lock(update.report)
-        _publish_update(report, update, now=timezone.now())
+        if report.is_public:  # a report hidden meanwhile takes no new public updates
+            _publish_update(report, update, now=timezone.now())
     return update
 
 
@@ -566,13 +585,21 @@ def update_confirm(*, token: str) -> ReportUpdate | None:
 
 
 def _staff_update(
-    report: Report, actor: Any, kind: str, text: str, *, internal: bool = False, old: str = "", new: str = ""
+    report: Report,
+    actor: Any,
+    kind: str,
+    text: str,
+    *,
+    internal: bool = False,
+    old: str = "",
+    new: str = "",
+    author_name: str = "",
 ) -> ReportUpdate:
     return ReportUpdate.objects.create(
         report=report,
         kind=kind,
         author=actor,
-        author_name=report.agency.name,
+        author_name=author_name or report.agency.name,
         is_staff=True,
         is_internal=internal,
         text=text,
@@ -624,11 +651,15 @@ def report_set_status(
     now = timezone.now()
     report.status = status
     report.responsible_body = responsible_body if status == Status.NOT_RESPONSIBLE else report.responsible_body
+    report.duplicate_of = None  # whatever it is now, it is no longer a duplicate
     if status in OPEN_STATUSES:
         report.closed_at = None
+        if old not in OPEN_STATUSES:  # staff reopen it: the response clock starts again
+            report.reopened_at = now
+            report.due_at = due_at_for(report.category, now)
     elif old in OPEN_STATUSES:
         report.closed_at = now
-    _save(report, "status", "responsible_body", "closed_at")
+    _save(report, "status", "responsible_body", "duplicate_of", "closed_at", "reopened_at", "due_at")
     text = note
     if status == Status.NOT_RESPONSIBLE and not note:
         text = _("Passed to %(who)s, who are responsible for this.") % {"who": responsible_body}
@@ -704,14 +735,25 @@ def report_assign(*, actor: Any, report: Report, assignee: Any | None, expected_
 def report_merge(
     *, actor: Any, report: Report, into: Report, public_note: str = "", expected_version: int | None = None
 ) -> Report:
-    """Close *report* as a duplicate of *into*; its followers now follow the original."""
+    """Close *report* as a duplicate of *into*; its followers, and its own duplicates, move to the original.
+
+    The original must be open and public, so that the problem stays in
+    someone's queue; a report that is already a duplicate cannot be merged
+    again (no chains).
+    """
     if into.pk == report.pk:
         raise ValidationError({"into": _("A report cannot be a duplicate of itself")})
-    if into.duplicate_of_id or not into.is_public:
-        raise ValidationError({"into": _("Choose the original report, not another duplicate or a hidden report")})
     note = _check_note(public_note)
+    into = Report.objects.select_for_update().get(pk=into.pk)
+    if into.duplicate_of_id or not into.is_public or into.status not in OPEN_STATUSES:
+        raise ValidationError(
+            {"into": _("Choose an open report as the original, not a closed, hidden or duplicate one")}
+        )
     report = _lock(report, expected_version)
+    if report.status == Status.DUPLICATE:
+        raise ValidationError({"into": _("This report is already marked as a duplicate")})
     old = report.status
+    Report.objects.filter(duplicate_of=report).update(duplicate_of=into, updated_at=timezone.now())
     report.status = Status.DUPLICATE
     report.duplicate_of = into
     if old in OPEN_STATUSES:
@@ -743,17 +785,30 @@ def report_forward(
 ) -> Report:
     """Pass a report to another agency on the platform, which then sees it in its queue.
 
-    The report takes that agency's category of the same code when it has one;
-    its response clock starts again.
+    The agency must handle the same kind of problem (a category with the
+    same code): the report takes that category, and with it that agency's
+    response time, which starts again. A duplicate is not passed on: its
+    original is the report being worked.
     """
     if agency.pk == report.agency_id or not agency.is_active:
         raise ValidationError({"agency": _("Choose another agency")})
     note = _check_note(public_note)
     report = _lock(report, expected_version)
-    previous = report.agency
+    if report.status == Status.DUPLICATE:
+        raise ValidationError({"agency": _("A duplicate cannot be passed on: pass on the original report")})
     category = Category.objects.filter(agency=agency, code=report.service_code, is_active=True).first()
-    if category is not None:
-        report.category = category
+    if category is None:
+        raise ValidationError(
+            {
+                "agency": _(
+                    "%(agency)s does not deal with this kind of problem. "
+                    "Choose another agency, or mark the report as not our responsibility."
+                )
+                % {"agency": agency.name}
+            }
+        )
+    previous = report.agency
+    report.category = category
     report.agency = agency
     report.assignee = None
     now = timezone.now()
@@ -762,7 +817,7 @@ def report_forward(
         report.status, report.closed_at = Status.OPEN, None
     _save(report, "category", "service_code", "agency", "assignee", "due_at", "status", "closed_at")
     text = note or _("Passed from %(old)s to %(new)s.") % {"old": previous.name, "new": agency.name}
-    _staff_update(report, actor, UpdateKind.FORWARDED, text)
+    _staff_update(report, actor, UpdateKind.FORWARDED, text, author_name=previous.name)
     audit_record(
         actor=actor,
         action=AuditAction.REPORT_FORWARDED,

@@ -14,6 +14,7 @@ from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from ecitizen.reports.admin_services import MAX_AREA_FILE
+from ecitizen.reports.forms import DATE_RANGE_VALIDATORS
 from ecitizen.reports.models import UPDATE_MAX_LENGTH, Status
 
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
@@ -67,12 +68,14 @@ class QueueFilterForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": _("Enter a real date, like 2026-03-31")},
+        validators=DATE_RANGE_VALIDATORS,
     )
     created_to = forms.DateField(
         label=_("Reported on or before"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": _("Enter a real date, like 2026-03-31")},
+        validators=DATE_RANGE_VALIDATORS,
     )
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORTS)
 

@@ -166,7 +166,15 @@ def merge_target(user: Any, report: Report, number: int) -> Report | None:
 
 
 def forward_agencies(report: Report) -> QuerySet[Agency]:
-    return Agency.objects.filter(is_active=True).exclude(pk=report.agency_id).order_by("name")
+    """Other active agencies that deal with this kind of problem (an active category of the same code)."""
+    return (
+        Agency.objects.filter(
+            is_active=True, report_categories__code=report.service_code, report_categories__is_active=True
+        )
+        .exclude(pk=report.agency_id)
+        .distinct()
+        .order_by("name")
+    )
 
 
 def moderation_reports(user: Any) -> QuerySet[Report]:

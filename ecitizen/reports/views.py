@@ -191,6 +191,8 @@ def report_update(request, pk: int):
                 language=request.LANGUAGE_CODE,
             )
         except PermissionDenied as exc:
+            if photo is not None:
+                services.photo_discard(actor=request.user, photo=photo)
             raise Http404 from exc
         except ValidationError as exc:
             for key, items in exc.message_dict.items():
@@ -221,7 +223,7 @@ def photo(request, pk: int):
     response = FileResponse(handle, content_type=found.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = "inline"
-    response["Cache-Control"] = "private, no-store" if found.report_id is None else "public, max-age=300"
+    response["Cache-Control"] = "private, no-store" if found.report_id is None else "private, max-age=300"
     return response
 
 

@@ -63,6 +63,8 @@ def endpoint(*methods: str) -> Callable:
                     headers={"Allow": ", ".join(sorted(allowed))},
                 )
             params = request.POST if request.method == "POST" else request.GET
+            if any("\x00" in value for values in (*params.lists(), *request.GET.lists()) for value in values[1]):
+                return render_errors(fmt, 400, _("Parameters must not contain NUL characters."))
             jurisdiction = (params.get("jurisdiction_id") or request.GET.get("jurisdiction_id") or "").strip()
             if jurisdiction and jurisdiction != conf.jurisdiction():
                 return render_errors(
@@ -78,7 +80,9 @@ def endpoint(*methods: str) -> Callable:
             with translation.override(_language(request)):
                 return view(request, *args, fmt=fmt, **kwargs)
 
-        return wrapper
+        # API keys, not cookies, authorise Open311 writes; without this a POST to a read-only
+        # address would get Django's HTML CSRF page instead of the standard's 405 error list.
+        return csrf_exempt(wrapper)
 
     return decorate
 
@@ -172,6 +176,8 @@ def _parse_datetime(name: str, value: str) -> tuple[datetime.datetime | None, st
         return None, _("%(name)s is not a date and time: use ISO 8601 with a time zone, like 2024-05-01T00:00:00Z.") % {
             "name": name
         }
+    if not 1970 <= parsed.year <= 2100:
+        return None, _("%(name)s must be between the years 1970 and 2100.") % {"name": name}
     if parsed.tzinfo is None:
         return None, _(
             "%(name)s has no time zone: add one, like 2024-05-01T00:00:00Z or 2024-05-01T00:00:00+01:00."
@@ -325,6 +331,8 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
             description=description,
             answers=answers,
             name=name,
+            # The app's user never chose to appear on the public site: their name stays hidden.
+            name_hidden=True,
             email=(params.get("email") or "").strip(),
             phone=(params.get("phone") or "").strip(),
             address=address,

@@ -710,3 +710,39 @@ def test_bad_keys_are_rate_limited_per_ip(post, settings):
         errors(post(api_key="o311_guess"), "json", 429)
     finally:
         cache.clear()
+
+
+def test_the_app_users_name_is_never_shown_on_the_public_report(post, client):
+    response = post()
+    report_id = rows(response, "json", "service_requests", "request")[0]["service_request_id"]
+
+    page = client.get(f"/reports/{report_id}/").content.decode()
+
+    assert Report.objects.get(pk=report_id).name_hidden
+    assert "Secret-Surname" not in page and "Ana" not in page
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_nul_characters_are_a_400_not_a_crash(post, client, pothole, fmt):
+    before = Report.objects.count()
+
+    assert errors(post(fmt, description="Hole\x00"), fmt, 400)
+    assert errors(client.get(f"{BASE}requests.{fmt}", {"service_code": "pot\x00hole"}), fmt, 400)
+    assert Report.objects.count() == before
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_dates_outside_the_years_served_are_a_400(client, pothole, fmt):
+    response = client.get(f"{BASE}requests.{fmt}", {"start_date": "9999-12-31T00:00:00Z"})
+    assert errors(response, fmt, 400)
+    response = client.get(f"{BASE}requests.{fmt}", {"end_date": "0001-01-01T00:00:00+05:00"})
+    assert errors(response, fmt, 400)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_posting_to_a_read_only_address_is_a_405_in_the_standard_format(pothole, fmt):
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post(f"{BASE}services.{fmt}", {})
+
+    assert errors(response, fmt, 405)

@@ -275,3 +275,11 @@ def test_updates_are_rate_limited_per_address(client, reports, settings):
     assert statuses[:10] == [302] * 10 and statuses[10] == 429
     assert ReportUpdate.objects.filter(text__startswith="update ").count() == 10
     cache.clear()
+
+
+def test_dates_far_out_are_a_field_error_not_a_crash(client, pothole):
+    for query in ({"date_to": "9999-12-31"}, {"date_from": "0001-01-01"}):
+        response = client.get("/reports/", query)
+        assert response.status_code == 400
+        assert "Enter a date" in response.content.decode()
+        assert client.get("/reports/map.json", {"bbox": "0,52,0.06,52.04", **query}).status_code == 400

@@ -744,14 +744,62 @@ def test_forward_passes_the_report_to_another_agency_with_its_category(
     assert AuditLog.objects.get(pk__gt=before, action=AuditAction.REPORT_FORWARDED).agency == agency_a
 
 
-def test_forward_reopens_a_closed_report_and_restarts_its_clock(fixed, caseworker_a, agency_b):
+def test_forward_reopens_a_closed_report_and_restarts_its_clock(fixed, caseworker_a, agency_b, pothole_b):
     forwarded = services.report_forward(actor=caseworker_a, report=fixed, agency=agency_b, public_note="Theirs.")
 
     forwarded.refresh_from_db()
     assert forwarded.status == Status.OPEN
     assert forwarded.closed_at is None
     assert forwarded.due_at > timezone.now()
-    assert forwarded.category.agency_id != agency_b.pk  # agency_b has no pot-hole category here: it keeps its own
+    assert forwarded.category == pothole_b
+    # the note is the passing agency's, not the receiving one's
+    assert forwarded.updates.get(kind=UpdateKind.FORWARDED).author_name == "City Council"
+
+
+def test_forward_refuses_an_agency_that_does_not_deal_with_the_problem(report, caseworker_a, agency_b):
+    with pytest.raises(ValidationError) as caught:
+        services.report_forward(actor=caseworker_a, report=report, agency=agency_b)
+
+    assert "does not deal with this kind of problem" in str(caught.value)
+    assert Report.objects.get(pk=report.pk).agency_id != agency_b.pk
+
+
+def test_a_duplicate_is_not_forwarded_and_reopening_it_drops_the_link(make_report, caseworker_a, agency_b, pothole_b):
+    original, copy = make_report(), make_report(title="Same hole")
+    services.report_merge(actor=caseworker_a, report=copy, into=original)
+
+    with pytest.raises(ValidationError):
+        services.report_forward(actor=caseworker_a, report=copy, agency=agency_b)
+    services.report_set_status(actor=caseworker_a, report=copy, status=Status.OPEN)
+
+    copy.refresh_from_db()
+    assert copy.duplicate_of is None and copy.reopened_at is not None and copy.due_at > timezone.now()
+
+
+def test_merge_needs_an_open_original_and_repoints_earlier_duplicates(make_report, caseworker_a):
+    first, second, third = make_report(), make_report(title="Second"), make_report(title="Third")
+    services.report_set_status(actor=caseworker_a, report=first, status=Status.FIXED)
+
+    with pytest.raises(ValidationError):  # the original is closed
+        services.report_merge(actor=caseworker_a, report=second, into=first)
+    services.report_merge(actor=caseworker_a, report=third, into=second)
+    with pytest.raises(ValidationError):  # already a duplicate
+        services.report_merge(actor=caseworker_a, report=third, into=second)
+    services.report_set_status(actor=caseworker_a, report=first, status=Status.OPEN)
+    services.report_merge(actor=caseworker_a, report=second, into=first)
+
+    third.refresh_from_db()
+    assert third.duplicate_of_id == first.pk  # no chain third -> second -> first
+
+
+def test_a_reporter_who_hid_their_name_stays_unnamed_when_reopening(make_report, citizen, caseworker_a):
+    report = make_report(name_hidden=True)
+    services.report_set_status(actor=caseworker_a, report=report, status=Status.FIXED)
+
+    update = services.report_add_update(actor=citizen, report=report, text="Still broken.", not_fixed=True)
+
+    update.refresh_from_db()
+    assert update.kind == UpdateKind.REOPENED and update.author_name == ""
 
 
 def test_forward_refuses_the_same_or_an_inactive_agency(report, caseworker_a, agency_a, agency_b):
@@ -862,7 +910,9 @@ def test_assign_to_a_member_of_the_agency_only(report, caseworker_a, caseworker_
 # --- one audit row per write ----------------------------------------------------------------------------
 
 
-def test_every_write_leaves_one_audit_row_of_its_action(citizen, caseworker_a, admin_a, agency_b, make_report):
+def test_every_write_leaves_one_audit_row_of_its_action(
+    citizen, caseworker_a, admin_a, agency_b, pothole_b, make_report
+):
     def one_row(action, write):
         before = last_audit_pk()
         result = write()
@@ -907,3 +957,19 @@ def test_inactive_categories_cannot_be_reported(citizen, pothole):
         _create(citizen)
 
     assert list(excinfo.value.message_dict) == ["category"]
+
+
+def test_photos_of_reports_never_sent_are_purged_after_a_day(citizen, make_report):
+    from django.core.management import call_command
+
+    kept = services.photo_store(actor=citizen, file=SimpleUploadedFile("a.jpg", image_bytes()))
+    make_report(photos=[kept])
+    fresh = services.photo_store(actor=citizen, file=SimpleUploadedFile("b.jpg", image_bytes()))
+    stale = services.photo_store(actor=citizen, file=SimpleUploadedFile("c.jpg", image_bytes()))
+    ReportPhoto.objects.filter(pk__in=[kept.pk, stale.pk]).update(
+        created_at=timezone.now() - datetime.timedelta(hours=25)
+    )
+
+    call_command("purge_draft_photos")
+
+    assert set(ReportPhoto.objects.values_list("pk", flat=True)) == {kept.pk, fresh.pk}

@@ -200,7 +200,6 @@ def test_every_staff_write_is_audited(worker, make_report, report, agency_b, pot
         ("note/", {"text": "Looked at it"}, AuditAction.REPORT_NOTE_ADDED),
         ("assign/", {"assignee": "me"}, AuditAction.REPORT_ASSIGNED),
         ("status/", {"status": Status.INVESTIGATING}, AuditAction.REPORT_STATUS_CHANGED),
-        ("merge/", {"into": original.pk}, AuditAction.REPORT_MERGED),
         ("forward/", {"agency": agency_b.pk}, AuditAction.REPORT_FORWARDED),
     ]
     for path, data, action in steps:
@@ -209,6 +208,12 @@ def test_every_staff_write_is_audited(worker, make_report, report, agency_b, pot
         response = worker.post(f"{STAFF}{report.pk}/{path}", {"version": report.version, **data})
         assert response.status_code == 302, path
         assert AuditLog.objects.filter(action=action).count() == before + 1, path
+    # merging needs an original the (original) agency's staff can see: a report of its own
+    other = make_report(title="Same hole")
+    before = AuditLog.objects.filter(action=AuditAction.REPORT_MERGED).count()
+    response = worker.post(f"{STAFF}{other.pk}/merge/", {"version": other.version, "into": original.pk})
+    assert response.status_code == 302
+    assert AuditLog.objects.filter(action=AuditAction.REPORT_MERGED).count() == before + 1
 
 
 def test_staff_photo_view_checks_the_agency(client, make_report, citizen, caseworker_a, caseworker_b):
