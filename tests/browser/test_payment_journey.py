@@ -33,7 +33,9 @@ def bill(citizen, agency_a):
 
 
 def _click(page, name: str) -> None:
-    page.get_by_role("main").get_by_role("button", name=name, exact=True).click()
+    """Press a form's button and wait for the page it leads to, not just a load state the old page had."""
+    with page.expect_navigation():
+        page.get_by_role("main").get_by_role("button", name=name, exact=True).click()
     page.wait_for_load_state()
 
 

@@ -24,7 +24,13 @@ def _jpeg_bytes() -> bytes:
 
 
 def _click(page, name: str) -> None:
-    page.get_by_role("main").get_by_role("button", name=name, exact=True).click()
+    """Press a form's button and wait for the page it leads to (every button here submits a form).
+
+    Waiting for the navigation itself, not just a load state that the old page already had,
+    keeps the next step from racing the request on a busy machine.
+    """
+    with page.expect_navigation():
+        page.get_by_role("main").get_by_role("button", name=name, exact=True).click()
     page.wait_for_load_state()
 
 
