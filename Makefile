@@ -9,7 +9,7 @@ MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast test-browser lint format install assets messages compilemessages migrate demo check clean system-deps
+.PHONY: run test test-fast test-browser lint format install assets messages compilemessages migrate demo check check-translations clean system-deps
 
 $(VENV)/.installed: requirements.lock
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -74,6 +74,16 @@ format: $(VENV)/.installed
 check: install
 	DJANGO_SETTINGS_MODULE=config.settings.test $(MANAGE) makemigrations --check --dry-run
 	$(MAKE) lint
+
+# Every translatable string in the code is in the catalogues and translated. It regenerates
+# the catalogues (CI runs it on a throwaway clone), so commit after `make messages` instead.
+check-translations: $(VENV)/.installed
+	$(MAKE) messages
+	@for lang in es fr ar; do \
+	  po=locale/$$lang/LC_MESSAGES/django.po; \
+	  missing=$$(msgattrib --untranslated --no-obsolete $$po; msgattrib --only-fuzzy --no-obsolete $$po); \
+	  if [ -n "$$missing" ]; then echo "$$po has strings to translate:"; echo "$$missing" | grep '^msgid' ; exit 1; fi; \
+	done; echo "Every message is translated in es, fr and ar."
 
 clean:
 	rm -rf static/build var/test-media .pytest_cache

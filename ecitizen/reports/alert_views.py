@@ -49,7 +49,9 @@ def _invalid_link(request):
 
 
 def _subscribed(request, alert, *, next_url: str):
-    if alert.is_active:
+    # Only a signed-in person with a confirmed email is told the alert is on: anyone else
+    # always sees "check your email", so the page never reveals what an address subscribes to.
+    if alert.is_active and request.user.is_authenticated and request.user.email.lower() == alert.email.lower():
         messages.success(request, _("Your alert is set up. We will email %(email)s.") % {"email": alert.email})
         return redirect(next_url)
     return render(request, "reports/alerts/check_email.html", {"alert": alert})

@@ -362,6 +362,11 @@ def alert_subscribe(
         alert.save(update_fields=["confirmed_at"])
     if alert.confirmed_at is None:
         _ask_to_confirm(alert)
+    elif not trusted:
+        # Someone not signed in asked again for an alert this address already gets. They are
+        # told to check their email either way (the page must not reveal who subscribes to
+        # what), and the email tells the owner of the address, with a way to stop it.
+        _tell_already_subscribed(alert)
     audit_record(
         actor=actor,
         action=AuditAction.REPORT_ALERT_CREATED,
@@ -385,6 +390,20 @@ def _ask_to_confirm(alert: Alert) -> None:
             "report": alert.report,
             "link": absolute_url(reverse("reports:alert_confirm", args=[confirm_token(alert)])),
         },
+    )
+
+
+def _tell_already_subscribed(alert: Alert) -> None:
+    from ecitizen.reports.emails import absolute_url, send_email
+
+    unsubscribe_url = absolute_url(reverse("reports:unsubscribe", args=[unsubscribe_token(alert)]))
+    send_email(
+        to=alert.email,
+        language=alert.language,
+        subject_template="reports/email/alert_confirm_subject.txt",
+        body_template="reports/email/alert_exists_body.txt",
+        context={"alert": alert, "report": alert.report},
+        unsubscribe_url=unsubscribe_url,
     )
 
 

@@ -231,3 +231,21 @@ def test_every_email_template_renders(make_report, caseworker_a, city):
             assert name == "alert_confirm" or "Deep pot-hole" in subject + body, name
     received_for_notify = render_to_string("reports/email/received_body.txt", {"report": report})
     assert reverse("reports:detail", args=[report.pk]) in received_for_notify
+
+
+def test_asking_again_for_someone_elses_alert_reveals_nothing(
+    client, city, citizen, mailoutbox, django_capture_on_commit_callbacks
+):
+    alerts.alert_subscribe(actor=citizen, kind="area", email=citizen.email, language="en", area=city["old_town"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("reports:alert_new"),
+            {"kind": "area", "area-area": city["old_town"].pk, "area-email": citizen.email.upper()},
+        )
+
+    # the page is the same as for a new address: no "Your alert is set up"
+    assert response.status_code == 200 and "Check your email" in response.content.decode()
+    assert Alert.objects.filter(email__iexact=citizen.email).count() == 1
+    # the owner of the address hears of it, with a way to stop the alert
+    assert mailoutbox[-1].to == [citizen.email]
+    assert "/reports/alerts/unsubscribe/" in mailoutbox[-1].body
