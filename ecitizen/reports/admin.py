@@ -66,6 +66,12 @@ class AreaAdminForm(forms.ModelForm):
         return area
 
 
+def _relink(area: Area) -> None:
+    from ecitizen.reports.area_links import relink_area_later
+
+    relink_area_later(area)
+
+
 @admin.register(Area)
 class AreaAdmin(AuditedModelAdmin):
     form = AreaAdminForm
@@ -75,6 +81,11 @@ class AreaAdmin(AuditedModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # reports keep their area; deactivate instead
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change or "geometry" in form.changed_data:
+            _relink(obj)
 
 
 @admin.register(Category)

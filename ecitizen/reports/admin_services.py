@@ -20,6 +20,7 @@ from ecitizen.agencies.models import Agency
 from ecitizen.core.audit import audit_record
 from ecitizen.core.models import AuditAction
 from ecitizen.reports import geo
+from ecitizen.reports.area_links import relink_area_later
 from ecitizen.reports.models import Area, Category
 
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
@@ -328,6 +329,7 @@ def areas_import(
         area = Area(agency=agency, name=area_name)
         area.set_geometry(geometry)
         area.save()
+        relink_area_later(area)
         _area_audit(actor, area, created=True, extra={"bbox": [area.min_lng, area.min_lat, area.max_lng, area.max_lat]})
         areas.append(area)
     return areas
@@ -350,6 +352,8 @@ def area_save(*, actor: Any, area: Area, name: dict[str, str] | None = None, geo
             raise ValidationError({"file": exc.messages}) from exc
         changed.append("geometry")
     area.save()
+    if "geometry" in changed:
+        relink_area_later(area)
     _area_audit(actor, area, created=False, extra={"changed": changed})
     return area
 

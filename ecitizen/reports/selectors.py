@@ -3,7 +3,7 @@
 "Public" means confirmed and not hidden by a moderator (``Report.is_public``).
 Every query here is bounded: lists are paginated with a capped count, the map
 answers at most a few hundred reports from a date window, and the area filter
-checks at most :data:`AREA_SCAN_LIMIT` candidates in Python.
+joins the report-area links (:mod:`ecitizen.reports.area_links`).
 """
 
 from __future__ import annotations
@@ -26,9 +26,6 @@ from ecitizen.reports.models import OPEN_STATUSES, Area, Category, Report, Repor
 MAP_DEFAULT_DAYS = 90
 MAP_CELL_LIMIT = 36  # grid cells of about 550 m: a view of about 3 km by 3 km
 MAP_LIMIT = 500
-# The area filter narrows by the area's bounding box in SQL, then tests the
-# polygon in Python on at most this many of the newest candidates.
-AREA_SCAN_LIMIT = 5000
 
 
 @dataclass(frozen=True)
@@ -81,17 +78,8 @@ def _filtered(qs: QuerySet[Report], filters: Filters) -> QuerySet[Report]:
 
 
 def _in_area(qs: QuerySet[Report], area: Area) -> QuerySet[Report]:
-    """Reports whose point lies in *area*: its bounding box in SQL, the polygon in Python (capped)."""
-    boxed = qs.filter(
-        latitude__gte=area.min_lat,
-        latitude__lte=area.max_lat,
-        longitude__gte=area.min_lng,
-        longitude__lte=area.max_lng,
-    )
-    polygons = geo.from_geojson(area.geometry)
-    candidates = boxed.order_by("-created_at", "-pk").values_list("pk", "latitude", "longitude")[:AREA_SCAN_LIMIT]
-    inside = [pk for pk, lat, lng in candidates if geo.polygons_contain(polygons, lat, lng)]
-    return qs.filter(pk__in=inside)
+    """Reports whose point lies in *area*, through the links kept for every report (exact, indexed)."""
+    return qs.filter(area_links__area=area)
 
 
 def reports_for_list(filters: Filters) -> QuerySet[Report]:

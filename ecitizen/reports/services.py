@@ -31,7 +31,7 @@ from ecitizen.core.audit import audit_record
 from ecitizen.core.i18n import pick
 from ecitizen.core.models import AuditAction
 from ecitizen.core.working_days import add_working_days
-from ecitizen.reports import alerts, geo
+from ecitizen.reports import alerts, area_links, geo
 from ecitizen.reports.models import (
     DESCRIPTION_MAX_LENGTH,
     MAX_PHOTOS,
@@ -192,6 +192,28 @@ def _tell_agency(report: Report, *, reason: str) -> None:
 # --- photos -----------------------------------------------------------------------
 
 
+PHOTO_MAX_SIDE = 2000
+
+
+def _fit_photo(data: bytes, kind: Any) -> tuple[bytes, int, int]:
+    """The cleaned image, scaled down to PHOTO_MAX_SIDE if larger, and its size."""
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        if max(image.size) <= PHOTO_MAX_SIDE:
+            return data, *image.size
+        image.load()
+        image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        if kind.content_type == "image/jpeg":
+            image.save(out, format="JPEG", quality=85)
+        else:
+            image.save(out, format="PNG", optimize=True)
+        return out.getvalue(), *image.size
+
+
 @transaction.atomic
 def photo_store(*, actor: Any, file: Any, draft_key: str = "") -> ReportPhoto:
     """Check a photo by its content, re-encode it without metadata and store it privately.
@@ -199,14 +221,13 @@ def photo_store(*, actor: Any, file: Any, draft_key: str = "") -> ReportPhoto:
     Raises ``ValidationError`` (codes ``file_empty``, ``file_too_large``,
     ``file_type``, ``file_unreadable``, ``image_too_big``) and stores nothing
     when refused. The photo is attached to a report or update later.
+
+    Photos larger than :data:`PHOTO_MAX_SIDE` pixels on their longer side are
+    scaled down: a public report page must stay light on an old phone, and a
+    pot-hole needs no 48-megapixel picture.
     """
     data, kind = clean_image(file)
-    import io
-
-    from PIL import Image
-
-    with Image.open(io.BytesIO(data)) as image:
-        width, height = image.size
+    data, width, height = _fit_photo(data, kind)
     token = uuid.uuid4().hex
     storage = private_storage()
     stored_name = storage.save(f"reports/{token[:2]}/{token}{kind.extension}", ContentFile(data))
@@ -379,6 +400,7 @@ def report_create(
     except ValidationError as exc:
         raise ValidationError(exc.message_dict) from exc
     report.save()
+    area_links.link_new_report(report)
     if photos:
         ReportPhoto.objects.filter(pk__in=[p.pk for p in photos], report__isnull=True).update(
             report=report, draft_key=""

@@ -58,7 +58,7 @@ def report_queue(user: Any, filters: QueueFilters) -> QuerySet[Report]:
     if filters.category:
         qs = qs.filter(service_code=filters.category)
     if filters.area:
-        qs = qs.filter(area_id=filters.area)
+        qs = qs.filter(area_links__area_id=filters.area)
     if filters.assignee == "me":
         qs = qs.filter(assignee=user)
     elif filters.assignee == "none":

@@ -27,6 +27,13 @@ def send_update_alerts(update_id: int, skip_email: str = "") -> int:
 
 
 @task()
+def relink_area(area_id: int) -> int:
+    from ecitizen.reports import area_links
+
+    return area_links.relink_area(area_id)
+
+
+@task()
 def send_questionnaires() -> int:
     from ecitizen.reports.questionnaire import questionnaires_send_due
 

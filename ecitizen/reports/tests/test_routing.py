@@ -166,3 +166,31 @@ def test_categories_are_offered_in_their_set_order(pothole, streetlight):
     Category.objects.filter(pk=pothole.pk).update(position=1)
 
     assert [c.code for c in categories_at(*OLD_TOWN)] == ["streetlight", "pothole"]
+
+
+def test_a_report_is_linked_to_every_area_that_contains_it(make_report, city, ring_road, pothole_b):
+    report = make_report(latitude=RING_ROAD[0], longitude=RING_ROAD[1], answers={})
+
+    assert set(report.area_links.values_list("area_id", flat=True)) == {city["old_town"].pk, ring_road.pk}
+
+
+def test_an_area_drawn_later_is_linked_to_the_reports_already_inside_it(
+    make_report, admin_a, agency_a, django_capture_on_commit_callbacks
+):
+    from ecitizen.reports.admin_services import areas_import
+    from ecitizen.reports.selectors import Filters, reports_for_list
+
+    inside, outside = make_report(), make_report(latitude=MILLBROOK[0], longitude=MILLBROOK[1])
+    with django_capture_on_commit_callbacks(execute=True):
+        (square_area,) = areas_import(
+            actor=admin_a,
+            agency=agency_a,
+            data={
+                "type": "Polygon",
+                "coordinates": [[[0.004, 52.029], [0.006, 52.029], [0.006, 52.031], [0.004, 52.031], [0.004, 52.029]]],
+            },
+            name={"en": "Bus stop corner"},
+        )
+
+    found = list(reports_for_list(Filters(area=square_area)))
+    assert found == [inside] and outside not in found

@@ -973,3 +973,13 @@ def test_photos_of_reports_never_sent_are_purged_after_a_day(citizen, make_repor
     call_command("purge_draft_photos")
 
     assert set(ReportPhoto.objects.values_list("pk", flat=True)) == {kept.pk, fresh.pk}
+
+
+def test_large_photos_are_scaled_down_for_the_public_page(citizen):
+    photo = services.photo_store(
+        actor=citizen, file=SimpleUploadedFile("big.jpg", image_bytes("JPEG", size=(4000, 3000)))
+    )
+
+    assert (photo.width, photo.height) == (services.PHOTO_MAX_SIDE, 1500)
+    with services.photo_open(photo) as stored:
+        assert Image.open(stored).size == (services.PHOTO_MAX_SIDE, 1500)

@@ -32,6 +32,7 @@ from ecitizen.agencies.models import Agency
 from ecitizen.core.audit import audit_record
 from ecitizen.core.models import AuditAction
 from ecitizen.reports import geo, services
+from ecitizen.reports.area_links import relink_area
 from ecitizen.reports.models import Area, Category, Report, ReportUpdate, Status
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
@@ -380,6 +381,7 @@ class Command(BaseCommand):
                 area.is_active = True
                 area.save()
                 changed.append(area.pk)
+                relink_area(area.pk)
         if changed:
             audit_record(
                 actor=None,
