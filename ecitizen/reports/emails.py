@@ -17,11 +17,11 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from ecitizen.notifications.services import absolute_url
+
+__all__ = ["absolute_url", "send_email"]  # absolute_url: the one notifications uses, for callers here
+
 logger = logging.getLogger(__name__)
-
-
-def absolute_url(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
 
 
 def _send(message: EmailMessage) -> None:

@@ -197,6 +197,32 @@ def question_field(question: dict) -> forms.Field:
     return field
 
 
+def name_field() -> forms.CharField:
+    """The name field shown to people who are not signed in."""
+    field = forms.CharField(
+        label=_("Your name"),
+        max_length=150,
+        required=False,
+        error_messages={"max_length": _("Your name must be 150 characters or fewer")},
+    )
+    field.widget.attrs.update(autocomplete="name", spellcheck="false")
+    return field
+
+
+def email_field(*, help_text: str, required_message: str) -> forms.EmailField:
+    """The email field shown to people who are not signed in; the caller says what it confirms."""
+    field = forms.EmailField(
+        label=_("Your email address"),
+        help_text=help_text,
+        error_messages={
+            "required": required_message,
+            "invalid": _("Enter an email address in the correct format, like name@example.com"),
+        },
+    )
+    field.widget.attrs.update(autocomplete="email", type="email")
+    return field
+
+
 class DetailsForm(forms.Form):
     """Title, description, the category's own questions, photos, and who is reporting."""
 
@@ -226,19 +252,10 @@ class DetailsForm(forms.Form):
         % {"count": MAX_PHOTOS},
     )
     name_hidden = forms.BooleanField(label=_("Do not show my name on the public report"), required=False)
-    name = forms.CharField(
-        label=_("Your name"),
-        max_length=150,
-        required=False,
-        error_messages={"max_length": _("Your name must be 150 characters or fewer")},
-    )
-    email = forms.EmailField(
-        label=_("Your email address"),
+    name = name_field()
+    email = email_field(
         help_text=_("We will send you a link to confirm your report. Your email address is never shown."),
-        error_messages={
-            "required": _("Enter your email address so that we can confirm your report"),
-            "invalid": _("Enter an email address in the correct format, like name@example.com"),
-        },
+        required_message=_("Enter your email address so that we can confirm your report"),
     )
 
     def __init__(self, *args, category: Category, signed_in: bool, **kwargs):
@@ -256,8 +273,6 @@ class DetailsForm(forms.Form):
         if not signed_in:
             self.fields["name"] = fields["name"]
             self.fields["email"] = fields["email"]
-            self.fields["name"].widget.attrs.update(autocomplete="name", spellcheck="false")
-            self.fields["email"].widget.attrs.update(autocomplete="email", type="email")
 
     def answers(self) -> dict[str, str]:
         return {
@@ -297,19 +312,10 @@ class UpdateForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}),
     )
     name_hidden = forms.BooleanField(label=_("Do not show my name with this update"), required=False)
-    name = forms.CharField(
-        label=_("Your name"),
-        max_length=150,
-        required=False,
-        error_messages={"max_length": _("Your name must be 150 characters or fewer")},
-    )
-    email = forms.EmailField(
-        label=_("Your email address"),
+    name = name_field()
+    email = email_field(
         help_text=_("We will send you a link to confirm your update. Your email address is never shown."),
-        error_messages={
-            "required": _("Enter your email address so that we can confirm your update"),
-            "invalid": _("Enter an email address in the correct format, like name@example.com"),
-        },
+        required_message=_("Enter your email address so that we can confirm your update"),
     )
 
     def __init__(self, *args, signed_in: bool, can_reopen: bool, **kwargs):
@@ -320,9 +326,6 @@ class UpdateForm(forms.Form):
         if signed_in:
             del self.fields["name"]
             del self.fields["email"]
-        else:
-            self.fields["name"].widget.attrs.update(autocomplete="name", spellcheck="false")
-            self.fields["email"].widget.attrs.update(autocomplete="email", type="email")
 
     def clean(self):
         cleaned = super().clean()

@@ -39,6 +39,19 @@ SUBMIT_LOCK_SECONDS = 60
 DETAIL_FIELDS = ("title", "description", "name", "email")
 
 
+def map_attrs(**extra) -> dict:
+    """The map settings every map template needs, with *extra* overriding them."""
+    lat, lng = settings.REPORTS_MAP_CENTER
+    return {
+        "tile_url": settings.REPORTS_TILE_URL,
+        "tile_attribution": settings.REPORTS_TILE_ATTRIBUTION,
+        "center_lat": lat,
+        "center_lng": lng,
+        "zoom": settings.REPORTS_MAP_ZOOM,
+        **extra,
+    }
+
+
 # --- the draft in the session ----------------------------------------------------------
 
 
@@ -95,17 +108,6 @@ def _category_here(draft: dict[str, Any]) -> Category | None:
     if not code or "lat" not in draft:
         return None
     return next((c for c in categories_at(draft["lat"], draft["lng"]) if c.code == code), None)
-
-
-def _map_context() -> dict[str, Any]:
-    lat, lng = settings.REPORTS_MAP_CENTER
-    return {
-        "tile_url": settings.REPORTS_TILE_URL,
-        "tile_attribution": settings.REPORTS_TILE_ATTRIBUTION,
-        "center_lat": lat,
-        "center_lng": lng,
-        "zoom": settings.REPORTS_MAP_ZOOM,
-    }
 
 
 def _change(request) -> bool:
@@ -179,7 +181,7 @@ def _location_page(request, form, search_form, results, *, status: int = 200):
             "results": results,
             "searched": search_form.is_bound and not search_form.errors,
             "change": _change(request),
-            **_map_context(),
+            **map_attrs(),
         },
         status=status,
     )

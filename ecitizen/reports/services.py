@@ -31,7 +31,9 @@ from ecitizen.core.audit import audit_record
 from ecitizen.core.i18n import pick
 from ecitizen.core.models import AuditAction
 from ecitizen.core.working_days import add_working_days
+from ecitizen.notifications.services import notify
 from ecitizen.reports import alerts, area_links, geo
+from ecitizen.reports.emails import absolute_url, send_email
 from ecitizen.reports.models import (
     DESCRIPTION_MAX_LENGTH,
     MAX_PHOTOS,
@@ -148,9 +150,6 @@ def validate_answers(category: Category, raw: dict[str, Any]) -> tuple[dict[str,
 
 
 def _tell_reporter(report: Report, *, subject_template: str, body_template: str, context: dict) -> None:
-    from ecitizen.notifications.services import notify
-    from ecitizen.reports.emails import absolute_url, send_email
-
     url = reverse("reports:detail", args=[report.pk])
     context = {"report": report, **context}
     if report.reporter_id:
@@ -173,8 +172,6 @@ def _tell_reporter(report: Report, *, subject_template: str, body_template: str,
 
 def _tell_agency(report: Report, *, reason: str) -> None:
     """Email the agency's contact address about a new, reopened or forwarded report."""
-    from ecitizen.reports.emails import absolute_url, send_email
-
     if report.agency.email:
         send_email(
             to=report.agency.email,
@@ -421,8 +418,6 @@ def report_create(
 
 
 def _ask_to_confirm(report: Report) -> None:
-    from ecitizen.reports.emails import absolute_url, send_email
-
     link = absolute_url(reverse("reports:confirm", args=[make_token("confirm", report.pk)]))
     send_email(
         to=report.reporter_email,
@@ -540,8 +535,6 @@ def report_add_update(
     if signed_in or verified_email:
         _publish_update(report, update, now=timezone.now())
     else:
-        from ecitizen.reports.emails import absolute_url, send_email
-
         link = absolute_url(reverse("reports:confirm_update", args=[make_token("update", update.pk)]))
         send_email(
             to=update.author_email,

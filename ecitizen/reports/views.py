@@ -7,7 +7,6 @@ unconfirmed reports answer 404 here; staff see them in their own pages.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, JsonResponse
@@ -21,7 +20,7 @@ from ecitizen.core.ratelimits import rate_limited
 from ecitizen.reports import selectors, services
 from ecitizen.reports.forms import FilterForm, UpdateForm
 from ecitizen.reports.models import OPEN_STATUSES, Report, Status, UpdateKind
-from ecitizen.reports.report_views import DRAFT_SESSION_KEY
+from ecitizen.reports.report_views import DRAFT_SESSION_KEY, map_attrs
 
 UPDATE_RATE = "10/h/ip"
 PER_PAGE = 20
@@ -41,18 +40,6 @@ def _filter_form(data) -> tuple[FilterForm, selectors.Filters]:
     return form, filters
 
 
-def _map_attrs(**extra) -> dict:
-    lat, lng = settings.REPORTS_MAP_CENTER
-    return {
-        "tile_url": settings.REPORTS_TILE_URL,
-        "tile_attribution": settings.REPORTS_TILE_ATTRIBUTION,
-        "center_lat": lat,
-        "center_lng": lng,
-        "zoom": settings.REPORTS_MAP_ZOOM,
-        **extra,
-    }
-
-
 @require_GET
 def report_list(request):
     """Public reports, newest first, filterable by kind, status, area and date; with the map above."""
@@ -70,7 +57,7 @@ def report_list(request):
             "query": querystring,
             "map_url": reverse("reports:map_json") + (f"?{querystring}" if querystring else ""),
             "filtered": any(v for k, v in request.GET.items() if k != "page"),
-            **_map_attrs(),
+            **map_attrs(),
         },
         status=200 if form.is_valid() else 400,
     )
@@ -148,7 +135,7 @@ def _detail_page(request, report: Report, form: UpdateForm, *, status: int = 200
             "form": form,
             "can_reopen": _can_reopen(request, report),
             "map_url": reverse("reports:map_json") + f"?report={report.pk}",
-            **_map_attrs(center_lat=report.latitude, center_lng=report.longitude, zoom=17),
+            **map_attrs(center_lat=report.latitude, center_lng=report.longitude, zoom=17),
         },
         status=status,
     )

@@ -78,3 +78,31 @@ def totp_now(secret: str, *, period: int = 30, digits: int = 6) -> str:
     offset = digest[-1] & 0x0F
     value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
     return str(value % 10**digits).zfill(digits)
+
+
+# The password make_user gives every test account.
+PASSWORD = "correct horse battery"
+
+
+def click_button(page, name: str) -> None:
+    """Press a button in the page's main area and wait for the page it leads to.
+
+    Every button these tests press submits a form. Waiting for the navigation itself, not
+    just a load state that the old page already had, keeps the next step from racing the
+    request on a busy machine.
+    """
+    with page.expect_navigation():
+        page.get_by_role("main").get_by_role("button", name=name, exact=True).click()
+    page.wait_for_load_state()
+
+
+def sign_in(page, email: str, totp_secret: str | None = None) -> None:
+    """Sign in through the real sign-in page, with a TOTP code when *totp_secret* is given."""
+    page.goto("/accounts/login/")
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    click_button(page, "Sign In")
+    if totp_secret:
+        page.get_by_label("Code", exact=True).fill(totp_now(totp_secret))
+        click_button(page, "Sign In")
+    assert "/accounts/login/" not in page.url

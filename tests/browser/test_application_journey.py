@@ -10,11 +10,9 @@ import re
 
 import pytest
 
-from tests.browser.conftest import assert_accessible, totp_now
+from tests.browser.conftest import assert_accessible, click_button, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "correct horse battery"
 
 
 def _png_bytes() -> bytes:
@@ -23,28 +21,6 @@ def _png_bytes() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (40, 30), (200, 30, 30)).save(buffer, "PNG")
     return buffer.getvalue()
-
-
-def _click(page, name: str) -> None:
-    """Press a form's button and wait for the page it leads to (every button here submits a form).
-
-    Waiting for the navigation itself, not just a load state that the old page already had,
-    keeps the next step from racing the request on a busy machine.
-    """
-    with page.expect_navigation():
-        page.get_by_role("main").get_by_role("button", name=name, exact=True).click()
-    page.wait_for_load_state()
-
-
-def _sign_in(page, email: str, totp_secret: str | None = None) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    _click(page, "Sign In")
-    if totp_secret:
-        page.get_by_label("Code", exact=True).fill(totp_now(totp_secret))
-        _click(page, "Sign In")
-    assert "/accounts/login/" not in page.url
 
 
 @pytest.fixture
@@ -79,21 +55,21 @@ def test_apply_request_information_answer_approve_download_and_verify(browser, l
         p.set_default_timeout(10_000)
 
     # the citizen finds the service and starts
-    _sign_in(citizen_page, citizen.email)
+    sign_in(citizen_page, citizen.email)
     citizen_page.goto("/services/parking-permit/")
     assert_accessible(citizen_page)
     citizen_page.get_by_role("button", name="Start now").click()
     assert_accessible(citizen_page)
-    _click(citizen_page, "Start your application")
+    click_button(citizen_page, "Start your application")
 
     # page 1, with a mistake first
     citizen_page.get_by_label("Registration number").fill("!!")
-    _click(citizen_page, "Save and continue")
+    click_button(citizen_page, "Save and continue")
     assert citizen_page.locator(".govuk-error-summary").is_visible()
     assert_accessible(citizen_page)
     citizen_page.get_by_label("Registration number").fill("AB12 CDE")
     citizen_page.get_by_label("Yes", exact=True).check()
-    _click(citizen_page, "Save and continue")
+    click_button(citizen_page, "Save and continue")
 
     # page 2 appears because they moved: upload proof
     assert citizen_page.get_by_role("heading", level=1).inner_text() == "Proof of address"
@@ -101,30 +77,30 @@ def test_apply_request_information_answer_approve_download_and_verify(browser, l
     proof = tmp_path / "bill.png"
     proof.write_bytes(_png_bytes())
     citizen_page.get_by_label("Upload a utility bill").set_input_files(str(proof))
-    _click(citizen_page, "Save and continue")
+    click_button(citizen_page, "Save and continue")
 
     # page 3 is pre-filled from the profile
     assert citizen_page.get_by_label("Full name").input_value() == "Amina Haddad"
     assert_accessible(citizen_page)
-    _click(citizen_page, "Save and continue")
+    click_button(citizen_page, "Save and continue")
 
     # check your answers, declare, send
     assert "AB12 CDE" in citizen_page.content()
     assert_accessible(citizen_page)
     citizen_page.get_by_label("I confirm that the information I have given is correct and complete").check()
-    _click(citizen_page, "Accept and send")
+    click_button(citizen_page, "Accept and send")
     reference = citizen_page.locator(".govuk-panel__body strong").inner_text()
     assert re.fullmatch(r"CC-\d{4}-000001", reference)
     assert_accessible(citizen_page)
 
     # the caseworker asks for more information
-    _sign_in(staff_page, caseworker.email, secret)
+    sign_in(staff_page, caseworker.email, secret)
     staff_page.goto("/staff/cases/")
     assert_accessible(staff_page)
     staff_page.get_by_role("link", name=reference).click()
     assert_accessible(staff_page)
     staff_page.get_by_label("What do you need from the applicant?").fill("Please send your council tax bill.")
-    _click(staff_page, "Send request")
+    click_button(staff_page, "Send request")
     assert_accessible(staff_page)
 
     # the citizen sees it on their application page and answers
@@ -135,13 +111,13 @@ def test_apply_request_information_answer_approve_download_and_verify(browser, l
     assert_accessible(citizen_page)
     citizen_page.get_by_label("Your answer").fill("Here it is.")
     citizen_page.get_by_label("Attach a file (optional)").set_input_files(str(proof))
-    _click(citizen_page, "Send your answer")
+    click_button(citizen_page, "Send your answer")
     assert_accessible(citizen_page)
 
     # the caseworker approves
     staff_page.reload()
     assert "Here it is." in staff_page.content()
-    _click(staff_page, "Approve and issue")
+    click_button(staff_page, "Approve and issue")
     assert "Approved" in staff_page.content()
 
     # the citizen downloads the document and verifies it publicly
@@ -187,7 +163,7 @@ def test_status_page_updates_without_a_reload(browser, live_server, people):
     context = browser.new_context(base_url=live_server.url, locale="en-GB")
     context.add_init_script("window.ecitizenPollSeconds = 0.5;")
     page = context.new_page()
-    _sign_in(page, citizen.email)
+    sign_in(page, citizen.email)
     page.goto(f"/applications/{application.pk}/")
     assert "Submitted" in page.locator("#application-status").inner_text()
     # a caseworker picks the case up while the citizen watches

@@ -20,7 +20,7 @@ import uuid
 
 import pytest
 
-from tests.browser.test_application_journey import PASSWORD, _sign_in
+from tests.browser.conftest import PASSWORD, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -493,7 +493,7 @@ def test_every_page_passes_axe(browser, live_server, world):
         context.set_default_timeout(10_000)
         page = context.new_page()
         if persona != "visitor":
-            _sign_in(page, *world[persona])
+            sign_in(page, *world[persona])
         for entry in urls:
             url, expected = entry if isinstance(entry, tuple) else (entry, 200)
             response = page.goto(url)
@@ -519,7 +519,7 @@ def test_every_page_passes_axe(browser, live_server, world):
     # the public pages and the account on a phone-sized screen, where the header folds up
     context = browser.new_context(base_url=live_server.url, locale="en-GB", viewport={"width": 360, "height": 740})
     page = context.new_page()
-    _sign_in(page, world["citizen"][0])
+    sign_in(page, world["citizen"][0])
     for url in [
         "/",
         "/services/parking-permit/",
@@ -565,7 +565,7 @@ def test_every_page_works_without_javascript(browser, live_server, world):
         context.set_default_timeout(10_000)
         page = context.new_page()
         if persona != "visitor":
-            _sign_in(page, *world[persona])
+            sign_in(page, *world[persona])
         for entry in urls:
             url, expected = entry if isinstance(entry, tuple) else (entry, 200)
             response = page.goto(url)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import assert_accessible
-from tests.browser.test_application_journey import _sign_in
+from tests.browser.conftest import assert_accessible, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,7 +16,7 @@ def test_platform_admin_issues_and_revokes_a_key(page, make_user, with_mfa):
     admin = make_user("root@ecitizen.example")
     admin.is_staff = admin.is_superuser = True
     admin.save(update_fields=["is_staff", "is_superuser"])
-    _sign_in(page, "root@ecitizen.example", with_mfa(admin))
+    sign_in(page, "root@ecitizen.example", with_mfa(admin))
 
     page.goto("/staff/open311/")
     assert_accessible(page)

@@ -8,11 +8,9 @@ import datetime
 
 import pytest
 
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, click_button, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
@@ -32,28 +30,18 @@ def bill(citizen, agency_a):
     )
 
 
-def _click(page, name: str) -> None:
-    """Press a form's button and wait for the page it leads to, not just a load state the old page had."""
-    with page.expect_navigation():
-        page.get_by_role("main").get_by_role("button", name=name, exact=True).click()
-    page.wait_for_load_state()
-
-
 def _enter_card(page, number: str) -> None:
     page.get_by_label("Card number").fill(number)
     page.get_by_label("Expiry date").fill("12/40")
     page.get_by_label("Name on card").fill("Amina Haddad")
     page.get_by_label("Card security code").fill("123")
-    _click(page, "Confirm payment")
+    click_button(page, "Confirm payment")
 
 
 def test_declined_card_then_pay_and_see_the_receipt(page, citizen, bill):
     from ecitizen.payments.models import Payment
 
-    page.goto("/accounts/login/")
-    page.get_by_label("Email", exact=True).fill(citizen.email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    _click(page, "Sign In")
+    sign_in(page, citizen.email)
 
     # the bill waits in "Your payments"
     page.goto("/payments/")
@@ -61,7 +49,7 @@ def test_declined_card_then_pay_and_see_the_receipt(page, citizen, bill):
     page.get_by_role("link", name="Resident parking permit").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Resident parking permit"
     assert_accessible(page)
-    _click(page, "Pay now")
+    click_button(page, "Pay now")
 
     # the card page checks the number before anything is sent
     assert "/payments/sandbox/pay/" in page.url
@@ -75,7 +63,7 @@ def test_declined_card_then_pay_and_see_the_receipt(page, citizen, bill):
     assert page.get_by_role("heading", level=1).inner_text() == "Your payment did not go through"
     assert "Your card was declined. You have not been charged." in page.get_by_role("main").inner_text()
     assert_accessible(page)
-    _click(page, "Try again")
+    click_button(page, "Try again")
 
     # a good card
     _enter_card(page, "4444333322221111")
@@ -102,10 +90,7 @@ def test_late_confirmation_updates_the_page_by_itself(page, citizen, bill, monke
     settings.SANDBOX_CONFIRM_DELAY_SECONDS = 4
     monkeypatch.setattr(sandbox, "_schedule_settlement", lambda provider_id: None)
     page.add_init_script("window.ecitizenPollSeconds = 0.5")
-    page.goto("/accounts/login/")
-    page.get_by_label("Email", exact=True).fill(citizen.email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    _click(page, "Sign In")
+    sign_in(page, citizen.email)
     payment = services.payment_create(payer=citizen, bill=bill, idempotency_key="k")
     sandbox.submit_card(provider_id=payment.provider_id, card_number="4444333322221111")
     # when the payer comes back before the gateway has decided
@@ -134,21 +119,18 @@ def test_apply_for_a_service_with_a_fee_then_pay_it(page, citizen, agency_a, reg
     )
     make_version(agency_a, fee=3000)
 
-    page.goto("/accounts/login/")
-    page.get_by_label("Email", exact=True).fill(citizen.email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    _click(page, "Sign In")
+    sign_in(page, citizen.email)
 
     page.goto("/applications/start/parking-permit/")
-    _click(page, "Start your application")
+    click_button(page, "Start your application")
     page.get_by_label("Registration number").fill("AB12 CDE")
     page.get_by_label("No", exact=True).check()
-    _click(page, "Save and continue")
-    _click(page, "Save and continue")  # the name is pre-filled
+    click_button(page, "Save and continue")
+    click_button(page, "Save and continue")  # the name is pre-filled
     assert "£30.00" in page.get_by_role("main").inner_text()
     assert_accessible(page)
     page.get_by_label("I confirm that the information I have given is correct and complete").check()
-    _click(page, "Accept and send")
+    click_button(page, "Accept and send")
     assert "Pay the fee now" in page.get_by_role("main").inner_text()
     assert_accessible(page)
     application = Application.objects.get()
@@ -156,11 +138,11 @@ def test_apply_for_a_service_with_a_fee_then_pay_it(page, citizen, agency_a, reg
 
     page.get_by_role("link", name="Pay the fee").click()
     assert_accessible(page)
-    _click(page, "Pay now")
+    click_button(page, "Pay now")
     _enter_card(page, "4000000000000002")
     assert "Your card was declined. You have not been charged." in page.get_by_role("main").inner_text()
     assert_accessible(page)
-    _click(page, "Try again")
+    click_button(page, "Try again")
     _enter_card(page, "4444333322221111")
     assert "Payment received" in page.locator(".govuk-panel--confirmation").inner_text()
     assert_accessible(page)

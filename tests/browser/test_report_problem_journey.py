@@ -8,11 +8,9 @@ import io
 
 import pytest
 
-from tests.browser.conftest import assert_accessible, totp_now
+from tests.browser.conftest import assert_accessible, click_button, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "correct horse battery"
 
 
 def _jpeg_bytes() -> bytes:
@@ -21,28 +19,6 @@ def _jpeg_bytes() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (64, 48), (90, 90, 90)).save(buffer, "JPEG")
     return buffer.getvalue()
-
-
-def _click(page, name: str) -> None:
-    """Press a form's button and wait for the page it leads to (every button here submits a form).
-
-    Waiting for the navigation itself, not just a load state that the old page already had,
-    keeps the next step from racing the request on a busy machine.
-    """
-    with page.expect_navigation():
-        page.get_by_role("main").get_by_role("button", name=name, exact=True).click()
-    page.wait_for_load_state()
-
-
-def _sign_in(page, email: str, totp_secret: str | None = None) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    _click(page, "Sign In")
-    if totp_secret:
-        page.get_by_label("Code", exact=True).fill(totp_now(totp_secret))
-        _click(page, "Sign In")
-    assert "/accounts/login/" not in page.url
 
 
 @pytest.fixture
@@ -89,7 +65,7 @@ def test_report_a_pothole_on_the_map_fix_it_and_reopen_it(browser, live_server, 
         p.set_default_timeout(10_000)
 
     # From the public map page to the location picker
-    _sign_in(citizen_page, citizen.email)
+    sign_in(citizen_page, citizen.email)
     citizen_page.goto("/reports/")
     citizen_page.locator(".leaflet-container").first.wait_for()
     assert_accessible(citizen_page)
@@ -105,15 +81,15 @@ def test_report_a_pothole_on_the_map_fix_it_and_reopen_it(browser, live_server, 
     lng = citizen_page.get_by_label("Longitude", exact=True).input_value()
     assert lat and lng, "clicking the map did not fill in the coordinates"
     assert 52.0 < float(lat) < 52.04 and 0.0 < float(lng) < 0.06
-    _click(citizen_page, "Continue")
+    click_button(citizen_page, "Continue")
 
     # The kind of problem
     assert_accessible(citizen_page)
     citizen_page.get_by_label("Pot-hole", exact=True).check()
-    _click(citizen_page, "Continue")
+    click_button(citizen_page, "Continue")
 
     # The details, a photo, and an error first
-    _click(citizen_page, "Continue")
+    click_button(citizen_page, "Continue")
     assert citizen_page.locator(".govuk-error-summary").is_visible()
     assert_accessible(citizen_page)
     citizen_page.get_by_label("Give the problem a short title").fill("Deep pot-hole by the bakery")
@@ -122,12 +98,12 @@ def test_report_a_pothole_on_the_map_fix_it_and_reopen_it(browser, live_server, 
     photo = tmp_path / "pothole.jpg"
     photo.write_bytes(_jpeg_bytes())
     citizen_page.get_by_label("Add photos (optional)").set_input_files(str(photo))
-    _click(citizen_page, "Continue")
+    click_button(citizen_page, "Continue")
 
     # Check and send
     assert "Deep pot-hole by the bakery" in citizen_page.content()
     assert_accessible(citizen_page)
-    _click(citizen_page, "Send report")
+    click_button(citizen_page, "Send report")
     assert_accessible(citizen_page)
     report = Report.objects.get()
     assert report.is_public and report.photos.count() == 1 and report.agency.name == "City Council"
@@ -139,7 +115,7 @@ def test_report_a_pothole_on_the_map_fix_it_and_reopen_it(browser, live_server, 
     assert_accessible(citizen_page)
 
     # The caseworker marks it fixed
-    _sign_in(staff_page, caseworker.email, secret)
+    sign_in(staff_page, caseworker.email, secret)
     staff_page.goto("/staff/reports/")
     assert_accessible(staff_page)
     staff_page.get_by_role("link", name=f"#{report.pk}", exact=True).click()
@@ -147,7 +123,7 @@ def test_report_a_pothole_on_the_map_fix_it_and_reopen_it(browser, live_server, 
     assert_accessible(staff_page)
     staff_page.get_by_label("New status").select_option(Status.FIXED)
     staff_page.get_by_label("Note for the public (optional)").first.fill("Filled and resurfaced this morning.")
-    _click(staff_page, "Change status")
+    click_button(staff_page, "Change status")
     report.refresh_from_db()
     assert report.status == Status.FIXED
 
@@ -157,7 +133,7 @@ def test_report_a_pothole_on_the_map_fix_it_and_reopen_it(browser, live_server, 
     assert_accessible(citizen_page)
     citizen_page.get_by_label("This problem has not been fixed").check()
     citizen_page.get_by_label("Your update").fill("The hole has opened up again after the rain.")
-    _click(citizen_page, "Add update")
+    click_button(citizen_page, "Add update")
     report.refresh_from_db()
     assert report.status == Status.OPEN and report.reopened_at is not None
     assert "The hole has opened up again after the rain." in citizen_page.content()

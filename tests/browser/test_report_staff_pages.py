@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ecitizen.reports.tests.conftest import city, make_report, pothole  # noqa: F401 (fixtures)
-from tests.browser.conftest import assert_accessible
-from tests.browser.test_application_journey import _sign_in
+from tests.browser.conftest import assert_accessible, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,7 +21,7 @@ def test_staff_pages_are_accessible(page, make_user, with_mfa, agency_a, agency_
     other = make_report(title="Loose paving slab")
     services.report_add_update(actor=citizen, report=report, text="Still there this morning")
     services.report_add_note(actor=admin, report=report, text="Crew booked")
-    _sign_in(page, "admin@council.example", secret)
+    sign_in(page, "admin@council.example", secret)
 
     page.goto("/staff/")
     page.get_by_role("link", name="Problem reports").click()
