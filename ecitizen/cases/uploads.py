@@ -10,12 +10,23 @@ after checking permission.
 
 PDFs are stored as they came: they are only ever served as attachments, with
 ``nosniff``, never displayed inline by this site.
+
+Decoding and encoding an image is slow and can take a lot of memory, so it
+happens before any transaction is opened (:func:`prepare_upload`,
+:func:`prepare_image`): a transaction holds the database's write lock (on
+SQLite, the whole database's), and nobody else could save anything meanwhile.
+The work is bounded: the image's size is read from its header and a picture
+of more than ``UPLOAD_MAX_PIXELS`` (24 million by default) is refused before
+a single pixel is decoded; a larger JPEG is decoded straight at a half,
+quarter or eighth of its size (JPEG "draft" mode), which costs a fraction of
+the memory and time, and stored at that size.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import math
 import posixpath
 import re
 import unicodedata
@@ -40,8 +51,11 @@ from ecitizen.core.audit import audit_record
 from ecitizen.core.models import AuditAction
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-# A 48-megapixel phone photo fits; a small file that would decode to gigabytes does not.
-DEFAULT_MAX_PIXELS = 50_000_000
+# The most pixels ever decoded at once: 24 million (6000 x 4000, a good camera's photo) take
+# about 100 MB. A small file whose header claims more is refused before decoding (PNG), or,
+# for a JPEG of up to four times as many, decoded at half size (draft mode) and stored so.
+DEFAULT_MAX_PIXELS = 24_000_000
+JPEG_DRAFT_FACTOR = 4
 _CHUNK = 64 * 1024
 
 
@@ -87,6 +101,26 @@ def max_upload_bytes() -> int:
     return int(getattr(settings, "UPLOAD_MAX_BYTES", DEFAULT_MAX_BYTES))
 
 
+def max_upload_pixels() -> int:
+    return int(getattr(settings, "UPLOAD_MAX_PIXELS", DEFAULT_MAX_PIXELS))
+
+
+@dataclass(frozen=True)
+class CleanFile:
+    """A file that has been checked and cleaned, ready to store.
+
+    Made by :func:`prepare_upload` or :func:`prepare_image` *before* any
+    transaction starts; the services that store files accept one in place of
+    the raw upload, and only write rows while their transaction is open.
+    """
+
+    data: bytes
+    kind: FileKind
+    name: str = ""  # the name the person's file had (cleaned), for downloads
+    width: int | None = None  # images only, as stored
+    height: int | None = None
+
+
 def _too_large_error(limit: int) -> ValidationError:
     megabytes = f"{limit / (1024 * 1024):g}"
     return ValidationError(
@@ -125,67 +159,128 @@ def detect_kind(data: bytes) -> FileKind | None:
     return None
 
 
-def _clean_image(data: bytes, kind: FileKind) -> bytes:
+def _draft_size(width: int, height: int, *, max_pixels: int, max_side: int | None) -> tuple[int, int] | None:
+    """The smallest size a JPEG decoder must deliver, or None when the full size is needed."""
+    scale = 1.0
+    if width * height > max_pixels:
+        scale = math.sqrt(max_pixels / (width * height))
+    if max_side and max(width, height) > max_side:
+        scale = min(scale, max_side / max(width, height))
+    if scale >= 1.0:
+        return None
+    return max(1, math.ceil(width * scale)), max(1, math.ceil(height * scale))
+
+
+def _clean_image(data: bytes, kind: FileKind, *, max_side: int | None = None) -> tuple[bytes, int, int]:
     """Decode the image and encode its pixels again, with nothing else carried over.
 
-    A fresh image is built from the pixels because Pillow's encoders copy some
-    metadata (JPEG comments, PNG colour profiles) from the source image's ``info``.
+    Returns the new bytes and the stored width and height. With *max_side*,
+    the picture is scaled down to fit a square of that many pixels.
+
+    Refuses, from the header alone, a PNG of more than ``UPLOAD_MAX_PIXELS``
+    pixels or a JPEG of more than four times as many; a JPEG over the limit
+    (or over *max_side*) is decoded at a reduced scale. Pillow's encoders copy
+    some metadata (JPEG comments, PNG colour profiles and transparency) from
+    the image's ``info``, which is therefore emptied before encoding.
     """
-    max_pixels = int(getattr(settings, "UPLOAD_MAX_PIXELS", DEFAULT_MAX_PIXELS))
+    max_pixels = max_upload_pixels()
     unreadable = ValidationError(_("The selected file could not be read. Try a different file"), code="file_unreadable")
     too_big = ValidationError(_("The selected image is too big. Choose a smaller image"), code="image_too_big")
+    header_limit = max_pixels * JPEG_DRAFT_FACTOR if kind is JPEG else max_pixels
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=kind.pillow_formats) as probe:
                 width, height = probe.size  # from the header: nothing decoded yet
-                if width * height > max_pixels:
+                if width < 1 or height < 1 or width * height > header_limit:
                     raise too_big
                 probe.verify()
             with Image.open(io.BytesIO(data), formats=kind.pillow_formats) as image:
+                if kind is JPEG:
+                    draft = _draft_size(width, height, max_pixels=max_pixels, max_side=max_side)
+                    if draft is not None:
+                        image.draft(None, draft)  # decode at 1/2, 1/4 or 1/8 scale, straight from the JPEG
+                if image.size[0] * image.size[1] > max_pixels:  # a JPEG whose scaling was refused
+                    raise too_big
                 image.load()
+                if max_side and max(image.size) > max_side:
+                    image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
                 # Photos are often stored sideways with an EXIF "rotate me" tag; turn the
                 # pixels upright now, because the tag is about to go.
-                upright = ImageOps.exif_transpose(image)
+                ImageOps.exif_transpose(image, in_place=True)
+                clean: Image.Image = image
+                if clean.mode == "P":
+                    clean = clean.convert("RGBA" if "transparency" in clean.info else "RGB")
+                if kind is JPEG and clean.mode not in ("RGB", "L", "CMYK"):
+                    clean = clean.convert("RGB")
+                elif kind is PNG and clean.mode not in ("1", "L", "LA", "I", "I;16", "RGB", "RGBA"):
+                    clean = clean.convert("RGBA")
+                clean.info = {}
+                out = io.BytesIO()
+                if kind is JPEG:
+                    clean.save(out, format="JPEG", quality=90 if not max_side else 85)
+                else:
+                    clean.save(out, format="PNG", optimize=True)
+                stored_width, stored_height = clean.size
     except ValidationError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise too_big from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
         raise unreadable from exc
-
-    if upright.mode == "P":
-        upright = upright.convert("RGBA" if "transparency" in upright.info else "RGB")
-    if kind is JPEG and upright.mode not in ("RGB", "L", "CMYK"):
-        upright = upright.convert("RGB")
-    clean = Image.frombytes(upright.mode, upright.size, upright.tobytes())
-    out = io.BytesIO()
-    if kind is JPEG:
-        clean.save(out, format="JPEG", quality=90)
-    else:
-        clean.save(out, format="PNG", optimize=True)
-    return out.getvalue()
+    return out.getvalue(), stored_width, stored_height
 
 
-def clean_image(file: Any, *, max_bytes: int | None = None) -> tuple[bytes, FileKind]:
-    """Read *file*, accept it only if its bytes are a JPEG or PNG, and return it re-encoded.
-
-    For features that take photos rather than documents (reports of a
-    problem): the same checks and metadata stripping as :func:`upload_store`,
-    without storing anything. Raises ``ValidationError`` with the same codes,
-    ``file_type`` when the file is not a JPEG or PNG.
-    """
-    limit = max_bytes or max_upload_bytes()
+def _read_checked(file: Any, limit: int) -> tuple[bytes, FileKind | None]:
     data = _read_limited(file, limit)
     if not data:
         raise ValidationError(_("The selected file is empty"), code="file_empty")
-    kind = detect_kind(data)
+    return data, detect_kind(data)
+
+
+def prepare_image(file: Any, *, max_bytes: int | None = None, max_side: int | None = None) -> CleanFile:
+    """Read *file*, accept it only if its bytes are a JPEG or PNG, and re-encode it.
+
+    For features that take photos rather than documents (reports of a
+    problem): the same checks and metadata stripping as :func:`prepare_upload`,
+    optionally scaled down to *max_side* pixels. Touches no database: call it
+    before opening a transaction. Raises ``ValidationError`` (codes
+    ``file_empty``, ``file_too_large``, ``file_type``, ``file_unreadable``,
+    ``image_too_big``).
+    """
+    limit = max_bytes or max_upload_bytes()
+    data, kind = _read_checked(file, limit)
     if kind is None or not kind.pillow_formats:
         raise ValidationError(_("The selected file must be a JPG or PNG"), code="file_type")
-    data = _clean_image(data, kind)
-    if len(data) > limit:
+    data, width, height = _clean_image(data, kind, max_side=max_side)
+    if len(data) > limit:  # re-encoding can, rarely, grow a file
         raise _too_large_error(limit)
-    return data, kind
+    return CleanFile(data, kind, sanitise_name(getattr(file, "name", "") or ""), width, height)
+
+
+def clean_image(file: Any, *, max_bytes: int | None = None) -> tuple[bytes, FileKind]:
+    """:func:`prepare_image`'s bytes and kind (kept for callers that need nothing else)."""
+    prepared = prepare_image(file, max_bytes=max_bytes)
+    return prepared.data, prepared.kind
+
+
+def prepare_upload(file: Any) -> CleanFile:
+    """Read *file*, accept it only if it is a PDF, JPEG or PNG, and clean it (images re-encoded).
+
+    Touches no database: :func:`upload_store` calls it before its transaction,
+    and a view may call it first itself. Raises ``ValidationError`` as
+    :func:`upload_store` documents.
+    """
+    limit = max_upload_bytes()
+    data, kind = _read_checked(file, limit)
+    if kind is None:
+        raise _wrong_type_error()
+    width = height = None
+    if kind.pillow_formats:
+        data, width, height = _clean_image(data, kind)
+        if len(data) > limit:  # re-encoding can, rarely, grow a file
+            raise _too_large_error(limit)
+    return CleanFile(data, kind, sanitise_name(getattr(file, "name", "") or ""), width, height)
 
 
 _UNSAFE_NAME_CHARS = re.compile(r"[\x00-\x1f\x7f<>:\"/\\|?*]")
@@ -213,7 +308,17 @@ def sanitise_name(name: str, kind: FileKind | None = None) -> str:
     return stem[: 255 - len(suffix)] + suffix
 
 
-@transaction.atomic
+def store_privately(prepared: CleanFile, *, folder: str = "") -> str:
+    """Save the cleaned bytes under a new random name in private storage; returns that name.
+
+    Called outside any transaction (writing a file can be slow); if the
+    database write that follows fails, the caller deletes the file again.
+    """
+    token = uuid.uuid4().hex
+    prefix = f"{folder.strip('/')}/" if folder else ""
+    return private_storage().save(f"{prefix}{token[:2]}/{token}{prepared.kind.extension}", ContentFile(prepared.data))
+
+
 def upload_store(
     *,
     owner: Any,
@@ -224,54 +329,64 @@ def upload_store(
 ) -> Upload:
     """Check *file*, clean it, store it privately and record it as *owner*'s upload.
 
-    *file* is any file object with ``read()`` (an ``UploadedFile`` from a form).
+    *file* is any file object with ``read()`` (an ``UploadedFile`` from a form),
+    or a :class:`CleanFile` already made by :func:`prepare_upload`. The file is
+    checked, re-encoded and written to storage *before* the transaction that
+    records it opens, so no database lock is held while an image is decoded.
     Raises ``ValidationError`` (with codes ``file_empty``, ``file_too_large``,
     ``file_type``, ``file_unreadable``, ``image_too_big``) and stores nothing
     when the file is refused. Permission to attach to *application* is the
     caller's to check.
     """
-    limit = max_upload_bytes()
-    data = _read_limited(file, limit)
-    if not data:
-        raise ValidationError(_("The selected file is empty"), code="file_empty")
-    kind = detect_kind(data)
-    if kind is None:
-        raise _wrong_type_error()
-    if kind.pillow_formats:
-        data = _clean_image(data, kind)
-        if len(data) > limit:  # re-encoding can, rarely, grow a file
-            raise _too_large_error(limit)
-
-    token = uuid.uuid4().hex
-    storage = private_storage()
-    stored_name = storage.save(f"{token[:2]}/{token}{kind.extension}", ContentFile(data))
+    prepared = file if isinstance(file, CleanFile) else prepare_upload(file)
+    stored_name = store_privately(prepared)
     try:
-        upload = Upload(
+        return _upload_record(
             owner=owner,
-            application=application,
-            info_request=info_request,
-            question_id=question_id,
+            prepared=prepared,
             stored_name=stored_name,
-            original_name=sanitise_name(getattr(file, "name", "") or ""),
-            content_type=kind.content_type,
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-        )
-        upload.full_clean(
-            exclude=["owner", "application", "info_request"], validate_unique=False, validate_constraints=False
-        )
-        upload.save()
-        audit_record(
-            actor=owner,
-            action=AuditAction.FILE_UPLOADED,
-            subject=upload,
-            subject_user=owner,
-            agency=application.agency if application is not None else None,
-            extra={"content_type": kind.content_type, "size": len(data)},
+            application=application,
+            question_id=question_id,
+            info_request=info_request,
         )
     except BaseException:
-        storage.delete(stored_name)
+        private_storage().delete(stored_name)
         raise
+
+
+@transaction.atomic
+def _upload_record(
+    *,
+    owner: Any,
+    prepared: CleanFile,
+    stored_name: str,
+    application: Application | None,
+    question_id: str,
+    info_request: InformationRequest | None,
+) -> Upload:
+    upload = Upload(
+        owner=owner,
+        application=application,
+        info_request=info_request,
+        question_id=question_id,
+        stored_name=stored_name,
+        original_name=prepared.name,
+        content_type=prepared.kind.content_type,
+        size=len(prepared.data),
+        sha256=hashlib.sha256(prepared.data).hexdigest(),
+    )
+    upload.full_clean(
+        exclude=["owner", "application", "info_request"], validate_unique=False, validate_constraints=False
+    )
+    upload.save()
+    audit_record(
+        actor=owner,
+        action=AuditAction.FILE_UPLOADED,
+        subject=upload,
+        subject_user=owner,
+        agency=application.agency if application is not None else None,
+        extra={"content_type": prepared.kind.content_type, "size": len(prepared.data)},
+    )
     return upload
 
 

@@ -31,11 +31,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
-from django.core.validators import RegexValidator
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from ecitizen.catalogue.patterns import PatternValidator, pattern_problem
+from ecitizen.catalogue.richtext import hint_html
 from ecitizen.core.forms import DateInput
 from ecitizen.core.i18n import pick
 
@@ -313,10 +314,12 @@ def _question_errors(q: Any, earlier: dict[str, dict], same_page: dict[str, dict
         elif len({str(c.get("value")) for c in choices}) != len(choices):
             errors.append(_("Question “%(id)s” has choices with the same value.") % {"id": qid})
     if q.get("pattern"):
-        try:
-            re.compile(q["pattern"])
-        except re.error:
-            errors.append(_("Question “%(id)s” has a pattern that is not a valid regular expression.") % {"id": qid})
+        problem = pattern_problem(q["pattern"])  # RE2: linear time, so no back-references or look-arounds
+        if problem is not None:
+            errors.append(
+                _("Question “%(id)s” has a pattern that is not a valid regular expression (%(problem)s).")
+                % {"id": qid, "problem": problem}
+            )
     for low, high in (("min_length", "max_length"), ("min", "max")):
         if q.get(low) is not None and q.get(high) is not None and q[low] > q[high]:
             errors.append(_("Question “%(id)s” has a minimum above its maximum.") % {"id": qid})
@@ -381,13 +384,13 @@ class PageForm(forms.Form):
 
 def _fields_for(q: Question, language: str | None, already: Any = None):
     label = pick(q.label, language)
-    hint = pick(q.hint, language)
+    hint = hint_html(pick(q.hint, language))  # agency-written: a sanitised subset of HTML, never raw
     common = {"label": label, "help_text": hint, "required": q.required}
     if q.type in {"text", "textarea"}:
         validators = []
         if q.pattern:
             validators.append(
-                RegexValidator(
+                PatternValidator(  # RE2, never Python's backtracking re: an agency's pattern cannot freeze us
                     q.pattern,
                     pick(q.pattern_message, language)
                     or _("Enter %(label)s in the right format") % {"label": label.lower()},

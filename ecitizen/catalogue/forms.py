@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from ecitizen.catalogue import formbuilder
 from ecitizen.catalogue.formdef import PREFILL_FIELDS, QUESTION_TYPES
 from ecitizen.catalogue.models import Category, IdentityRequirement, IssuedKind, LifeEvent, Service
+from ecitizen.catalogue.patterns import invalid_pattern_message, pattern_problem
 from ecitizen.core.i18n import pick
 from ecitizen.core.money import CURRENCIES, MoneyError, format_amount, parse_amount
 
@@ -237,7 +238,7 @@ class ServiceDetailsForm(SectionedForm):
             try:
                 cleaned["fee_amount"] = parse_amount(cleaned["fee"], currency)
             except MoneyError as exc:
-                self.add_error("fee", messages[exc.code])
+                self.add_error("fee", messages.get(exc.code) or exc.message)
         return cleaned
 
     def data_for_service(self) -> dict[str, Any]:
@@ -450,13 +451,8 @@ class QuestionForm(SectionedForm):
 
     def clean_pattern(self) -> str:
         value = self.cleaned_data["pattern"].strip()
-        if value:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise forms.ValidationError(
-                    _("Enter a valid regular expression (%(problem)s)") % {"problem": exc.msg}
-                ) from exc
+        if value and (problem := pattern_problem(value)) is not None:
+            raise forms.ValidationError(invalid_pattern_message(problem), code="invalid_pattern")
         return value
 
     def clean(self):

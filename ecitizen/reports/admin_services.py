@@ -12,21 +12,24 @@ import re
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ecitizen.agencies.models import Agency
+from ecitizen.catalogue.patterns import invalid_pattern_message, pattern_problem
 from ecitizen.core.audit import audit_record
 from ecitizen.core.models import AuditAction
 from ecitizen.reports import geo
 from ecitizen.reports.area_links import relink_area_later
 from ecitizen.reports.models import Area, Category
+from ecitizen.reports.policies import area_policy, category_policy
 
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
 DEFAULT_LANGUAGE = settings.LANGUAGE_CODE
 DATATYPES = ("string", "number", "text", "singlevaluelist")
-QUESTION_KEYS = frozenset({"code", "label", "datatype", "required", "values", "hint"})
+QUESTION_KEYS = frozenset({"code", "label", "datatype", "required", "values", "hint", "pattern", "pattern_message"})
+PATTERN_DATATYPES = ("string", "text")
 MAX_QUESTIONS = 20
 MAX_VALUES = 50
 _QUESTION_CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -118,6 +121,7 @@ def validate_questions(raw: Any) -> list[dict]:
         question: dict[str, Any] = {"code": code, "label": label, "datatype": datatype, "required": required}
         if hint:
             question["hint"] = hint
+        question.update(_pattern(item, where=where, datatype=datatype))
         values = item.get("values")
         if datatype == "singlevaluelist":
             if not isinstance(values, list) or not values:
@@ -152,6 +156,26 @@ def validate_questions(raw: Any) -> list[dict]:
     return questions
 
 
+def _pattern(item: dict, *, where: str, datatype: str) -> dict[str, Any]:
+    """The question's optional ``pattern`` (checked with RE2, never Python's re) and its message."""
+    pattern = item.get("pattern")
+    message = _texts(item.get("pattern_message"), where=where, what=_("pattern message"), required=False)
+    if pattern in (None, ""):
+        if message:
+            raise ValidationError(_("%(where)s: a pattern message needs a pattern") % {"where": where})
+        return {}
+    if datatype not in PATTERN_DATATYPES:
+        raise ValidationError(_("%(where)s: only a string or text question can have a pattern") % {"where": where})
+    if not isinstance(pattern, str):
+        raise ValidationError(_("%(where)s: the pattern must be a text") % {"where": where})
+    problem = pattern_problem(pattern)
+    if problem is not None:
+        raise ValidationError(
+            _("%(where)s: %(problem)s") % {"where": where, "problem": invalid_pattern_message(problem)}
+        )
+    return {"pattern": pattern, **({"pattern_message": message} if message else {})}
+
+
 # --- categories -----------------------------------------------------------------------
 
 
@@ -170,6 +194,8 @@ def category_save(
     if creating:
         if agency is None:
             raise ValueError("agency is needed to create a category")
+        if not category_policy.can_create_in(actor, agency):
+            raise PermissionDenied
         category = Category(agency=agency, code=(data.get("code") or "").strip())
         try:
             Category._meta.get_field("code").run_validators(category.code)
@@ -179,6 +205,10 @@ def category_save(
             errors["code"] = [_("Enter a code")]
         elif Category.objects.filter(agency=agency, code=category.code).exists():
             errors["code"] = [_("Your agency already has a category with this code")]
+    else:
+        category = Category.objects.select_for_update(of=("self",)).select_related("agency").get(pk=category.pk)
+        if not category_policy.can_for(actor, "edit", category):
+            raise PermissionDenied
     name = {k: v for k, v in (data.get("name") or {}).items() if v}
     if not name.get(DEFAULT_LANGUAGE):
         errors["name"] = [_("Enter the name in English")]
@@ -305,6 +335,18 @@ def shapes_from_geojson(data: Any, *, split: bool, name: dict[str, str]) -> list
     return [(name, geometry)]
 
 
+def _check_area_owner(actor: Any, agency: Agency | None, action: str, area: Area | None = None) -> None:
+    """Raise PermissionDenied unless *actor* may *action* areas of *agency* (or *area*, when given)."""
+    if agency is None:
+        allowed = actor is None or bool(getattr(actor, "is_superuser", False))
+    elif area is not None:
+        allowed = area_policy.can_for(actor, action, area)
+    else:
+        allowed = area_policy.can_create_in(actor, agency)
+    if not allowed:
+        raise PermissionDenied
+
+
 def _area_audit(actor: Any, area: Area, *, created: bool, extra: dict | None = None) -> None:
     audit_record(
         actor=actor,
@@ -321,8 +363,11 @@ def areas_import(
 ) -> list[Area]:
     """Make the areas described by uploaded GeoJSON *data* for *agency*; all of them or none.
 
-    One audit row per area made.
+    One audit row per area made. Only an agency admin of *agency* may add its
+    areas; an area of no agency (a body outside the platform) is the platform's
+    to add (a superuser, or the system with no actor).
     """
+    _check_area_owner(actor, agency, "create")
     shapes = shapes_from_geojson(data, split=split, name={k: v for k, v in (name or {}).items() if v})
     areas = []
     for area_name, geometry in shapes:
@@ -338,6 +383,8 @@ def areas_import(
 @transaction.atomic
 def area_save(*, actor: Any, area: Area, name: dict[str, str] | None = None, geometry: Any = None) -> Area:
     """Rename an area or give it a new shape (validated GeoJSON)."""
+    area = Area.objects.select_for_update(of=("self",)).select_related("agency").get(pk=area.pk)
+    _check_area_owner(actor, area.agency, "edit", area)
     changed = []
     if name is not None:
         name = {k: v for k, v in name.items() if v}
@@ -361,7 +408,8 @@ def area_save(*, actor: Any, area: Area, name: dict[str, str] | None = None, geo
 @transaction.atomic
 def area_set_active(*, actor: Any, area: Area, active: bool) -> Area:
     """Stop (or start again) routing reports to an area. Existing reports keep their area."""
-    area = Area.objects.select_for_update().get(pk=area.pk)
+    area = Area.objects.select_for_update(of=("self",)).select_related("agency").get(pk=area.pk)
+    _check_area_owner(actor, area.agency, "edit", area)
     area.is_active = active
     area.save(update_fields=["is_active", "updated_at"])
     _area_audit(actor, area, created=False, extra={"changed": ["is_active"]})

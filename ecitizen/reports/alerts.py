@@ -1,12 +1,13 @@
 """Alerts: follow a report, or hear of new reports near a place or in an area.
 
-The services module calls :func:`on_new_report` when a report is confirmed,
-:func:`on_update` when a public update appears, :func:`follow_report` for a
-reporter and :func:`move_followers` when a report is merged. Those four run
-inside the caller's transaction and write no audit row of their own (the
-caller's write is the one audited); the emails go out from a background task
-once the transaction commits, so that a report with many subscribers does not
-slow down the request that confirmed it.
+The services module calls :func:`follow_report` for a reporter and
+:func:`move_followers` when a report is merged; those run inside the caller's
+transaction and write no audit row of their own (the caller's write is the one
+audited). When a report is confirmed or a public update appears, the services
+send a signal (:mod:`ecitizen.reports.signals`); its receiver queues
+:func:`send_new_report_alerts` or :func:`send_update_alerts` as a background
+task once the transaction commits, so that a report with many subscribers does
+not slow down the request that confirmed it.
 
 People subscribe with :func:`alert_subscribe`; those not signed in with a
 confirmed address get a signed link (:func:`alert_confirm`). Every alert email
@@ -31,6 +32,7 @@ from ecitizen.core.audit import audit_record
 from ecitizen.core.models import AuditAction
 from ecitizen.reports import geo
 from ecitizen.reports.models import Alert, AlertKind, Area, Report, ReportUpdate
+from ecitizen.reports.tokens import CONFIRM_MAX_AGE, make_token, read_token
 
 logger = logging.getLogger(__name__)
 
@@ -53,14 +55,10 @@ def _norm(email: str) -> str:
 
 
 def confirm_token(alert: Alert) -> str:
-    from ecitizen.reports.services import make_token
-
     return make_token("alert", alert.pk, str(alert.token))
 
 
 def unsubscribe_token(alert: Alert) -> str:
-    from ecitizen.reports.services import make_token
-
     return make_token("unsubscribe", alert.pk, str(alert.token))
 
 
@@ -71,8 +69,6 @@ def unsubscribe_url(alert: Alert) -> str:
 
 
 def _alert_from_token(purpose: str, token: str, *, max_age: int | None) -> Alert | None:
-    from ecitizen.reports.services import read_token
-
     found = read_token(purpose, token, max_age=max_age)
     if found is None:
         return None
@@ -85,8 +81,6 @@ def _alert_from_token(purpose: str, token: str, *, max_age: int | None) -> Alert
 
 def alert_for_token(purpose: str, token: str) -> Alert | None:
     """Read-only look-up for pages that show what a link will do before its button is pressed."""
-    from ecitizen.reports.services import CONFIRM_MAX_AGE, read_token
-
     found = read_token(purpose, token, max_age=None if purpose == "unsubscribe" else CONFIRM_MAX_AGE)
     if found is None:
         return None
@@ -122,24 +116,6 @@ def follow_report(*, report: Report, email: str, user: Any = None, language: str
         language=language or "en",
         confirmed_at=timezone.now(),
     )
-
-
-def on_new_report(report: Report) -> None:
-    """Tell subscribers near the report or in its area, from a task run after commit."""
-    from ecitizen.reports.tasks import send_new_report_alerts
-
-    report_id = report.pk
-    transaction.on_commit(lambda: send_new_report_alerts.enqueue(report_id), robust=True)
-
-
-def on_update(update: ReportUpdate, *, skip_email: str = "") -> None:
-    """Tell the report's followers of a public update, from a task run after commit."""
-    if update.is_internal or not update.is_public:
-        return
-    from ecitizen.reports.tasks import send_update_alerts
-
-    update_id = update.pk
-    transaction.on_commit(lambda: send_update_alerts.enqueue(update_id, skip_email or ""), robust=True)
 
 
 def move_followers(*, from_report: Report, to_report: Report) -> int:
@@ -274,9 +250,7 @@ def _has_confirmed_email(actor: Any) -> bool:
 
 
 def _number(value: Any) -> float | None:
-    from ecitizen.reports.services import _parse_number
-
-    return _parse_number(value) if value not in (None, "") else None
+    return geo.parse_number(value) if value not in (None, "") else None
 
 
 @transaction.atomic
@@ -410,8 +384,6 @@ def _tell_already_subscribed(alert: Alert) -> None:
 @transaction.atomic
 def alert_confirm(*, token: str) -> Alert | None:
     """Turn an alert on from the emailed link. Idempotent; None for a forged, foreign or old link."""
-    from ecitizen.reports.services import CONFIRM_MAX_AGE
-
     alert = _alert_from_token("alert", token, max_age=CONFIRM_MAX_AGE)
     if alert is None:
         return None

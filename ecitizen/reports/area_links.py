@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from ecitizen.reports import geo
+from ecitizen.reports import geo, signals
 from ecitizen.reports.models import Area, Report, ReportArea
 from ecitizen.reports.routing import areas_at
 
@@ -31,7 +31,7 @@ def relink_area(area_id: int) -> int:
     area = Area.objects.filter(pk=area_id).first()
     if area is None:
         return 0
-    polygons = geo.from_geojson(area.geometry)
+    shape = geo.AreaShape(geo.from_geojson(area.geometry))
     inside = 0
     with transaction.atomic():
         ReportArea.objects.filter(area=area).delete()
@@ -47,7 +47,7 @@ def relink_area(area_id: int) -> int:
         )
         batch: list[ReportArea] = []
         for pk, lat, lng in candidates:
-            if geo.polygons_contain(polygons, lat, lng):
+            if shape.contains(lat, lng):
                 batch.append(ReportArea(area_id=area.pk, report_id=pk))
                 if len(batch) >= BATCH:
                     ReportArea.objects.bulk_create(batch, ignore_conflicts=True)
@@ -59,8 +59,8 @@ def relink_area(area_id: int) -> int:
 
 
 def relink_area_later(area: Area) -> None:
-    """Rebuild an area's links in the background once the change to its shape commits."""
-    from ecitizen.reports.tasks import relink_area as relink_task
+    """Rebuild an area's links in the background once the change to its shape commits.
 
-    area_id = area.pk
-    transaction.on_commit(lambda: relink_task.enqueue(area_id), robust=True)
+    Announced as :data:`~ecitizen.reports.signals.area_reshaped`; the receiver queues the task.
+    """
+    signals.area_reshaped.send(sender=Area, area=area)

@@ -9,6 +9,8 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from ecitizen.catalogue.patterns import PatternValidator
+from ecitizen.catalogue.richtext import hint_html
 from ecitizen.core.forms import DateInput
 from ecitizen.core.i18n import pick
 from ecitizen.reports.models import (
@@ -155,10 +157,19 @@ class MultipleFileField(forms.FileField):
         return [super().clean(data, initial)] if data else []
 
 
+def _pattern_validators(question: dict, what: str) -> list:
+    if not question.get("pattern") or question.get("datatype", "string") not in ("string", "text"):
+        return []
+    message = pick(question.get("pattern_message")) or _("The answer to “%(question)s” is not in the right format") % {
+        "question": what
+    }
+    return [PatternValidator(question["pattern"], message)]
+
+
 def question_field(question: dict) -> forms.Field:
     """A form field for one of a category's extra questions (validated again by the service)."""
     label = pick(question.get("label")) or question["code"]
-    hint = pick(question.get("hint"))
+    hint = hint_html(pick(question.get("hint")))  # agency-written: a sanitised subset of HTML, never raw
     required = bool(question.get("required"))
     datatype = question.get("datatype", "string")
     common = {"label": label, "help_text": hint, "required": required}
@@ -178,6 +189,7 @@ def question_field(question: dict) -> forms.Field:
         return forms.CharField(
             widget=forms.Textarea,
             max_length=2000,
+            validators=_pattern_validators(question, what),
             error_messages={
                 "required": _("Answer the question “%(question)s”") % {"question": what},
                 "max_length": _("This answer must be 2000 characters or fewer"),
@@ -186,6 +198,7 @@ def question_field(question: dict) -> forms.Field:
         )
     field = forms.CharField(
         max_length=200,
+        validators=_pattern_validators(question, what),
         error_messages={
             "required": _("Answer the question “%(question)s”") % {"question": what},
             "max_length": _("This answer must be 200 characters or fewer"),

@@ -9,15 +9,22 @@ Coordinates follow GeoJSON: ``[longitude, latitude]``. Polygons in a city are
 small enough that treating degrees as planar for point-in-polygon tests is
 exact for containment (edges are straight lines in the same projection the
 polygons were drawn in); distances use the haversine formula.
+
+Polygon validity, areas and containment come from Shapely (GEOS): an uploaded
+polygon must be valid (its edges never cross, its holes lie inside it) and
+have an area, because routing gives a place to the *smallest* area holding
+it and a self-crossing "bow tie" measures zero.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
+import shapely
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -42,6 +49,15 @@ class BBox:
 
     def contains(self, lat: float, lng: float) -> bool:
         return self.min_lat <= lat <= self.max_lat and self.min_lng <= lng <= self.max_lng
+
+
+def parse_number(value: Any) -> float | None:
+    """A finite number from a form or API value (``" 52.03 "``, ``0.1``), or None."""
+    try:
+        number = float(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 def valid_point(lat: Any, lng: Any) -> bool:
@@ -92,44 +108,36 @@ def cells_covering(box: BBox) -> list[int]:
     return [row * _CELL_COLUMNS + col for row in range(row0, row1 + 1) for col in range(col0, col1 + 1)]
 
 
-def _ring_contains(ring: Ring, lng: float, lat: float) -> bool:
-    """Even-odd ray casting; a point on an edge counts as inside."""
-    inside = False
-    n = len(ring)
-    j = n - 1
-    for i in range(n):
-        xi, yi = ring[i]
-        xj, yj = ring[j]
-        # On the segment?
-        cross = (lng - xi) * (yj - yi) - (lat - yi) * (xj - xi)
-        if abs(cross) < 1e-12 and min(xi, xj) - 1e-12 <= lng <= max(xi, xj) + 1e-12:
-            if min(yi, yj) - 1e-12 <= lat <= max(yi, yj) + 1e-12:
-                return True
-        if (yi > lat) != (yj > lat):
-            x_at = xi + (lat - yi) * (xj - xi) / (yj - yi)
-            if lng < x_at:
-                inside = not inside
-        j = i
-    return inside
+def _shapes(polygons: list[Polygon]) -> list[shapely.Polygon]:
+    """Shapely polygons, prepared for fast repeated point tests."""
+    shapes = [shapely.Polygon(polygon[0], polygon[1:]) for polygon in polygons]
+    shapely.prepare(shapes)
+    return shapes
+
+
+class AreaShape:
+    """An area's polygons ready for many point tests (build once per area, then ask :meth:`contains`)."""
+
+    def __init__(self, polygons: list[Polygon]):
+        self._shapes = _shapes(polygons)
+
+    def contains(self, lat: float, lng: float) -> bool:
+        """Whether the point lies in a polygon (outside its holes); a point on an edge counts as inside."""
+        return any(shapely.intersects_xy(shape, lng, lat) for shape in self._shapes)
 
 
 def polygons_contain(polygons: list[Polygon], lat: float, lng: float) -> bool:
-    for polygon in polygons:
-        if _ring_contains(polygon[0], lng, lat) and not any(_ring_contains(h, lng, lat) for h in polygon[1:]):
-            return True
-    return False
-
-
-def _ring_area(ring: Ring) -> float:
-    total = 0.0
-    for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True):
-        total += x1 * y2 - x2 * y1
-    return abs(total) / 2
+    return AreaShape(polygons).contains(lat, lng)
 
 
 def polygons_area(polygons: list[Polygon]) -> float:
-    """Area in square degrees (only ever compared between areas of one city)."""
-    return sum(_ring_area(p[0]) - sum(_ring_area(h) for h in p[1:]) for p in polygons)
+    """Area in square degrees (only ever compared between areas of one city).
+
+    Parts that overlap count once; a stored shape from before polygons were
+    checked is repaired first, so that a self-crossing ring cannot measure zero.
+    """
+    shapes = [shapely.make_valid(shapely.Polygon(polygon[0], polygon[1:])) for polygon in polygons]
+    return float(shapely.union_all(shapes).area)
 
 
 def polygons_bbox(polygons: list[Polygon]) -> BBox:
@@ -213,7 +221,52 @@ def parse_area_geojson(data: str | bytes | dict) -> dict:
         raise ValidationError(_("The file holds no polygon."), code="empty")
     if sum(len(p) for p in multi) > MAX_RINGS or sum(len(r) for p in multi for r in p) > MAX_POINTS:
         raise ValidationError(_("The shape is too detailed: simplify it to fewer than 20,000 points."), code="size")
+    for number, polygon in enumerate(multi, start=1):
+        _check_polygon(polygon, number)
     return to_geojson(multi)
+
+
+_LOCATION = re.compile(r"\[\s*(-?[0-9.eE+-]+)\s+(-?[0-9.eE+-]+)\s*\]$")
+
+
+def _problem(reason: str) -> str:
+    """GEOS's reason for an invalid polygon, said for an admin (with where it is, when known)."""
+    kinds = {
+        "Self-intersection": _("its edges cross each other"),
+        "Ring Self-intersection": _("its outline touches itself"),
+        "Hole lies outside shell": _("a hole lies outside its outline"),
+        "Nested holes": _("a hole lies inside another hole"),
+        "Nested shells": _("one outline lies inside another"),
+        "Interior is disconnected": _("its holes cut it into pieces"),
+        "Too few points": _("it has too few distinct points"),
+        "Invalid Coordinate": _("a position is not a number"),
+    }
+    location = _LOCATION.search(reason)
+    kind = reason[: location.start()].strip() if location else reason.strip()
+    problem = str(kinds.get(kind, kind))
+    if location:
+        problem = _("%(problem)s, near longitude %(lng)s, latitude %(lat)s") % {
+            "problem": problem,
+            "lng": location.group(1),
+            "lat": location.group(2),
+        }
+    return problem
+
+
+def _check_polygon(polygon: Polygon, number: int) -> None:
+    """Refuse a polygon that is not a valid, non-empty surface (ValidationError naming the problem)."""
+    shape = shapely.Polygon(polygon[0], polygon[1:])
+    if not shapely.is_valid(shape):
+        raise ValidationError(
+            _("Polygon %(number)s is not a valid shape: %(problem)s. Draw it again so that its edges do not cross.")
+            % {"number": number, "problem": _problem(shapely.is_valid_reason(shape))},
+            code="invalid_shape",
+        )
+    if not shape.area > 0:
+        raise ValidationError(
+            _("Polygon %(number)s has no area: its positions lie on one line.") % {"number": number},
+            code="no_area",
+        )
 
 
 def to_geojson(multi: list[Polygon]) -> dict:

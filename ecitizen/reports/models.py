@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from ecitizen.core.i18n import pick
 from ecitizen.reports import geo
 
-DESCRIPTION_MAX_LENGTH = 3000
+DESCRIPTION_MAX_LENGTH = 4000  # what Open311 GeoReport v2 allows for a request's description
 TITLE_MAX_LENGTH = 120
 UPDATE_MAX_LENGTH = 3000
 MAX_PHOTOS = 3
@@ -78,7 +78,7 @@ class Area(models.Model):
 
     def contains(self, lat: float, lng: float) -> bool:
         return geo.BBox(self.min_lng, self.min_lat, self.max_lng, self.max_lat).contains(lat, lng) and (
-            geo.polygons_contain(geo.from_geojson(self.geometry), lat, lng)
+            geo.AreaShape(geo.from_geojson(self.geometry)).contains(lat, lng)
         )
 
 
@@ -96,7 +96,10 @@ class Category(models.Model):
 
     ``questions`` is a list of ``{"code", "label": {lang: text}, "datatype":
     "string"|"number"|"text"|"singlevaluelist", "required": bool,
-    "values": [{"key", "name": {lang: text}}], "hint": {lang: text}}``.
+    "values": [{"key", "name": {lang: text}}], "hint": {lang: text},
+    "pattern": str, "pattern_message": {lang: text}}``. A string or text
+    question's ``pattern`` is a regular expression run with RE2 (linear time);
+    the ``hint`` is shown as a sanitised subset of HTML.
     """
 
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="report_categories")

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from ecitizen.core.audit import audit_record
 from ecitizen.core.models import AuditAction
-from ecitizen.reports import alerts, services
+from ecitizen.reports import services, signals
 from ecitizen.reports.models import (
     OPEN_STATUSES,
     UPDATE_MAX_LENGTH,
@@ -33,6 +33,7 @@ from ecitizen.reports.models import (
     Status,
     UpdateKind,
 )
+from ecitizen.reports.tokens import make_token, read_token
 
 BATCH_SIZE = 200
 # The links keep working for three months; after that the report's page is the place to say it is not fixed.
@@ -54,7 +55,7 @@ def questionnaire_days() -> int:
 
 
 def questionnaire_token(questionnaire: Questionnaire) -> str:
-    return services.make_token("questionnaire", questionnaire.pk, questionnaire.nonce)
+    return make_token("questionnaire", questionnaire.pk, questionnaire.nonce)
 
 
 def _due(cutoff: datetime.datetime):
@@ -131,7 +132,7 @@ def _send_one(report_id: int, *, now: datetime.datetime) -> int:
 
 def questionnaire_for_token(token: str) -> Questionnaire | None:
     """The questionnaire a link is for (read-only, for the page shown before answering); None if invalid."""
-    found = services.read_token("questionnaire", token, max_age=QUESTIONNAIRE_MAX_AGE)
+    found = read_token("questionnaire", token, max_age=QUESTIONNAIRE_MAX_AGE)
     if found is None:
         return None
     questionnaire = Questionnaire.objects.select_related("report__category").filter(pk=found[0]).first()
@@ -152,7 +153,7 @@ def questionnaire_answer(*, token: str, answer: str, comment: str = "", actor: A
     "reopened" entry and the agency is emailed); "fixed" on an open report
     marks it fixed. Followers hear of the answer like any public update.
     """
-    found = services.read_token("questionnaire", token, max_age=QUESTIONNAIRE_MAX_AGE)
+    found = read_token("questionnaire", token, max_age=QUESTIONNAIRE_MAX_AGE)
     if found is None:
         raise QuestionnaireInvalid
     questionnaire = Questionnaire.objects.select_for_update().filter(pk=found[0]).first()
@@ -207,5 +208,5 @@ def questionnaire_answer(*, token: str, answer: str, comment: str = "", actor: A
         agency=report.agency,
         extra={"questionnaire": questionnaire.pk, "answer": answer, "from": old, "to": report.status},
     )
-    alerts.on_update(update, skip_email=questionnaire.email)
+    signals.update_published.send(sender=ReportUpdate, update=update, skip_email=questionnaire.email)
     return questionnaire

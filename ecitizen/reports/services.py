@@ -11,13 +11,9 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import math
-import uuid
 from typing import Any
 
-from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
@@ -26,13 +22,14 @@ from django.utils.translation import gettext as _
 
 from ecitizen.accounts.selectors import identity_level_for
 from ecitizen.agencies.models import Agency
-from ecitizen.cases.uploads import clean_image, private_storage
+from ecitizen.cases.uploads import CleanFile, prepare_image, private_storage, store_privately
+from ecitizen.catalogue import patterns
 from ecitizen.core.audit import audit_record
 from ecitizen.core.i18n import pick
 from ecitizen.core.models import AuditAction
 from ecitizen.core.working_days import add_working_days
 from ecitizen.notifications.services import notify
-from ecitizen.reports import alerts, area_links, geo
+from ecitizen.reports import alerts, area_links, geo, signals
 from ecitizen.reports.emails import absolute_url, send_email
 from ecitizen.reports.models import (
     DESCRIPTION_MAX_LENGTH,
@@ -48,9 +45,12 @@ from ecitizen.reports.models import (
     Status,
     UpdateKind,
 )
+from ecitizen.reports.policies import staff_report_policy
 from ecitizen.reports.routing import NoRoute, route
 
-CONFIRM_MAX_AGE = 7 * 24 * 3600
+# Links are made and read through services too (views, seed data): the token helpers stay importable here.
+from ecitizen.reports.tokens import CONFIRM_MAX_AGE, make_token, read_token  # noqa: F401
+
 # A reporter's update does not reopen a duplicate: the original is the one being worked.
 REOPENABLE = frozenset({Status.FIXED, Status.CLOSED_NOT_FIXED, Status.NOT_RESPONSIBLE})
 
@@ -61,25 +61,6 @@ class StaleReport(Exception):
     def __init__(self, current: Report):
         super().__init__("The report has changed.")
         self.current = current
-
-
-# --- signed links ---------------------------------------------------------------
-
-
-def make_token(purpose: str, pk: int, nonce: str = "") -> str:
-    """A tamper-proof token for an emailed link (confirm a report, answer a questionnaire...)."""
-    return signing.dumps([pk, nonce], salt=f"ecitizen.reports.{purpose}", compress=False)
-
-
-def read_token(purpose: str, token: str, *, max_age: int | None = CONFIRM_MAX_AGE) -> tuple[int, str] | None:
-    """The ``(pk, nonce)`` in *token*, or None when it is forged, for another purpose or too old."""
-    try:
-        pk, nonce = signing.loads(token, salt=f"ecitizen.reports.{purpose}", max_age=max_age)
-    except (signing.BadSignature, ValueError, TypeError):
-        return None
-    if not isinstance(pk, int):
-        return None
-    return pk, str(nonce)
 
 
 # --- helpers ---------------------------------------------------------------------
@@ -100,19 +81,27 @@ def _lock(report: Report, expected_version: int | None = None) -> Report:
     return locked
 
 
+def _lock_for_staff(actor: Any, report: Report, action: str, expected_version: int | None = None) -> Report:
+    """Lock the report's row, then check that *actor* may still do *action* to it as it is now.
+
+    Views already fetch the report through the policy; checking again here, on
+    the locked row, means a service called from anywhere else (or for a report
+    forwarded to another agency a moment ago) cannot act outside the actor's
+    agencies. Raises ``PermissionDenied`` before anything is written.
+    """
+    locked = Report.objects.select_for_update().select_related("category", "agency").get(pk=report.pk)
+    if not staff_report_policy.can_for(actor, action, locked):
+        raise PermissionDenied
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleReport(locked)
+    return locked
+
+
 def _save(report: Report, *fields: str) -> None:
     report.updated_at = timezone.now()
     report.version = F("version") + 1
     report.save(update_fields=[*fields, "version", "updated_at"])
     report.refresh_from_db(fields=["version"])
-
-
-def _parse_number(value: Any) -> float | None:
-    try:
-        number = float(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 def validate_answers(category: Category, raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -130,7 +119,7 @@ def validate_answers(category: Category, raw: dict[str, Any]) -> tuple[dict[str,
             continue
         datatype = question.get("datatype", "string")
         if datatype == "number":
-            if _parse_number(value) is None:
+            if geo.parse_number(value) is None:
                 errors[code] = _("The answer to “%(question)s” must be a number") % {"question": label}
                 continue
         elif datatype == "singlevaluelist":
@@ -144,6 +133,12 @@ def validate_answers(category: Category, raw: dict[str, Any]) -> tuple[dict[str,
                 "question": label,
                 "limit": limit,
             }
+            continue
+        # The agency's pattern runs in RE2 (linear time): no answer can make it backtrack for ever.
+        if question.get("pattern") and not patterns.matches(question["pattern"], value):
+            errors[code] = pick(question.get("pattern_message")) or _(
+                "The answer to “%(question)s” is not in the right format"
+            ) % {"question": label}
             continue
         answers[code] = value
     return answers, errors
@@ -192,26 +187,16 @@ def _tell_agency(report: Report, *, reason: str) -> None:
 PHOTO_MAX_SIDE = 2000
 
 
-def _fit_photo(data: bytes, kind: Any) -> tuple[bytes, int, int]:
-    """The cleaned image, scaled down to PHOTO_MAX_SIDE if larger, and its size."""
-    import io
+def photo_prepare(file: Any) -> CleanFile:
+    """Check a photo by its content, re-encode it without metadata, scaled to :data:`PHOTO_MAX_SIDE`.
 
-    from PIL import Image
-
-    with Image.open(io.BytesIO(data)) as image:
-        if max(image.size) <= PHOTO_MAX_SIDE:
-            return data, *image.size
-        image.load()
-        image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE), Image.Resampling.LANCZOS)
-        out = io.BytesIO()
-        if kind.content_type == "image/jpeg":
-            image.save(out, format="JPEG", quality=85)
-        else:
-            image.save(out, format="PNG", optimize=True)
-        return out.getvalue(), *image.size
+    Decoding is the slow part and touches no database, so it runs before any
+    transaction (:func:`photo_store` calls it first; a view may call it
+    itself). Raises ``ValidationError`` as :func:`photo_store` documents.
+    """
+    return prepare_image(file, max_side=PHOTO_MAX_SIDE)
 
 
-@transaction.atomic
 def photo_store(*, actor: Any, file: Any, draft_key: str = "") -> ReportPhoto:
     """Check a photo by its content, re-encode it without metadata and store it privately.
 
@@ -222,32 +207,39 @@ def photo_store(*, actor: Any, file: Any, draft_key: str = "") -> ReportPhoto:
     Photos larger than :data:`PHOTO_MAX_SIDE` pixels on their longer side are
     scaled down: a public report page must stay light on an old phone, and a
     pot-hole needs no 48-megapixel picture.
+
+    *file* is an uploaded file, or a :class:`~ecitizen.cases.uploads.CleanFile`
+    from :func:`photo_prepare`. The picture is decoded, re-encoded and written
+    to storage before the transaction that records it opens: the database's
+    write lock is never held while pixels are processed.
     """
-    data, kind = clean_image(file)
-    data, width, height = _fit_photo(data, kind)
-    token = uuid.uuid4().hex
-    storage = private_storage()
-    stored_name = storage.save(f"reports/{token[:2]}/{token}{kind.extension}", ContentFile(data))
+    prepared = file if isinstance(file, CleanFile) else photo_prepare(file)
+    stored_name = store_privately(prepared, folder="reports")
     try:
-        photo = ReportPhoto.objects.create(
-            draft_key=draft_key,
-            stored_name=stored_name,
-            content_type=kind.content_type,
-            size=len(data),
-            width=width,
-            height=height,
-            sha256=hashlib.sha256(data).hexdigest(),
-            uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
-        )
-        audit_record(
-            actor=actor,
-            action=AuditAction.REPORT_PHOTO_UPLOADED,
-            subject=photo,
-            extra={"content_type": kind.content_type, "size": len(data)},
-        )
+        return _photo_record(actor=actor, prepared=prepared, stored_name=stored_name, draft_key=draft_key)
     except BaseException:
-        storage.delete(stored_name)
+        private_storage().delete(stored_name)
         raise
+
+
+@transaction.atomic
+def _photo_record(*, actor: Any, prepared: CleanFile, stored_name: str, draft_key: str) -> ReportPhoto:
+    photo = ReportPhoto.objects.create(
+        draft_key=draft_key,
+        stored_name=stored_name,
+        content_type=prepared.kind.content_type,
+        size=len(prepared.data),
+        width=prepared.width,
+        height=prepared.height,
+        sha256=hashlib.sha256(prepared.data).hexdigest(),
+        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.REPORT_PHOTO_UPLOADED,
+        subject=photo,
+        extra={"content_type": prepared.kind.content_type, "size": len(prepared.data)},
+    )
     return photo
 
 
@@ -317,7 +309,7 @@ def report_create(
     link emailed there is followed (:func:`report_confirm`).
     """
     errors: dict[str, Any] = {}
-    lat, lng = _parse_number(latitude), _parse_number(longitude)
+    lat, lng = geo.parse_number(latitude), geo.parse_number(longitude)
     if lat is None or lng is None or not geo.valid_point(lat, lng):
         errors["location"] = _(
             "Enter the location as a latitude from -90 to 90 and a longitude from -180 to 180, or choose it on the map"
@@ -340,7 +332,9 @@ def report_create(
 
     signed_in = bool(getattr(actor, "is_authenticated", False))
     if signed_in:
-        name = name.strip() or actor.get_full_name() or ""
+        # A signed-in reporter is named by their profile only: a posted name is ignored, so
+        # nobody can publish "Reported by" someone else.
+        name = actor.get_full_name() or ""
         email = actor.email
     else:
         name, email = name.strip(), email.strip()
@@ -443,7 +437,7 @@ def _confirmed(report: Report, *, now: datetime.datetime) -> None:
         body_template="reports/email/received_body.txt",
         context={},
     )
-    alerts.on_new_report(report)
+    signals.report_confirmed.send(sender=Report, report=report)
 
 
 @transaction.atomic
@@ -498,7 +492,7 @@ def report_add_update(
         errors["text"] = _("Your update must be %(limit)s characters or fewer") % {"limit": UPDATE_MAX_LENGTH}
     signed_in = bool(getattr(actor, "is_authenticated", False))
     if signed_in:
-        email, name = actor.email, name.strip() or actor.get_full_name()
+        email, name = actor.email, actor.get_full_name() or ""  # the profile's name, never a posted one
     elif not email.strip():
         errors["email"] = _("Enter your email address so that we can confirm your update")
     if errors:
@@ -556,7 +550,7 @@ def _publish_update(report: Report, update: ReportUpdate, *, now: datetime.datet
     else:
         report.updated_at = now
         report.save(update_fields=["updated_at"])
-    alerts.on_update(update)
+    signals.update_published.send(sender=ReportUpdate, update=update)
 
 
 def _reopen(report: Report, update: ReportUpdate, *, now: datetime.datetime) -> None:
@@ -651,6 +645,7 @@ def report_set_status(
     "Not our responsibility" needs the name of who is; "duplicate" is set by
     :func:`report_merge`, which needs the original.
     """
+    report = _lock_for_staff(actor, report, "status", expected_version)
     if status not in Status.values or status == Status.DUPLICATE:
         raise ValidationError({"status": _("Select a status")})
     note = _check_note(public_note)
@@ -659,7 +654,6 @@ def report_set_status(
         raise ValidationError({"responsible_body": _("Say who is responsible, so that the reporter can contact them")})
     if len(responsible_body) > 300:
         raise ValidationError({"responsible_body": _("This must be 300 characters or fewer")})
-    report = _lock(report, expected_version)
     old = report.status
     if old == status and not note:
         raise ValidationError({"status": _("The report already has this status: choose another or add a note")})
@@ -693,13 +687,14 @@ def report_set_status(
         body_template="reports/email/status_body.txt",
         context={"update": update, "status": Status(status).label},
     )
-    alerts.on_update(update, skip_email=report.reporter_email)
+    signals.update_published.send(sender=ReportUpdate, update=update, skip_email=report.reporter_email)
     return report
 
 
 @transaction.atomic
 def report_add_note(*, actor: Any, report: Report, text: str) -> ReportUpdate:
     """A staff-only note: never shown to the public or through Open311."""
+    report = _lock_for_staff(actor, report, "note")
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": _("Enter a note")})
@@ -707,7 +702,6 @@ def report_add_note(*, actor: Any, report: Report, text: str) -> ReportUpdate:
         raise ValidationError(
             {"text": _("The note must be %(limit)s characters or fewer") % {"limit": UPDATE_MAX_LENGTH}}
         )
-    report = _lock(report)
     update = _staff_update(report, actor, UpdateKind.NOTE, text, internal=True)
     audit_record(actor=actor, action=AuditAction.REPORT_NOTE_ADDED, subject=report, agency=report.agency)
     return update
@@ -717,6 +711,7 @@ def report_add_note(*, actor: Any, report: Report, text: str) -> ReportUpdate:
 def report_assign(*, actor: Any, report: Report, assignee: Any | None, expected_version: int | None = None) -> Report:
     from ecitizen.agencies.models import Membership, Role
 
+    report = _lock_for_staff(actor, report, "assign", expected_version)
     if (
         assignee is not None
         and not Membership.objects.filter(
@@ -724,7 +719,6 @@ def report_assign(*, actor: Any, report: Report, assignee: Any | None, expected_
         ).exists()
     ):
         raise ValidationError({"assignee": _("Choose someone who works on this agency's reports")})
-    report = _lock(report, expected_version)
     report.assignee = assignee
     _save(report, "assignee")
     _staff_update(
@@ -756,6 +750,7 @@ def report_merge(
     someone's queue; a report that is already a duplicate cannot be merged
     again (no chains).
     """
+    report = _lock_for_staff(actor, report, "merge", expected_version)
     if into.pk == report.pk:
         raise ValidationError({"into": _("A report cannot be a duplicate of itself")})
     note = _check_note(public_note)
@@ -764,7 +759,6 @@ def report_merge(
         raise ValidationError(
             {"into": _("Choose an open report as the original, not a closed, hidden or duplicate one")}
         )
-    report = _lock(report, expected_version)
     if report.status == Status.DUPLICATE:
         raise ValidationError({"into": _("This report is already marked as a duplicate")})
     old = report.status
@@ -805,10 +799,10 @@ def report_forward(
     response time, which starts again. A duplicate is not passed on: its
     original is the report being worked.
     """
+    report = _lock_for_staff(actor, report, "forward", expected_version)
     if agency.pk == report.agency_id or not agency.is_active:
         raise ValidationError({"agency": _("Choose another agency")})
     note = _check_note(public_note)
-    report = _lock(report, expected_version)
     if report.status == Status.DUPLICATE:
         raise ValidationError({"agency": _("A duplicate cannot be passed on: pass on the original report")})
     category = Category.objects.filter(agency=agency, code=report.service_code, is_active=True).first()
@@ -859,8 +853,8 @@ def _check_reason(reason: str) -> str:
 @transaction.atomic
 def report_hide(*, actor: Any, report: Report, reason: str) -> Report:
     """A moderator takes a report off the public site (the agency still works it)."""
+    report = _lock_for_staff(actor, report, "moderate")
     reason = _check_reason(reason)
-    report = _lock(report)
     report.is_public = False
     report.hidden_reason = reason
     _save(report, "is_public", "hidden_reason")
@@ -872,7 +866,7 @@ def report_hide(*, actor: Any, report: Report, reason: str) -> Report:
 
 @transaction.atomic
 def report_unhide(*, actor: Any, report: Report) -> Report:
-    report = _lock(report)
+    report = _lock_for_staff(actor, report, "moderate")
     report.is_public = report.confirmed_at is not None
     report.hidden_reason = ""
     _save(report, "is_public", "hidden_reason")
@@ -882,7 +876,11 @@ def report_unhide(*, actor: Any, report: Report) -> Report:
 
 @transaction.atomic
 def update_hide(*, actor: Any, update: ReportUpdate, reason: str) -> ReportUpdate:
-    """A moderator hides one update and its photos from the public."""
+    """A moderator hides one update and its photos from the public (not a staff-only note)."""
+    update = ReportUpdate.objects.select_for_update().get(pk=update.pk)
+    report = _lock_for_staff(actor, update.report, "moderate")
+    if update.is_internal:
+        raise PermissionDenied
     reason = _check_reason(reason)
     update.is_public = False
     update.hidden_reason = reason
@@ -891,8 +889,8 @@ def update_hide(*, actor: Any, update: ReportUpdate, reason: str) -> ReportUpdat
     audit_record(
         actor=actor,
         action=AuditAction.REPORT_UPDATE_HIDDEN,
-        subject=update.report,
-        agency=update.report.agency,
+        subject=report,
+        agency=report.agency,
         extra={"update": update.pk, "reason": reason},
     )
     return update

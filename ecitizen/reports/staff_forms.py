@@ -206,7 +206,9 @@ QUESTIONS_HELP = _(
     "Optional. A JSON list, for example: "
     '[{"code": "lamp_post", "label": {"en": "Which lamp-post number?"}, "datatype": "string", "required": true}]. '
     'The datatype is string, number, text or singlevaluelist; a singlevaluelist needs "values": '
-    '[{"key": "deep", "name": {"en": "5 cm or more"}}].'
+    '[{"key": "deep", "name": {"en": "5 cm or more"}}]. '
+    'A string or text question may have a "pattern" (a regular expression without back-references '
+    'or look-arounds) and a "pattern_message".'
 )
 
 

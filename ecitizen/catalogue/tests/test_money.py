@@ -15,13 +15,13 @@ from ecitizen.core.money import MoneyError, format_amount, format_money, parse_a
         (123456789, "GBP", "en", "£1,234,567.89"),
         (3000, "EUR", "en", "€30.00"),
         (3000, "EUR", "es", "30,00\u00a0€"),
-        (100000, "EUR", "es", "1000,00\u00a0€"),
+        (100000, "EUR", "es", "1.000,00\u00a0€"),
         (1000000, "EUR", "es", "10.000,00\u00a0€"),
-        (3000, "GBP", "fr", "30,00\u00a0£"),
+        (3000, "GBP", "fr", "30,00\u00a0£GB"),
         (123456, "EUR", "fr", "1\u202f234,56\u00a0€"),
-        (3000, "USD", "ar", "30.00\u00a0$"),
+        (3000, "USD", "ar", "\u200f30.00\u00a0US$"),
         (-250, "GBP", "en", "-£2.50"),
-        (3000, "XYZ", "en", "30.00 XYZ"),
+        (3000, "XYZ", "en", "XYZ30.00"),
     ],
 )
 def test_format_money(amount, currency, language, text):
@@ -32,7 +32,7 @@ def test_format_money_uses_the_active_language():
     from django.utils import translation
 
     with translation.override("fr"):
-        assert format_money(12000, "GBP") == "120,00\u00a0£"
+        assert format_money(12000, "GBP") == "120,00\u00a0£GB"
 
 
 @pytest.mark.parametrize(

@@ -121,7 +121,7 @@ def test_start_page_in_spanish_falls_back_to_english_per_text(client, published_
     client.cookies["ecitizen_language"] = "es"
     page = client.get(f"/services/{published_service.slug}/").content.decode()
     assert "Solicitar un permiso de aparcamiento" in page
-    assert "30,00\u00a0£" in page
+    assert "30,00\u00a0GBP" in page
     # no Spanish description: the English one is marked as English for screen readers
     assert '<div lang="en" dir="ltr"><p class="govuk-body">One permit per vehicle.</p></div>' in page
 

@@ -98,7 +98,7 @@ def test_form_update_refuses_an_invalid_definition_with_one_error_per_problem(ad
     with pytest.raises(ValidationError) as caught:
         service_form_update(actor=admin_a, service=draft_service, form=bad)
     assert caught.value.message_dict["form"] == [
-        "Question “registration” has a pattern that is not a valid regular expression.",
+        "Question “registration” has a pattern that is not a valid regular expression (missing ]: [a-z).",
         "Two questions have the id “registration”.",
         "Question “charger” depends on a question that does not come before it.",
     ]

@@ -16,7 +16,7 @@ import hmac
 import secrets
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
@@ -40,9 +40,16 @@ def _new_key() -> str:
     return KEY_PREFIX + secrets.token_urlsafe(32)
 
 
+def _check_platform_admin(actor: Any) -> None:
+    """Keys are the platform's to manage: a superuser, or the system itself (no actor)."""
+    if actor is not None and not getattr(actor, "is_superuser", False):
+        raise PermissionDenied
+
+
 @transaction.atomic
 def api_client_issue(*, actor: Any, name: str, contact_email: str) -> tuple[ApiClient, str]:
     """Register an app and return it with its raw key, which is shown once and never stored."""
+    _check_platform_admin(actor)
     name = (name or "").strip()
     contact_email = (contact_email or "").strip()
     errors: dict[str, str] = {}
@@ -78,6 +85,7 @@ def api_client_issue(*, actor: Any, name: str, contact_email: str) -> tuple[ApiC
 @transaction.atomic
 def api_client_revoke(*, actor: Any, client: ApiClient) -> ApiClient:
     """Stop a key working at once. Revoking a revoked key changes nothing and records nothing."""
+    _check_platform_admin(actor)
     client = ApiClient.objects.select_for_update().get(pk=client.pk)
     if not client.is_active:
         return client

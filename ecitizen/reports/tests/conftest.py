@@ -121,3 +121,14 @@ def make_report(citizen, pothole):
         return report_create(**values)
 
     return make
+
+
+@pytest.fixture
+def moderator_a(make_user, with_mfa, agency_a):
+    """A moderator of the city: hides and shows its reports, works none of them."""
+    from ecitizen.agencies.models import Membership
+
+    user = make_user("moderator@council.example")
+    Membership.objects.create(user=user, agency=agency_a, role="moderator")
+    with_mfa(user)
+    return user

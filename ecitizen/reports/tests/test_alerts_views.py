@@ -127,11 +127,11 @@ def test_follow_a_report(client, make_report, other_citizen):
     assert Alert.objects.filter(kind=AlertKind.REPORT, report=report, email=other_citizen.email).count() == 1
 
 
-def test_cannot_follow_a_hidden_report(client, make_report, caseworker_a):
+def test_cannot_follow_a_hidden_report(client, make_report, moderator_a):
     from ecitizen.reports.services import report_hide
 
     report = make_report()
-    report_hide(actor=caseworker_a, report=report, reason="Abuse")
+    report_hide(actor=moderator_a, report=report, reason="Abuse")
     assert client.get(reverse("reports:follow", args=[report.pk])).status_code == 404
 
 

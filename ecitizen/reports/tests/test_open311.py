@@ -293,6 +293,14 @@ def test_post_on_the_ring_road_goes_to_the_road_authority(post, pothole_b, agenc
     assert Report.objects.get().agency == agency_b
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_description_of_4000_characters_is_accepted_as_the_standard_allows(post, fmt):
+    description = "Deep pot-hole. " + "x" * (4000 - len("Deep pot-hole. "))
+    response = post(fmt, description=description)
+    assert response.status_code == 200, response.content
+    assert Report.objects.get().description == description
+
+
 def test_post_title_falls_back_to_the_service_name_and_long_lines_are_cut(post):
     long_line = "x" * 300
     assert post(description=long_line).status_code == 200
@@ -357,8 +365,7 @@ def test_post_by_address_id(post, db):
         ({"lat": None, "long": None}, 400, "address_string"),
         ({"lat": None, "long": None, "address_string": "Nowhere Street"}, 400, "address not found"),
         ({"lat": None, "long": None, "address_id": "999"}, 400, "address_id"),
-        ({"description": "x" * 4001}, 400, "3000"),
-        ({"description": "x" * 3001}, 400, "3000"),
+        ({"description": "x" * 4001}, 400, "4000"),
         ({"description": None}, 400, "description"),
         ({"attribute[depth]": None}, 400, "attribute[depth]"),
         ({"attribute[depth]": "bottomless"}, 400, "attribute[depth]"),
@@ -603,10 +610,10 @@ def test_status_notes_are_the_latest_public_staff_note_never_a_staff_only_one(cl
 
 
 def test_hidden_and_unconfirmed_reports_never_appear(
-    client, make_report, caseworker_a, pothole, django_capture_on_commit_callbacks
+    client, make_report, moderator_a, pothole, django_capture_on_commit_callbacks
 ):
     hidden = make_report()
-    services.report_hide(actor=caseworker_a, report=hidden, reason="Abusive")
+    services.report_hide(actor=moderator_a, report=hidden, reason="Abusive")
     unconfirmed = services.report_create(
         actor=None,
         service_code="pothole",

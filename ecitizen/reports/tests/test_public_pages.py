@@ -39,14 +39,14 @@ def titles(response) -> list[str]:
 
 
 @pytest.fixture
-def reports(make_report, streetlight, citizen, caseworker_a):
+def reports(make_report, streetlight, citizen, caseworker_a, moderator_a):
     old_town = make_report(title="Old Town pot-hole")
     millbrook = make_report(title="Millbrook pot-hole", latitude=MILLBROOK[0], longitude=MILLBROOK[1])
     lamp = make_report(title="Dark lamp", service_code="streetlight", answers={"lamp_post": "7"})
     fixed = make_report(title="Fixed pot-hole")
     services.report_set_status(actor=caseworker_a, report=fixed, status=Status.FIXED, public_note="Filled in")
     hidden = make_report(title="Rude report")
-    services.report_hide(actor=caseworker_a, report=hidden, reason="Abusive")
+    services.report_hide(actor=moderator_a, report=hidden, reason="Abusive")
     return {"old_town": old_town, "millbrook": millbrook, "lamp": lamp, "fixed": fixed, "hidden": hidden}
 
 
@@ -237,7 +237,7 @@ def test_update_errors_are_shown_on_the_report_page(client, reports):
     assert not ReportUpdate.objects.filter(text="hi").exists()
 
 
-def test_photos_are_served_only_while_public(client, citizen, pothole, caseworker_a):
+def test_photos_are_served_only_while_public(client, citizen, pothole, moderator_a):
     photo = services.photo_store(actor=citizen, file=jpeg(), draft_key="k1")
     report = services.report_create(
         actor=citizen,
@@ -255,7 +255,7 @@ def test_photos_are_served_only_while_public(client, citizen, pothole, caseworke
     assert response["Content-Type"] == "image/jpeg" and response["X-Content-Type-Options"] == "nosniff"
     assert "max-age" in response["Cache-Control"]
     assert f'src="{url}"' in client.get(reverse("reports:detail", args=[report.pk])).content.decode()
-    services.report_hide(actor=caseworker_a, report=report, reason="Abusive")
+    services.report_hide(actor=moderator_a, report=report, reason="Abusive")
     assert client.get(url).status_code == 404
     assert client.get(reverse("reports:photo", args=[999_999])).status_code == 404
 

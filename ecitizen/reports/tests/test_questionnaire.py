@@ -68,12 +68,12 @@ def test_days_come_from_the_setting(make_report, settings):
     assert questionnaires_send_due() == 1
 
 
-def test_not_sent_for_duplicates_or_hidden_reports(make_report, caseworker_a):
+def test_not_sent_for_duplicates_or_hidden_reports(make_report, caseworker_a, moderator_a):
     original = make_report(now=days_ago(40))
     duplicate = make_report(now=days_ago(40))
     hidden = make_report(now=days_ago(40))
     report_merge(actor=caseworker_a, report=duplicate, into=original)
-    report_hide(actor=caseworker_a, report=hidden, reason="Abusive")
+    report_hide(actor=moderator_a, report=hidden, reason="Abusive")
     assert questionnaires_send_due() == 1
     assert list(Questionnaire.objects.values_list("report_id", flat=True)) == [original.pk]
 

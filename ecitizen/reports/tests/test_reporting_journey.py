@@ -187,12 +187,21 @@ def test_the_category_questions_are_asked_and_checked(client, streetlight):
     assert "Answer the question “Which lamp-post number?”" in response.content.decode()
 
 
+def test_a_description_of_4000_characters_is_accepted(client, citizen, pothole):
+    client.force_login(citizen)
+    to_details(client)
+    response = client.post(DETAILS, details(description="x" * 4000))
+    assert response.status_code == 302 and response["Location"] == CHECK
+    assert send(client).status_code == 302
+    assert len(Report.objects.get().description) == 4000
+
+
 def test_an_over_long_description_is_refused(client, citizen, pothole):
     client.force_login(citizen)
     to_details(client)
-    response = client.post(DETAILS, details(description="x" * 3001))
+    response = client.post(DETAILS, details(description="x" * 4001))
     assert response.status_code == 400
-    assert "The description must be 3000 characters or fewer" in response.content.decode()
+    assert "The description must be 4000 characters or fewer" in response.content.decode()
     assert client.get(CHECK)["Location"] == DETAILS
     assert not Report.objects.exists()
 

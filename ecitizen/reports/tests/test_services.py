@@ -291,7 +291,7 @@ def _create(citizen, **overrides):
         ({"title": "  "}, {"title": ["Enter a title for the problem"]}),
         ({"title": "x" * 121}, {"title": ["The title must be 120 characters or fewer"]}),
         ({"description": ""}, {"description": ["Describe the problem"]}),
-        ({"description": "x" * 3001}, {"description": ["The description must be 3000 characters or fewer"]}),
+        ({"description": "x" * 4001}, {"description": ["The description must be 4000 characters or fewer"]}),
         ({"answers": {}}, {"answer_depth": ["Answer the question “How deep is it?”"]}),
         ({"answers": {"depth": "bottomless"}}, {"answer_depth": ["Choose one of the answers to “How deep is it?”"]}),
         (
@@ -849,13 +849,19 @@ def test_hide_and_unhide(report, admin_a):
     assert report_rows(middle) == [AuditAction.REPORT_UNHIDDEN]
 
 
-def test_unhiding_an_unconfirmed_report_does_not_publish_it(pothole, admin_a):
+def test_an_unconfirmed_report_is_not_moderated_and_never_published_by_it(pothole, admin_a):
+    """Outside every staff scope until its reporter confirms it: hiding or showing it is refused."""
     report = _create(AnonymousUser(), email="sam@example.org")
-    services.report_hide(actor=admin_a, report=report, reason="Spam")
+    before = AuditLog.objects.count()
 
-    services.report_unhide(actor=admin_a, report=report)
+    with pytest.raises(PermissionDenied):
+        services.report_hide(actor=admin_a, report=report, reason="Spam")
+    with pytest.raises(PermissionDenied):
+        services.report_unhide(actor=admin_a, report=report)
 
-    assert not Report.objects.get(pk=report.pk).is_public
+    report.refresh_from_db()
+    assert not report.is_public and report.hidden_reason == ""
+    assert AuditLog.objects.count() == before
 
 
 def test_hiding_needs_a_reason(report, admin_a):
