@@ -49,6 +49,46 @@ class AccountAdapter(DefaultAccountAdapter):
         with translation.override(language or settings.LANGUAGE_CODE):
             self.render_mail(template_prefix, email, ctx).send()
 
+    def get_client_ip(self, request) -> str:
+        """The same visitor address as our audit rows and limits (TRUSTED_PROXIES decides)."""
+        from django.core.exceptions import PermissionDenied
+
+        from ecitizen.core.middleware import client_ip
+
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip
+
+    def pre_authenticate(self, request, **credentials) -> None:
+        """Throttle failed password sign-ins per address and account (see accounts.throttle).
+
+        Replaces allauth's per-email lock-out: over a limit the page answers 429 with
+        Retry-After instead of a form error, and the owner signing in from elsewhere is not
+        locked out by someone else's guesses.
+        """
+        from allauth.core.exceptions import ImmediateHttpResponse
+
+        from ecitizen.accounts.throttle import sign_in_attempt_begin
+        from ecitizen.core.ratelimits import too_many_requests
+
+        login = str(credentials.get("email") or credentials.get("username") or "")
+        self._sign_in_attempt = sign_in_attempt_begin(request, login)
+        if self._sign_in_attempt.wait:
+            raise ImmediateHttpResponse(too_many_requests(request, self._sign_in_attempt.wait))
+
+    def _rollback_login_failed_rl_usage(self) -> None:
+        """A correct password: the attempt's places are given back, so only failures count."""
+        attempt = getattr(self, "_sign_in_attempt", None)
+        if attempt is not None:
+            attempt.release()
+
+    def _delete_login_attempts_cached_email(self, request, **credentials) -> None:
+        from ecitizen.accounts.throttle import sign_in_failures_clear
+
+        super()._delete_login_attempts_cached_email(request, **credentials)
+        sign_in_failures_clear(request, str(credentials.get("email") or ""))
+
     @transaction.atomic
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=commit)

@@ -62,12 +62,16 @@ class User(AbstractUser):
 class IdentityLevel(models.TextChoices):
     NONE = "none", _("Not confirmed")
     BASIC = "basic", _("Basic (email confirmed)")
+    # Documents seen at a counter for a person the population register does not know: more
+    # than basic, less than verified (no register link, so no register-linked tax bills).
+    DOCUMENT = "document", _("Documents checked (not in the register)")
     VERIFIED = "verified", _("Verified")
 
 
 class VerificationMethod(models.TextChoices):
     REGISTER = "register", _("Matched against the population register")
-    IN_PERSON = "in_person", _("Documents checked in person")
+    IN_PERSON = "in_person", _("Documents checked in person and matched against the population register")
+    DOCUMENT_ONLY = "document_only", _("Documents checked in person only (not in the population register)")
 
 
 class Profile(models.Model):
@@ -102,6 +106,16 @@ class Profile(models.Model):
         "agencies.Agency", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            # A national ID is bound to one account at a time (verified, or checked on documents only).
+            models.UniqueConstraint(
+                fields=["national_id_index"],
+                condition=models.Q(identity_verified=True) | models.Q(verification_method="document_only"),
+                name="profile_national_id_bound_once",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Profile of {self.user}"

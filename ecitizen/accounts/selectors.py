@@ -5,7 +5,7 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from django.db.models import QuerySet
 
-from ecitizen.accounts.models import IdentityLevel, Profile, User
+from ecitizen.accounts.models import IdentityLevel, Profile, User, VerificationMethod
 from ecitizen.core.models import AuditAction, AuditLog
 
 SECURITY_ACTIONS = [
@@ -33,11 +33,16 @@ def preferred_language_for(user: Any) -> str:
 
 
 def identity_level_for(user: Any) -> IdentityLevel:
-    """``verified`` (register or in-person check), ``basic`` (email confirmed) or ``none``."""
+    """``verified`` (register, or an in-person check matched with the register), ``document``
+    (documents checked in person for someone the register does not know), ``basic`` (email
+    confirmed) or ``none``."""
     if not user.is_authenticated:
         return IdentityLevel.NONE
-    if profile_for(user).identity_verified:
+    profile = profile_for(user)
+    if profile.identity_verified:
         return IdentityLevel.VERIFIED
+    if profile.verification_method == VerificationMethod.DOCUMENT_ONLY:
+        return IdentityLevel.DOCUMENT
     if EmailAddress.objects.filter(user=user, verified=True).exists():
         return IdentityLevel.BASIC
     return IdentityLevel.NONE

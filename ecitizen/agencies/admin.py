@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db import transaction
 
 from ecitizen.agencies import services
-from ecitizen.agencies.models import Agency, Membership
+from ecitizen.agencies.models import Agency, IdentityReview, Membership, StaffRelative
 from ecitizen.core.admin_audit import AuditedModelAdmin
 
 
@@ -38,3 +38,19 @@ class AgencyAdmin(AuditedModelAdmin):
                 )
             else:
                 services.membership_change_role(actor=request.user, membership=membership)
+
+
+@admin.register(StaffRelative)
+class StaffRelativeAdmin(AuditedModelAdmin):
+    """Platform admins can correct declarations (every change is audited)."""
+
+    list_display = ("staff", "relative", "relationship", "created_at")
+    search_fields = ("staff__email", "relative__email")
+    autocomplete_fields = ("staff", "relative", "declared_by")
+
+
+@admin.register(IdentityReview)
+class IdentityReviewAdmin(AuditedModelAdmin):
+    list_display = ("created_at", "reason", "agency", "account", "holder", "closed_at")
+    list_filter = ("reason", "agency")
+    readonly_fields = ("created_at", "reason", "agency", "raised_by", "account", "holder")

@@ -6,3 +6,7 @@ class AgenciesConfig(AppConfig):
     name = "ecitizen.agencies"
     label = "agencies"
     verbose_name = _("Agencies")
+
+    def ready(self) -> None:
+        # The conflict-of-interest check and identity reviews, on the accounts app's signals.
+        from ecitizen.agencies import receivers  # noqa: F401

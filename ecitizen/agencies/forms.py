@@ -6,8 +6,22 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ecitizen.agencies.models import Relationship
 from ecitizen.core.forms import DateInput
 from ecitizen.core.models import AuditAction
+
+FILTER_DATE_MIN = datetime.date(2000, 1, 1)
+FILTER_DATE_MAX = datetime.date(2099, 12, 31)
+
+
+def validate_filter_date(value: datetime.date) -> None:
+    """Dates people filter by stay in a range the database and date arithmetic can handle."""
+    if not FILTER_DATE_MIN <= value <= FILTER_DATE_MAX:
+        raise forms.ValidationError(
+            _("Enter a date between %(start)s and %(end)s."),
+            code="date_out_of_range",
+            params={"start": FILTER_DATE_MIN.isoformat(), "end": FILTER_DATE_MAX.isoformat()},
+        )
 
 
 class AuditFilterForm(forms.Form):
@@ -15,8 +29,8 @@ class AuditFilterForm(forms.Form):
         label=_("Action"), required=False, choices=[("", _("Any action"))] + list(AuditAction.choices)
     )
     actor = forms.CharField(label=_("Actor's email"), required=False, max_length=254)
-    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput(), validators=[validate_filter_date])
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput(), validators=[validate_filter_date])
 
     def clean(self):
         cleaned = super().clean()
@@ -47,6 +61,15 @@ class InPersonVerifyForm(forms.Form):
     )
     document_type = forms.ChoiceField(label=_("Document checked"), choices=DOCUMENT_TYPES, widget=forms.RadioSelect)
     document_reference = forms.CharField(label=_("Document number"), max_length=40, min_length=4)
+    document_only = forms.BooleanField(
+        label=_("The person is not in the population register: record a document-only check"),
+        help_text=_(
+            "Only for someone the register does not know, such as a new arrival. The account gets the lower "
+            "'documents checked' level: services that need a verified identity stay closed to it, and no "
+            "register tax bills are linked to it."
+        ),
+        required=False,
+    )
     confirm = forms.BooleanField(
         label=_("I have seen the original document and it matches the person in front of me"),
         error_messages={"required": _("Confirm that you have checked the original document")},
@@ -61,3 +84,26 @@ class InPersonVerifyForm(forms.Form):
         if value >= timezone.localdate() or value < datetime.date(1890, 1, 1):
             raise forms.ValidationError(_("Enter a real date of birth in the past."))
         return value
+
+
+class RelativeDeclareForm(forms.Form):
+    staff = forms.ModelChoiceField(label=_("Staff member"), queryset=None, empty_label=None)
+    email = forms.EmailField(
+        label=_("Email address of the relative's account"),
+        help_text=_("The address they use to sign in to this site"),
+    )
+    relationship = forms.ChoiceField(label=_("Relationship"), choices=Relationship.choices)
+
+    def __init__(self, *args, staff_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = staff_choices
+        if staff_choices.count() <= 1:
+            del self.fields["staff"]  # staff who are not agency admins declare for themselves only
+
+
+class ReviewCloseForm(forms.Form):
+    outcome = forms.CharField(
+        label=_("What you found and what was done"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

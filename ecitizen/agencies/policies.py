@@ -6,8 +6,8 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from ecitizen.agencies.models import Agency, Role
-from ecitizen.agencies.selectors import agencies_where
+from ecitizen.agencies.models import Agency, IdentityReview, Membership, Role, StaffRelative
+from ecitizen.agencies.selectors import agencies_where, user_is_staff
 from ecitizen.core.models import AuditLog
 from ecitizen.core.policies import M, Policy
 
@@ -71,6 +71,75 @@ class AgencyAdminPolicy(Policy[M]):
         return self.can(user, "create") and self.agencies(user).filter(pk=agency.pk).exists()
 
 
+class StaffRelativePolicy(Policy[StaffRelative]):
+    """Declared relatives (conflicts of interest).
+
+    ``view``: staff see their own declarations; agency admins also those of the staff of their
+    agencies. ``declare``: staff for themselves, agency admins for their agencies' staff.
+    ``remove``: agency admins only, and never their own declarations (so nobody can drop a
+    declaration to act on a relative's affairs); platform admins use the Django admin.
+    """
+
+    model = StaffRelative
+
+    def _staff_ids_managed_by(self, user: Any) -> QuerySet:
+        return Membership.objects.filter(agency__in=agencies_where(user, Role.AGENCY_ADMIN)).values("user_id")
+
+    def can(self, user: Any, action: str) -> bool:
+        if action not in {"view", "declare", "remove"} or not getattr(user, "is_authenticated", False):
+            return False
+        if action == "remove":
+            return agencies_where(user, Role.AGENCY_ADMIN).exists()
+        return user_is_staff(user)
+
+    def scope(self, user: Any, action: str) -> QuerySet[StaffRelative]:
+        if not self.can(user, action):
+            return StaffRelative.objects.none()
+        managed = Q(staff_id__in=self._staff_ids_managed_by(user))
+        if action == "remove":
+            return StaffRelative.objects.filter(managed).exclude(staff=user)
+        return StaffRelative.objects.filter(managed | Q(staff=user))
+
+    def can_declare_for(self, user: Any, staff: Any) -> bool:
+        if not self.can(user, "declare") or staff is None:
+            return False
+        return staff.pk == user.pk or self._staff_ids_managed_by(user).filter(user_id=staff.pk).exists()
+
+    def staff_managed_by(self, user: Any) -> QuerySet:
+        """The staff members *user* may declare relatives for (themselves included)."""
+        from django.contrib.auth import get_user_model
+
+        ids = Q(pk__in=self._staff_ids_managed_by(user)) | Q(pk=user.pk)
+        return get_user_model().objects.filter(ids).order_by("email")
+
+
+class IdentityReviewPolicy(Policy[IdentityReview]):
+    """Refused identity checks flagged for review.
+
+    ``view``: agency admins and auditors of the review's agency; platform auditors (the
+    ``core.view_all_auditlog`` permission) every review, including citizens' own register
+    checks (no agency). ``close``: agency admins of the review's agency.
+    """
+
+    model = IdentityReview
+    VIEW_ROLES = (Role.AGENCY_ADMIN, Role.AUDITOR)
+
+    def can(self, user: Any, action: str) -> bool:
+        if action not in {"view", "close"} or not getattr(user, "is_authenticated", False):
+            return False
+        if action == "close":
+            return agencies_where(user, Role.AGENCY_ADMIN).exists()
+        return user.has_perm("core.view_all_auditlog") or agencies_where(user, *self.VIEW_ROLES).exists()
+
+    def scope(self, user: Any, action: str) -> QuerySet[IdentityReview]:
+        if not self.can(user, action):
+            return IdentityReview.objects.none()
+        if action == "view" and user.has_perm("core.view_all_auditlog"):
+            return IdentityReview.objects.all()
+        roles = (Role.AGENCY_ADMIN,) if action == "close" else self.VIEW_ROLES
+        return IdentityReview.objects.filter(agency__in=agencies_where(user, *roles))
+
+
 def staff_scope_filter(user: Any) -> Q:
     """A Q matching rows whose ``agency`` the user works for, in any role."""
     return Q(agency__memberships__user=user, agency__is_active=True)
@@ -78,3 +147,5 @@ def staff_scope_filter(user: Any) -> Q:
 
 audit_log_policy = AuditLogPolicy()
 identity_check_policy = IdentityCheckPolicy()
+staff_relative_policy = StaffRelativePolicy()
+identity_review_policy = IdentityReviewPolicy()

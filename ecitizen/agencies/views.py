@@ -9,19 +9,36 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ecitizen.accounts.selectors import identity_level_for, user_by_email
 from ecitizen.accounts.services import identity_verify_in_person
-from ecitizen.agencies.forms import AuditFilterForm, InPersonCitizenForm, InPersonVerifyForm
+from ecitizen.agencies.conflicts import ConflictOfInterest, conflict_reason
+from ecitizen.agencies.forms import (
+    AuditFilterForm,
+    InPersonCitizenForm,
+    InPersonVerifyForm,
+    RelativeDeclareForm,
+    ReviewCloseForm,
+)
 from ecitizen.agencies.models import Role
-from ecitizen.agencies.policies import audit_log_policy, identity_check_policy
+from ecitizen.agencies.policies import (
+    audit_log_policy,
+    identity_check_policy,
+    identity_review_policy,
+    staff_relative_policy,
+)
 from ecitizen.agencies.selectors import agencies_where, memberships_for, user_is_staff
-from ecitizen.core.audit import audit_record
-from ecitizen.core.models import AuditAction
+from ecitizen.agencies.services import (
+    audit_log_viewed_record,
+    citizen_access_record,
+    identity_review_close,
+    staff_relative_declare,
+    staff_relative_remove,
+)
 from ecitizen.core.pagination import CappedPaginator
+from ecitizen.core.policies import access
 from ecitizen.core.ratelimits import rate_limited
-from ecitizen.privacy.services import access_record
 
 
 def _staff_required(request):
@@ -41,6 +58,8 @@ def home(request):
             "can_check_identity": identity_check_policy.can(request.user),
             "can_work_cases": agencies_where(request.user, Role.CASEWORKER, Role.AGENCY_ADMIN).exists(),
             "can_edit_services": agencies_where(request.user, Role.AGENCY_ADMIN).exists(),
+            "can_declare_relatives": staff_relative_policy.can(request.user, "view"),
+            "can_review_identities": identity_review_policy.can(request.user, "view"),
         },
     )
 
@@ -64,10 +83,10 @@ def audit_log(request):
             end = data["date_to"] + datetime.timedelta(days=1)
             rows = rows.filter(created_at__lt=datetime.datetime.combine(end, datetime.time.min, tz))
     page = CappedPaginator(rows, 50).get_page(request.GET.get("page"))
-    audit_record(
+    audit_log_viewed_record(
         actor=request.user,
-        action=AuditAction.AUDIT_LOG_VIEWED,
-        extra={"filters": {k: v for k, v in request.GET.items() if k != "page" and v}, "page": page.number},
+        filters={k: v for k, v in request.GET.items() if k != "page" and v},
+        page_number=page.number,
     )
     query = request.GET.copy()
     query.pop("page", None)
@@ -86,11 +105,16 @@ def identity_check_start(request):
             return limited
         if form.is_valid():
             citizen = user_by_email(form.cleaned_data["email"])
+            agencies = list(identity_check_policy.agencies(request.user)[:2])
+            conflict = citizen and conflict_reason(
+                staff=request.user, citizen=citizen, agency=agencies[0] if len(agencies) == 1 else None
+            )
             if citizen is None:
                 form.add_error("email", _("No account uses this email address."))
+            elif conflict:
+                form.add_error("email", conflict)
             else:
-                agencies = list(identity_check_policy.agencies(request.user)[:2])
-                access_record(
+                citizen_access_record(
                     staff=request.user,
                     agency=agencies[0] if len(agencies) == 1 else None,
                     citizen=citizen,
@@ -99,7 +123,11 @@ def identity_check_start(request):
                 )
                 request.session["identity_check_user"] = citizen.pk
                 return redirect("staff:identity_check_details")
-    return render(request, "agencies/identity_check_start.html", {"form": form})
+    return render(
+        request,
+        "agencies/identity_check_start.html",
+        {"form": form, "can_review": identity_review_policy.can(request.user, "view")},
+    )
 
 
 @login_required
@@ -127,15 +155,122 @@ def identity_check_details(request):
                 national_id=data["national_id"],
                 document_type=data["document_type"],
                 document_reference=data["document_reference"],
+                document_only=data["document_only"],
             )
+        except ConflictOfInterest as exc:
+            form.add_error(None, exc.reason)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             del request.session["identity_check_user"]
-            messages.success(request, _("%(email)s is now verified.") % {"email": citizen.email})
+            if data["document_only"]:
+                message = _("The documents of %(email)s are recorded as checked (document only).")
+            else:
+                message = _("%(email)s is now verified.")
+            messages.success(request, message % {"email": citizen.email})
             return redirect("staff:home")
     return render(
         request,
         "agencies/identity_check_details.html",
-        {"form": form, "citizen": citizen, "level": identity_level_for(citizen)},
+        {
+            "form": form,
+            "citizen": citizen,
+            "level": identity_level_for(citizen),
+            "conflict": conflict_reason(
+                staff=request.user, citizen=citizen, agency=agencies.first() if agencies.count() == 1 else None
+            ),
+        },
     )
+
+
+@login_required
+@require_GET
+def identity_reviews(request):
+    """Refused identity checks flagged for review: agency admins and auditors of the agency."""
+    if not identity_review_policy.can(request.user, "view"):
+        raise PermissionDenied
+    show_closed = request.GET.get("closed") == "1"
+    rows = identity_review_policy.scope(request.user, "view").select_related(
+        "agency", "account", "holder", "raised_by", "closed_by"
+    )
+    rows = rows.filter(closed_at__isnull=not show_closed)
+    page = CappedPaginator(rows, 25).get_page(request.GET.get("page"))
+    closable = set(
+        identity_review_policy.scope(request.user, "close")
+        .filter(pk__in=[r.pk for r in page])
+        .values_list("pk", flat=True)
+    )
+    return render(
+        request,
+        "agencies/identity_reviews.html",
+        {"page": page, "closable": closable, "show_closed": show_closed, "close_form": ReviewCloseForm()},
+    )
+
+
+@login_required
+@require_POST
+def identity_review_close_view(request, pk):
+    review = access(identity_review_policy, request.user, "close", pk=pk)
+    form = ReviewCloseForm(request.POST)
+    if form.is_valid():
+        try:
+            identity_review_close(actor=request.user, review=review, outcome=form.cleaned_data["outcome"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The review is closed."))
+    else:
+        messages.error(request, _("Say what you found and what was done."))
+    return redirect("staff:identity_reviews")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def relatives(request):
+    """Declared relatives: staff declare their own; agency admins manage their staff's."""
+    if not staff_relative_policy.can(request.user, "view"):
+        raise PermissionDenied
+    staff_choices = staff_relative_policy.staff_managed_by(request.user)
+    form = RelativeDeclareForm(
+        request.POST if request.method == "POST" else None,
+        staff_choices=staff_choices,
+        initial={"staff": request.user.pk},
+    )
+    if request.method == "POST":
+        limited = rate_limited(request, "staff_relative_declare", "30/h/user")
+        if limited is not None:
+            return limited
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                staff_relative_declare(
+                    actor=request.user,
+                    staff=data.get("staff") or request.user,
+                    relative=user_by_email(data["email"]),
+                    relationship=data["relationship"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("The relative is declared."))
+                return redirect("staff:relatives")
+    declarations = (
+        staff_relative_policy.scope(request.user, "view")
+        .select_related("staff", "relative")
+        .order_by("staff__email", "relative__email")
+    )
+    removable = set(staff_relative_policy.scope(request.user, "remove").values_list("pk", flat=True))
+    return render(
+        request,
+        "agencies/relatives.html",
+        {"form": form, "declarations": declarations, "removable": removable},
+    )
+
+
+@login_required
+@require_POST
+def relative_remove(request, pk):
+    declaration = access(staff_relative_policy, request.user, "remove", pk=pk)
+    staff_relative_remove(actor=request.user, declaration=declaration)
+    messages.success(request, _("The declaration is removed."))
+    return redirect("staff:relatives")

@@ -36,15 +36,27 @@ def population_record_matching(
     record = PopulationRecord.objects.filter(
         national_id_index=national_id_blind_index(national_id), is_deceased=False
     ).first()
-    if record is None:
-        return None
-    if record.date_of_birth != date_of_birth:
-        return None
-    if _name_key(record.given_name) != _name_key(given_name):
-        return None
-    if _name_key(record.family_name) != _name_key(family_name):
+    if record is None or not population_record_agrees(
+        record, given_name=given_name, family_name=family_name, date_of_birth=date_of_birth
+    ):
         return None
     return record
+
+
+def population_record_for(national_id: str) -> PopulationRecord | None:
+    """The register's record for this national ID, living or not, found by its blind index; None if unknown."""
+    return PopulationRecord.objects.filter(national_id_index=national_id_blind_index(national_id)).first()
+
+
+def population_record_agrees(
+    record: PopulationRecord, *, given_name: str, family_name: str, date_of_birth: datetime.date
+) -> bool:
+    """Do these names and date of birth match *record* (ignoring case, accents and extra spaces)?"""
+    return (
+        record.date_of_birth == date_of_birth
+        and _name_key(record.given_name) == _name_key(given_name)
+        and _name_key(record.family_name) == _name_key(family_name)
+    )
 
 
 ADDRESS_QUERY_MAX_LENGTH = 200  # characters; anything longer is cut off

@@ -71,7 +71,11 @@ def test_any_mismatch_is_refused_without_saying_which(citizen, register_person, 
     assert excinfo.value.code == "no_match"
     assert identity_level_for(citizen) == "basic"
     row = AuditLog.objects.get()
-    assert (row.action, row.actor, row.extra) == (AuditAction.IDENTITY_VERIFICATION_FAILED, citizen, {})
+    assert (row.action, row.actor, row.extra) == (
+        AuditAction.IDENTITY_VERIFICATION_FAILED,
+        citizen,
+        {"reason": "no_match", "method": "register"},  # never which detail was wrong
+    )
 
 
 def test_unconfirmed_email_cannot_verify(make_user, register_person):
@@ -90,7 +94,8 @@ def test_one_national_id_verifies_one_account(citizen, other_citizen, register_p
     assert identity_level_for(other_citizen) == "basic"
 
 
-def test_in_person_check_records_who_and_for_which_agency(citizen, caseworker_a, agency_a):
+def test_in_person_check_records_who_and_for_which_agency(citizen, caseworker_a, agency_a, register_person):
+    register_person()
     profile = identity_verify_in_person(
         actor=caseworker_a,
         agency=agency_a,

@@ -16,7 +16,8 @@ DETAILS = {
 }
 
 
-def test_counter_verification_journey(client, caseworker_a, agency_a, citizen):
+def test_counter_verification_journey(client, caseworker_a, agency_a, citizen, register_person):
+    register_person()
     client.force_login(caseworker_a)
     # find the citizen: a staff read of their record, visible to them later
     response = client.post("/staff/identity-check/", {"email": "AMINA@example.org"})
