@@ -1,6 +1,6 @@
 """Production: everything in base, hardened. Every secret must come from the environment."""
 
-from config.env import env_bool, env_int
+from config.env import env_bool, env_int, env_str
 from config.settings.base import *  # noqa: F403
 
 DEBUG = False
@@ -24,3 +24,11 @@ CACHES = {
         "LOCATION": "ecitizen_cache",
     }
 }
+
+# The sandbox gateway moves no money and signs its callbacks with a shared secret: it is off in
+# production unless a demo deployment turns it on explicitly (and then sets SANDBOX_CALLBACK_SECRET,
+# or `check --deploy` fails). Off, it is not a provider at all: no card page, no callback URL.
+PAYMENTS_SANDBOX_ENABLED = env_bool("PAYMENTS_SANDBOX_ENABLED", False)
+if not PAYMENTS_SANDBOX_ENABLED:
+    PAYMENT_PROVIDERS = {name: path for name, path in PAYMENT_PROVIDERS.items() if name != "sandbox"}
+    PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER", "stripe")

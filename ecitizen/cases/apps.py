@@ -6,3 +6,7 @@ class CasesConfig(AppConfig):
     name = "ecitizen.cases"
     label = "cases"
     verbose_name = _("Applications")
+
+    def ready(self) -> None:
+        # Receivers of other apps' signals (a paid fee moves the case into the queue).
+        from ecitizen.cases import receivers  # noqa: F401

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -26,14 +26,17 @@ from ecitizen.cases.models import (
     ReferenceCounter,
     Status,
 )
+from ecitizen.cases.signals import application_approved
 from ecitizen.catalogue.formdef import FormDefinition
 from ecitizen.catalogue.models import ServiceVersion
 from ecitizen.core.audit import audit_record
 from ecitizen.core.i18n import pick
 from ecitizen.core.models import AuditAction
+from ecitizen.core.signals import application_fee_due, application_withdrawn
 from ecitizen.core.working_days import add_working_days
 
-LEVEL_ORDER = {"none": 0, "basic": 1, "verified": 2}
+# "document" (documents checked at a counter, no register record) meets "basic", never "verified".
+LEVEL_ORDER = {"none": 0, "basic": 1, "document": 1, "verified": 2}
 
 
 class StaleCase(Exception):
@@ -84,8 +87,10 @@ def _notify_citizen(application: Application, message: str = "") -> None:
     )
 
 
-def _next_reference(application: Application) -> str:
-    year = timezone.localdate().year
+def _next_reference(application: Application, now) -> str:
+    """``<agency code>-<year>-<6 digits>``: the year is the local year of *now*, the submission
+    instant the due date also counts from, so a case sent at 23:30 on 31 December is of that year."""
+    year = timezone.localdate(now).year
     agency = application.agency
     for _attempt in range(3):
         try:
@@ -201,21 +206,29 @@ def application_submit(*, citizen: Any, application: Application, declaration: b
             % {"question": pick(missing[0][1].label)},
             code="incomplete",
         )
-    from ecitizen.payments.services import bill_for_application
-
     now = timezone.now()
+    fee = application.service_version.snapshot.get("fee") or {}
+    fee_amount = int(fee.get("amount") or 0)
     application.answers = form.visible_answers(application.answers)
     application.declaration_accepted = True
-    application.reference = _next_reference(application)
+    application.reference = _next_reference(application, now)
     application.submitted_at = now
-    application.status = Status.SUBMITTED
-    bill = bill_for_application(application=application)
-    if bill is not None:
+    if fee_amount > 0:
         # The case waits for the fee before anyone reviews it; the clock starts when it is paid.
         application.status = Status.AWAITING_PAYMENT
     else:
+        application.status = Status.SUBMITTED
         application.due_date = _due_date(application, now)
     _save(application, "answers", "declaration_accepted", "reference", "status", "submitted_at", "due_date")
+    bill_reference = None
+    if fee_amount > 0:
+        # Payments bills the fee (ecitizen.core.signals; received in this transaction).
+        responses = application_fee_due.send(
+            sender=Application, application=application, amount=fee_amount, currency=fee.get("currency") or "GBP"
+        )
+        bill_reference = next((answer for _receiver, answer in responses if answer), None)
+        if bill_reference is None:
+            raise ImproperlyConfigured("This service charges a fee but no installed app bills application fees.")
     _event(application, EventKind.SUBMITTED, actor=citizen)
     audit_record(
         actor=citizen,
@@ -223,7 +236,7 @@ def application_submit(*, citizen: Any, application: Application, declaration: b
         subject=application,
         subject_user=citizen,
         agency=application.agency,
-        extra={"reference": application.reference, "bill": bill.reference if bill else None},
+        extra={"reference": application.reference, "bill": bill_reference},
     )
     _notify_citizen(application)
     return application
@@ -237,7 +250,8 @@ def _due_date(application: Application, start) -> Any:
 def application_payment_received(*, application: Application) -> Application:
     """The fee is paid: the case joins the agency's queue and its decision clock starts.
 
-    Called by the payments services when the application's bill is paid; idempotent.
+    Called when the application's bill is paid (``cases.receivers`` receives
+    ``core.signals.bill_paid`` in the payment's transaction); idempotent.
     """
     application = _lock(application)
     if application.status != Status.AWAITING_PAYMENT:
@@ -258,6 +272,13 @@ def application_payment_received(*, application: Application) -> Application:
 
 @transaction.atomic
 def application_withdraw(*, citizen: Any, application: Application) -> Application:
+    """The citizen withdraws their application (before a decision). Idempotent.
+
+    ``core.signals.application_withdrawn`` is sent in this transaction: payments cancels the
+    application's open bills and stops their payments in progress, so a withdrawn application's
+    fee is never taken (a payment that still lands is refunded automatically). If that fails,
+    the application is not withdrawn either.
+    """
     application = _lock(application)
     if application.citizen_id != citizen.pk:
         raise PermissionDenied
@@ -275,6 +296,7 @@ def application_withdraw(*, citizen: Any, application: Application) -> Applicati
         subject_user=citizen,
         agency=application.agency,
     )
+    application_withdrawn.send(sender=Application, application=application, actor=citizen)
     _notify_citizen(application)
     return application
 
@@ -317,11 +339,14 @@ def application_respond(
 
 
 def _staff_change(application, actor, expected_version, action_name):
+    from ecitizen.agencies.conflicts import ensure_no_conflict
     from ecitizen.cases.policies import case_policy
 
     application = _lock(application, expected_version)
     if not case_policy.can_for(actor, action_name, application):
         raise PermissionDenied
+    # Never on one's own (or a declared relative's) application: raises ConflictOfInterest.
+    ensure_no_conflict(staff=actor, citizen=application.citizen, agency=application.agency)
     return application
 
 
@@ -333,12 +358,18 @@ def _start_review(application: Application, actor: Any) -> None:
 
 @transaction.atomic
 def case_assign(*, actor: Any, application: Application, assignee: Any, expected_version: int) -> Application:
-    """Give the case to *assignee* (a caseworker of its agency). Starts the review if not started."""
+    """Give the case to *assignee* (a caseworker of its agency). Starts the review if not started.
+
+    Neither the actor nor the assignee may be the applicant or their declared relative."""
+    from ecitizen.agencies.conflicts import conflict_reason
     from ecitizen.cases.policies import case_policy
 
     application = _staff_change(application, actor, expected_version, "assign")
     if not case_policy.scope(assignee, "view").filter(pk=application.pk).exists():
         raise ValidationError({"assignee": _("Choose someone who works on this agency's cases")})
+    if conflict_reason(staff=assignee, citizen=application.citizen, agency=application.agency):
+        message = _("%(email)s cannot take this case: it is their own application or a declared relative's.")
+        raise ValidationError({"assignee": message % {"email": assignee.email}})
     application.assignee = assignee
     was = application.status
     _start_review(application, actor)
@@ -363,7 +394,7 @@ def case_bulk_assign(*, actor: Any, applications: list[Application], assignee: A
     for application in applications:
         try:
             case_assign(actor=actor, application=application, assignee=assignee, expected_version=application.version)
-        except (StaleCase, PermissionDenied):
+        except (StaleCase, PermissionDenied, ValidationError):  # incl. conflicts of interest
             continue
         done += 1
     return done
@@ -432,14 +463,18 @@ def _decide(application: Application, actor: Any, *, status: Status, reason: str
 
 @transaction.atomic
 def case_approve(*, actor: Any, application: Application, expected_version: int) -> Application:
-    """Approve and issue the document, in one transaction."""
-    from ecitizen.documents.services import document_issue
+    """Approve and issue the document, in one transaction.
 
+    The documents app issues it, receiving ``cases.signals.application_approved`` in this
+    transaction; if none is issued (or issuing fails), nothing is approved.
+    """
     application = _staff_change(application, actor, expected_version, "decide")
     if application.status == Status.INFO_REQUESTED:
         raise ValidationError(_("Wait for the applicant's answer before you decide."))
     _decide(application, actor, status=Status.APPROVED)
-    document_issue(actor=actor, application=application)
+    issued = application_approved.send(sender=Application, application=application, actor=actor)
+    if not any(number for _receiver, number in issued):
+        raise ImproperlyConfigured("No installed app issues the documents of approved applications.")
     _notify_citizen(application)
     return application
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from ecitizen.agencies.conflicts import ConflictOfInterest, conflict_reason
 from ecitizen.agencies.models import Membership
 from ecitizen.cases import selectors, services
 from ecitizen.cases.forms import NoteForm, QueueFilterForm, RefuseForm, RequestInfoForm, VersionedForm
@@ -127,6 +128,10 @@ def _case_page(request, application, *, forms=None, status=200, conflict=False):
         "note_form": forms.get("note") or NoteForm(),
         "version_form": VersionedForm(initial={"version": application.version}),
         "conflict": conflict,
+        # Why this person may not act on this case at all (their own or a relative's), or None.
+        "conflict_of_interest": conflict_reason(
+            staff=request.user, citizen=application.citizen, agency=application.agency
+        ),
         "overdue": application.is_open and application.due_date and application.due_date < timezone.localdate(),
         "citizen_name": application.citizen.profile.full_name if hasattr(application.citizen, "profile") else "",
     }
@@ -160,6 +165,8 @@ def _act(request, pk, action, run, form_key=None, form_class=VersionedForm):
             _("Someone else changed this case while you were looking at it. Check its current state below."),
         )
         return _case_page(request, exc.current, status=409, conflict=True)
+    except ConflictOfInterest:
+        return _case_page(request, application, status=403)
     except ValidationError as exc:
         if form_key:
             form.add_error(None, exc)

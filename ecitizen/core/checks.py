@@ -1,20 +1,53 @@
 """Deployment checks of our own, run by ``manage.py check --deploy``."""
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
 
-DEFAULT_SANDBOX_SECRET = "sandbox-callback-secret-change-me"  # noqa: S105 - the value we warn about
+DEFAULT_SANDBOX_SECRET = "sandbox-callback-secret-change-me"  # noqa: S105 - the value we refuse
+MIN_SANDBOX_SECRET_LENGTH = 32
+
+
+def _sandbox_on() -> bool:
+    return bool(getattr(settings, "PAYMENTS_SANDBOX_ENABLED", False)) and "sandbox" in settings.PAYMENT_PROVIDERS
 
 
 @register(Tags.security, deploy=True)
 def sandbox_secret_changed(app_configs, **kwargs):
-    """Anyone who knows the default sandbox secret could sign a "payment succeeded" callback."""
-    if "sandbox" in settings.PAYMENT_PROVIDERS and settings.SANDBOX_CALLBACK_SECRET == DEFAULT_SANDBOX_SECRET:
+    """Anyone who knows the sandbox secret can sign a "payment succeeded" callback: with the sandbox
+    on, a default or short secret is an error, and the sandbox being on at all is a warning."""
+    if not _sandbox_on():
+        return []
+    secret = settings.SANDBOX_CALLBACK_SECRET or ""
+    if secret == DEFAULT_SANDBOX_SECRET or len(secret) < MIN_SANDBOX_SECRET_LENGTH:
         return [
-            Warning(
-                "SANDBOX_CALLBACK_SECRET has its default value while the sandbox provider is enabled.",
-                hint="Set SANDBOX_CALLBACK_SECRET to a long random value, or remove 'sandbox' from PAYMENT_PROVIDERS.",
-                id="ecitizen.W001",
+            Error(
+                "SANDBOX_CALLBACK_SECRET has its default value (or is shorter than "
+                f"{MIN_SANDBOX_SECRET_LENGTH} characters) while the sandbox payment provider is enabled.",
+                hint="Set SANDBOX_CALLBACK_SECRET to a long random value, or set PAYMENTS_SANDBOX_ENABLED=false.",
+                id="ecitizen.E001",
+            )
+        ]
+    return [
+        Warning(
+            "The sandbox payment provider is enabled: payments through it move no money.",
+            hint="Set PAYMENTS_SANDBOX_ENABLED=false unless this deployment is a demonstration.",
+            id="ecitizen.W002",
+        )
+    ]
+
+
+@register(Tags.security, deploy=True)
+def payment_provider_available(app_configs, **kwargs):
+    """The default online provider must be one that is configured (and, for the sandbox, enabled)."""
+    name = settings.PAYMENT_PROVIDER
+    if name not in settings.PAYMENT_PROVIDERS or (name == "sandbox" and not _sandbox_on()):
+        return [
+            Error(
+                f"PAYMENT_PROVIDER is {name!r}, which is not an enabled payment provider.",
+                hint="Set PAYMENT_PROVIDER to one of: "
+                + ", ".join(n for n in settings.PAYMENT_PROVIDERS if n != "sandbox" or _sandbox_on())
+                + ".",
+                id="ecitizen.E002",
             )
         ]
     return []

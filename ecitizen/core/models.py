@@ -29,11 +29,15 @@ class AuditAction(models.TextChoices):
     # Identity
     IDENTITY_VERIFIED = "identity.verified", _("Identity verified")
     IDENTITY_VERIFICATION_FAILED = "identity.verification_failed", _("Identity verification failed")
+    IDENTITY_REVIEW_FLAGGED = "identity.review_flagged", _("Identity check flagged for review")
+    IDENTITY_REVIEW_RESOLVED = "identity.review_resolved", _("Identity review closed")
     # Agencies and staff
     AGENCY_CREATED = "agency.created", _("Agency created")
     AGENCY_UPDATED = "agency.updated", _("Agency updated")
     MEMBERSHIP_GRANTED = "agency.membership_granted", _("Staff role granted")
     MEMBERSHIP_REVOKED = "agency.membership_revoked", _("Staff role revoked")
+    STAFF_RELATIVE_DECLARED = "agency.relative_declared", _("Staff member's relative declared")
+    STAFF_RELATIVE_REMOVED = "agency.relative_removed", _("Staff member's relative declaration removed")
     STAFF_VIEWED_CITIZEN = "staff.viewed_citizen", _("Staff viewed a citizen's record")
     AUDIT_LOG_VIEWED = "staff.audit_log_viewed", _("Audit log viewed")
     # Applications (citizen side) and cases (staff side)
@@ -66,14 +70,22 @@ class AuditAction(models.TextChoices):
     REFUND_APPROVED = "payment.refund_approved", _("Refund approved")
     REFUND_REJECTED = "payment.refund_rejected", _("Refund rejected")
     PAYMENT_SETTINGS_CHANGED = "payment.settings_changed", _("Payment settings changed")
+    PAYMENT_SETTINGS_PROPOSED = "payment.settings_proposed", _("Payment settings change proposed")
+    PAYMENT_SETTINGS_PROPOSAL_WITHDRAWN = (
+        "payment.settings_proposal_withdrawn",
+        _("Proposed payment settings change withdrawn"),
+    )
     # Payments
     BILL_CREATED = "payment.bill_created", _("Bill created")
     PAYMENT_CREATED = "payment.created", _("Payment started")
     PAYMENT_STATUS_CHANGED = "payment.status_changed", _("Payment status changed")
     PAYMENT_SUCCEEDED = "payment.succeeded", _("Payment received")
     PAYMENT_DUPLICATE = "payment.duplicate", _("Duplicate payment received")
+    PAYMENT_FOR_CANCELLED_BILL = "payment.cancelled_bill_paid", _("Payment received for a cancelled bill")
+    BILL_CANCELLED = "payment.bill_cancelled", _("Bill cancelled")
     PAYMENT_STATUS_IGNORED = "payment.status_ignored", _("Provider status for a finished payment ignored")
     PAYMENT_CALLBACK_REJECTED = "payment.callback_rejected", _("Payment callback rejected")
+    PAYMENT_AMOUNT_MISMATCH = "payment.amount_mismatch", _("Provider reported another amount: not applied")
     PAYMENT_COUNTER_RECORDED = "payment.counter_recorded", _("Counter payment recorded")
     REFUND_ISSUED = "payment.refund_issued", _("Refund issued")
     REFUND_UPDATED = "payment.refund_updated", _("Refund status changed")

@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from ecitizen.accounts.selectors import preferred_language_for
 from ecitizen.core.audit import audit_record
 from ecitizen.core.models import AuditAction
+from ecitizen.core.site_paths import is_site_path
 from ecitizen.notifications.models import Notification
 
 SUBJECT_MAX_LENGTH = Notification._meta.get_field("subject").max_length
@@ -27,7 +28,7 @@ def absolute_url(path: str) -> str:
 
 def _check_site_path(url: str) -> None:
     # Only our own pages: a message must never carry a link to somewhere else.
-    if url and (not url.startswith("/") or url.startswith("//") or "\\" in url):
+    if url and not is_site_path(url):
         raise ValueError(f"A notification links to a page of this site, like /applications/1/, not {url!r}.")
 
 

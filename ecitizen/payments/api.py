@@ -19,22 +19,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.security import SessionAuth
 
+from ecitizen.api.errors import ErrorOut
+from ecitizen.api.pagination import BoundedLimitOffsetPagination
 from ecitizen.core.i18n import pick
 from ecitizen.core.money import format_money
+from ecitizen.core.site_paths import site_path
 from ecitizen.payments.models import Bill, BillStatus, Payment, PaymentStatus
 
 router = Router(auth=SessionAuth(), tags=["payments"])
 
 _KEY = re.compile(r"^[\x21-\x7e]{1,100}$")  # printable ASCII, as Stripe and GOV.UK Pay accept
 _CONFLICT_CODES = {"already_paid", "not_payable", "in_progress"}
-
-
-class ErrorOut(Schema):
-    detail: str = Field(description="What went wrong, in the signed-in person's language.")
-    code: str = Field("", description="A stable code for programs: not_found, invalid_amount, …")
 
 
 class BillLineOut(Schema):
@@ -75,9 +73,19 @@ class PaymentStatusOut(PaymentOut):
 
 
 class PaymentCreateIn(Schema):
-    amount: int = Field(gt=0, description="What the payer agreed to pay, in minor units: must be the amount due.")
-    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code; must be the bill's.")
-    return_url: str = Field("", max_length=300, description="A path on this site to come back to afterwards.")
+    amount: int = Field(
+        gt=0,
+        le=999_999_999,
+        description="What the payer agreed to pay, in minor units: must be the amount due.",
+        examples=[3000],
+    )
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code; must be the bill's.", examples=["GBP"])
+    return_url: str = Field(
+        "",
+        max_length=300,
+        description="A path on this site to come back to afterwards (no other site's address).",
+        examples=["/payments/"],
+    )
 
 
 def _error(status: int, code: str, detail: str) -> Status:
@@ -132,11 +140,7 @@ def _status_out(payment: Payment) -> dict:
 
 def _site_path(url: str) -> str | None:
     """*url* if it is a path on this site (never send a payer elsewhere), "" if empty, None if not allowed."""
-    if not url:
-        return ""
-    if url.startswith("/") and not url.startswith("//") and "\\" not in url:
-        return url
-    return None
+    return site_path(url or "")
 
 
 class _LazyRows:
@@ -161,7 +165,7 @@ class _LazyRows:
 
 
 @router.get("/bills", response=list[BillOut], summary="The signed-in citizen's bills")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedLimitOffsetPagination)
 def list_bills(request):
     """Open bills first (soonest due first), then paid and cancelled ones, newest first."""
     from ecitizen.payments.selectors import bills_for_citizen
@@ -170,7 +174,7 @@ def list_bills(request):
 
 
 @router.get("/payments", response=list[PaymentOut], summary="The signed-in citizen's payments")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedLimitOffsetPagination)
 def list_payments(request):
     """Every payment the citizen started, newest first."""
     from ecitizen.payments.selectors import payments_for_citizen
@@ -203,7 +207,12 @@ def payment_start(
     response: HttpResponse,
     reference: str,
     body: PaymentCreateIn,
-    idempotency_key: str = Header(..., alias="Idempotency-Key", description="1 to 100 printable ASCII characters."),
+    idempotency_key: str = Header(
+        ...,
+        alias="Idempotency-Key",
+        description="1 to 100 printable ASCII characters, without spaces.",
+        example="a3f1c2e4-pay-1",
+    ),
 ):
     """Open a payment of the whole amount due through the platform's card provider and answer
     ``201`` with ``next_url``, where the payer enters their card details.

@@ -6,3 +6,7 @@ class PaymentsConfig(AppConfig):
     name = "ecitizen.payments"
     label = "payments"
     verbose_name = _("Payments")
+
+    def ready(self) -> None:
+        # Receivers of other apps' signals (bill an application's fee, cancel a withdrawn one's).
+        from ecitizen.payments import receivers  # noqa: F401

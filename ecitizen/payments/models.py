@@ -218,6 +218,7 @@ class ProviderCallback(models.Model):
 
 class RefundStatus(models.TextChoices):
     AWAITING_APPROVAL = "awaiting_approval", _("Awaiting a second approval")
+    PENDING = "pending", _("Being sent to the provider")
     SUBMITTED = "submitted", _("Submitted")
     SUCCESS = "success", _("Refunded")
     FAILED = "failed", _("Failed")
@@ -225,7 +226,13 @@ class RefundStatus(models.TextChoices):
 
 
 class Refund(models.Model):
-    """Money returned from a successful payment. ``automatic`` marks the refund of a duplicate."""
+    """Money returned from a successful payment.
+
+    ``automatic`` marks a refund the platform made on its own (a duplicate payment, or a payment
+    for a cancelled bill). A refund is written as ``pending`` before the provider is asked (the
+    money is spoken for), then records the provider's answer; ``failure_code`` says why one failed
+    or is waiting (``provider_unavailable``).
+    """
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
     amount = models.PositiveBigIntegerField(validators=[MinValueValidator(1)])
@@ -239,6 +246,7 @@ class Refund(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     provider_refund_id = models.CharField(max_length=100, blank=True)
+    failure_code = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
 
@@ -248,15 +256,35 @@ class Refund(models.Model):
     def __str__(self) -> str:
         return f"Refund {self.amount} of {self.payment}"
 
+    @property
+    def provider_reference(self) -> str:
+        """Our reference for this one refund at the provider (its idempotency key): never reused."""
+        return f"{self.payment.reference}-R{self.pk}"
+
 
 class AgencyPaymentSettings(models.Model):
-    """Per-agency payment rules. Refunds above ``four_eyes_threshold`` need a second staff member."""
+    """Per-agency payment rules.
+
+    When the refunds of one payment would add up to more than ``four_eyes_threshold`` (minor
+    units), a second staff member must approve. A change of the threshold proposed by one agency
+    admin (``proposed_threshold``, ``proposed_by``) takes effect only when another agency admin of
+    the agency or a platform admin confirms it.
+    """
 
     agency = models.OneToOneField("agencies.Agency", on_delete=models.CASCADE, related_name="payment_settings")
     four_eyes_threshold = models.PositiveBigIntegerField(default=10000)
+    proposed_threshold = models.PositiveBigIntegerField(null=True, blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Payment settings of {self.agency}"
+
+    @property
+    def has_proposal(self) -> bool:
+        return self.proposed_threshold is not None
 
 
 class Tax(models.Model):

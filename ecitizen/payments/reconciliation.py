@@ -16,7 +16,16 @@ day with what that provider lists for the same day
     either way: the payer may be typing their card number);
 ``duplicate``
     a bill paid that day has more than one successful payment that has not
-    been fully refunded (automatic refunds of duplicates included).
+    been fully refunded (automatic refunds of duplicates included);
+``cancelled_bill_paid`` / ``cancelled_bill_refunded``
+    a payment succeeded for a bill that had been cancelled (its application
+    withdrawn while the payer was at the card page); it is refunded
+    automatically, and listed as refunded once the provider confirmed it;
+``reported_amount_differs``
+    a callback or status answer of the provider named another amount or
+    currency than the payment's, so it was not applied (one row per distinct
+    report; see ``services._reported_amount_differs``). A forged or tampered
+    callback shows here even when the provider's own list agrees with us.
 
 **Days are UTC days**: ``day`` means ``[day 00:00 UTC, day+1 00:00 UTC)`` of
 ``Payment.created_at``, whatever the deployment's ``TIME_ZONE``, because
@@ -39,7 +48,16 @@ from django.db.models import Count, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from ecitizen.payments.models import IN_PROGRESS, Bill, Payment, PaymentStatus, Refund, RefundStatus
+from ecitizen.payments.models import (
+    IN_PROGRESS,
+    Bill,
+    BillStatus,
+    Payment,
+    PaymentEvent,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+)
 from ecitizen.payments.providers import get_provider
 from ecitizen.payments.providers.base import ProviderPayment
 
@@ -50,6 +68,9 @@ class MismatchKind:
     AMOUNT_DIFFERS = "amount_differs"
     STATUS_DIFFERS = "status_differs"
     DUPLICATE = "duplicate"
+    REPORTED_AMOUNT_DIFFERS = "reported_amount_differs"
+    CANCELLED_BILL_PAID = "cancelled_bill_paid"
+    CANCELLED_BILL_REFUNDED = "cancelled_bill_refunded"
 
     LABELS = {
         MISSING_AT_PROVIDER: _("Missing at the provider"),
@@ -57,6 +78,9 @@ class MismatchKind:
         AMOUNT_DIFFERS: _("Amount differs"),
         STATUS_DIFFERS: _("Status differs"),
         DUPLICATE: _("Bill paid twice"),
+        REPORTED_AMOUNT_DIFFERS: _("Provider reported another amount"),
+        CANCELLED_BILL_PAID: _("Paid for a cancelled bill: refund not confirmed yet"),
+        CANCELLED_BILL_REFUNDED: _("Paid for a cancelled bill: refunded automatically"),
     }
 
 
@@ -196,6 +220,54 @@ def _duplicates(bill_ids: set[int]) -> list[Mismatch]:
     return found
 
 
+def _reported_mismatches(payments: Iterable[Payment]) -> list[Mismatch]:
+    """The provider reports of another amount or currency that were refused (one query)."""
+    by_id = {payment.pk: payment for payment in payments}
+    if not by_id:
+        return []
+    events = (
+        PaymentEvent.objects.filter(payment_id__in=by_id, from_status=F("to_status"))
+        .order_by("created_at", "pk")
+        .values_list("payment_id", "data")
+    )
+    found = []
+    for payment_id, data in events:
+        reported = data.get("reported") if isinstance(data, dict) and data.get("amount_mismatch") else None
+        if not isinstance(reported, dict):
+            continue
+        found.append(
+            Mismatch(
+                kind=MismatchKind.REPORTED_AMOUNT_DIFFERS,
+                their_amount=reported.get("amount"),
+                their_currency=str(reported.get("currency") or ""),
+                their_status=str(reported.get("status") or ""),
+                **_fields(by_id[payment_id]),
+            )
+        )
+    return found
+
+
+def _paid_for_cancelled(payments: Iterable[Payment]) -> list[Mismatch]:
+    """Successful payments of bills that were cancelled (an application withdrawn while its fee was
+    being paid). Each was refunded automatically; shown as refunded once the provider confirmed
+    the whole amount, else as still needing attention (one query)."""
+    landed = {p.pk: p for p in payments if p.status == PaymentStatus.SUCCESS and p.bill.status == BillStatus.CANCELLED}
+    if not landed:
+        return []
+    refunded = dict(
+        Refund.objects.filter(payment_id__in=landed, status=RefundStatus.SUCCESS)
+        .values("payment_id")
+        .annotate(total=Sum("amount"))
+        .values_list("payment_id", "total")
+    )
+    found = []
+    for payment in landed.values():
+        done = int(refunded.get(payment.pk) or 0) >= payment.amount
+        kind = MismatchKind.CANCELLED_BILL_REFUNDED if done else MismatchKind.CANCELLED_BILL_PAID
+        found.append(Mismatch(kind=kind, **_fields(payment)))
+    return found
+
+
 def reconcile(*, day: datetime.date, provider_name: str) -> Report:
     """Compare our ``method=provider_name`` payments created on UTC *day* with the provider's list.
 
@@ -256,6 +328,8 @@ def reconcile(*, day: datetime.date, provider_name: str) -> Report:
     paid_bills = {p.bill_id for p in ours if p.status == PaymentStatus.SUCCESS}
     paid_bills |= {p.bill_id for p in elsewhere.values() if p.status == PaymentStatus.SUCCESS}
     mismatches.extend(_duplicates(paid_bills))
+    mismatches.extend(_reported_mismatches([*ours, *elsewhere.values()]))
+    mismatches.extend(_paid_for_cancelled([*ours, *elsewhere.values()]))
     return Report(day=day, provider_name=provider_name, ours=len(ours), theirs=len(theirs), mismatches=mismatches)
 
 

@@ -37,9 +37,9 @@ from django.utils.translation import gettext as _
 from ecitizen.core.audit import audit_record
 from ecitizen.core.models import AuditAction
 from ecitizen.core.money import format_money
+from ecitizen.core.signals import bill_paid
 from ecitizen.payments.models import (
     IN_PROGRESS,
-    AgencyPaymentSettings,
     Bill,
     BillLine,
     BillReferenceCounter,
@@ -58,8 +58,10 @@ from ecitizen.payments.providers.base import (
     BadSignature,
     PaymentProvider,
     ProviderPayment,
+    ProviderRefund,
     ProviderUnavailable,
 )
+from ecitizen.payments.signals import payment_opened, payments_stopped, refund_retry_due
 
 logger = logging.getLogger(__name__)
 
@@ -124,9 +126,9 @@ def _absolute(path: str) -> str:
 
 def _site_path(url: str) -> str:
     """*url* if it is a path on this site, else "" (never send a payer somewhere else)."""
-    if url and url.startswith("/") and not url.startswith("//") and "\\" not in url:
-        return url[:300]
-    return ""
+    from ecitizen.core.site_paths import is_site_path
+
+    return url if len(url or "") <= 300 and is_site_path(url) else ""
 
 
 def _field_error(field: str, message: str, code: str) -> ValidationError:
@@ -147,19 +149,6 @@ def _event(payment: Payment, from_status: str, to_status: str, source: str, **da
     return PaymentEvent.objects.create(
         payment=payment, from_status=from_status, to_status=to_status, source=source, data=data
     )
-
-
-def _enqueue_at(task, when: datetime.datetime, *args: Any) -> bool:
-    """Enqueue *task* to run at *when*, once the transaction commits.
-
-    Returns False (and enqueues nothing) when the task backend cannot defer
-    work, as the immediate backend used by tests refuses ``run_after``: the
-    callers' sweeps then do the work instead.
-    """
-    if not task.get_backend().supports_defer:
-        return False
-    transaction.on_commit(lambda: task.using(run_after=when).enqueue(*args), robust=True)
-    return True
 
 
 # --- bills ---------------------------------------------------------------------------
@@ -268,6 +257,44 @@ def bill_for_application(*, application: Any) -> Bill | None:
     )
 
 
+@transaction.atomic
+def bill_cancel(*, actor: Any, bill: Bill, reason: str) -> Bill:
+    """Cancel an open *bill*: it can no longer be paid, and its payments in progress are stopped.
+
+    For the system (an application withdrawn: *actor* is the citizen who withdrew it). Payments
+    in progress expire at once: after commit each is cancelled at the provider
+    (:func:`payment_expire`); one that the provider has already taken still lands as a success
+    and is then refunded automatically (:func:`payment_apply_status`). A bill that is not open
+    is returned unchanged. One ``payment.bill_cancelled`` audit row.
+    """
+    bill = Bill.objects.select_for_update(of=("self",)).select_related("agency", "payer").get(pk=bill.pk)
+    if bill.status != BillStatus.OPEN:
+        return bill
+    now = timezone.now()
+    bill.status = BillStatus.CANCELLED
+    bill.save(update_fields=["status", "updated_at"])
+    stopped = list(bill.payments.filter(status__in=IN_PROGRESS).values_list("pk", "reference"))
+    Payment.objects.filter(pk__in=[pk for pk, _ref in stopped]).update(expires_at=now, updated_at=now)
+    audit_record(
+        actor=actor,
+        action=AuditAction.BILL_CANCELLED,
+        subject=bill,
+        subject_user=bill.payer,
+        agency=bill.agency,
+        extra={"reference": bill.reference, "reason": reason[:200], "payments_stopped": [r for _pk, r in stopped]},
+    )
+    if stopped:
+        # payments.receivers ends them in the background once this commits.
+        payments_stopped.send(sender=Bill, payment_ids=[pk for pk, _ref in stopped])
+    return bill
+
+
+def bills_cancel_for_application(*, actor: Any, application_id: int, reason: str) -> list[Bill]:
+    """Cancel the open bills of the application *application_id* (see :func:`bill_cancel`)."""
+    bills = Bill.objects.filter(application_id=application_id, status=BillStatus.OPEN).order_by("pk")
+    return [bill_cancel(actor=actor, bill=bill, reason=reason) for bill in bills]
+
+
 # --- creating a payment --------------------------------------------------------------
 
 
@@ -373,9 +400,7 @@ def _payment_opened(*, payment: Payment, answer: ProviderPayment) -> Payment:
     payment.provider_id = answer.provider_id
     payment.next_url = answer.next_url[:500]
     payment.save(update_fields=["provider_id", "next_url", "updated_at"])
-    from ecitizen.payments.tasks import expire_payment
-
-    _enqueue_at(expire_payment, payment.expires_at, payment.pk)
+    payment_opened.send(sender=Payment, payment=payment)  # payments.receivers queues its expiry
     if answer.status != payment.status:
         payment = payment_apply_status(payment=payment, provider_payment=answer, source="provider")
     return payment
@@ -496,33 +521,37 @@ def _notify_receipt(payment: Payment) -> None:
 
 
 def _settle_bill(payment: Payment, bill: Bill) -> None:
-    """Mark the (locked, open) bill paid by *payment*, send the receipt, move the application on."""
+    """Mark the (locked, open) bill paid by *payment*, send the receipt, and say so.
+
+    ``core.signals.bill_paid`` is sent in this transaction: cases moves a paid application into
+    its agency's queue (and if that fails, the payment is not recorded either).
+    """
     bill.status = BillStatus.PAID
     bill.paid_at = payment.finished_at or timezone.now()
     bill.save(update_fields=["status", "paid_at", "updated_at"])
     _notify_receipt(payment)
-    if bill.application_id:
-        from ecitizen.cases.services import application_payment_received
-
-        application_payment_received(application=bill.application)
+    bill_paid.send(sender=Bill, bill=bill, payment=payment, application_id=bill.application_id)
 
 
 def _refund_duplicate(payment: Payment, bill: Bill) -> None:
-    """A second successful payment for a bill already settled: give the money back and say so."""
+    """A successful payment for a bill already settled, or cancelled (its application withdrawn):
+    give the money back and say so. The refund is reserved here and sent once this commits."""
     from ecitizen.notifications.services import notify
 
     first = bill.payments.filter(status=PaymentStatus.SUCCESS).exclude(pk=payment.pk).order_by("finished_at").first()
+    cancelled = bill.status == BillStatus.CANCELLED
     if bill.status == BillStatus.PAID:
         paid_by = first.reference if first else "another payment"
         reason = f"Duplicate payment: bill {bill.reference} was already paid by {paid_by}"
     else:
         reason = f"Payment for bill {bill.reference}, which is {bill.status}"
-    refund = refund_issue(actor=None, payment=payment, amount=payment.amount, reason=reason, automatic=True)
+    refund = _refund_automatic(payment=payment, amount=payment.amount, reason=reason)
     if payment.payer is not None:
+        template = "cancelled_paid" if cancelled else "duplicate"
         notify(
             user=payment.payer,
-            subject_template="payments/email/duplicate_subject.txt",
-            body_template="payments/email/duplicate_body.txt",
+            subject_template=f"payments/email/{template}_subject.txt",
+            body_template=f"payments/email/{template}_body.txt",
             context={
                 **_receipt_context(payment),
                 "first_reference": first.reference if first else "",
@@ -530,6 +559,43 @@ def _refund_duplicate(payment: Payment, bill: Bill) -> None:
             },
             url=reverse("payments:receipt", kwargs={"reference": payment.reference}),
         )
+
+
+def _reported_amount_differs(payment: Payment, provider_payment: ProviderPayment, source: str) -> bool:
+    """Does the provider report another amount or currency than *payment*'s (locked) own?
+
+    Such a report is never applied, so never a success: a correctly signed "success, amount 1"
+    does not pay a bill of 1,110.00. It is recorded once (an unchanged-state event that
+    reconciliation lists, and a ``payment.amount_mismatch`` audit row); the same report again
+    records nothing more. Staff then settle it with the provider.
+    """
+    amount, currency = provider_payment.amount, (provider_payment.currency or "").upper()
+    if amount == payment.amount and currency == payment.currency:
+        return False
+    reported = {"status": str(provider_payment.status)[:10], "amount": amount, "currency": currency[:3]}
+    known = payment.events.filter(from_status=payment.status, to_status=payment.status).values_list("data", flat=True)
+    if any(data.get("amount_mismatch") and data.get("reported") == reported for data in known):
+        return True
+    _event(payment, payment.status, payment.status, source, amount_mismatch=True, reported=reported)
+    logger.warning("Payment %s: the provider reported another amount (%s); not applied", payment.reference, reported)
+    audit_record(
+        actor=None,
+        action=AuditAction.PAYMENT_AMOUNT_MISMATCH,
+        subject=payment,
+        subject_user=payment.payer,
+        agency=payment.bill.agency,
+        extra={
+            "reference": payment.reference,
+            "status": payment.status,
+            "reported": reported["status"],
+            "amount": payment.amount,
+            "currency": payment.currency,
+            "reported_amount": amount,
+            "reported_currency": reported["currency"],
+            "source": source,
+        },
+    )
+    return True
 
 
 @transaction.atomic
@@ -543,12 +609,16 @@ def payment_apply_status(*, payment: Payment, provider_payment: ProviderPayment,
     application (if any) moves on; if the bill was already paid by another
     payment, this one is a duplicate and is refunded in full at once, and the
     payer is told. One audit row for the change (plus the refund's own).
+    A report of another amount or currency than the payment's changes nothing but is
+    recorded (see :func:`_reported_amount_differs`).
     """
     payment = (
         Payment.objects.select_for_update(of=("self",))
         .select_related("bill", "bill__agency", "payer")
         .get(pk=payment.pk)
     )
+    if _reported_amount_differs(payment, provider_payment, source):
+        return payment
     new, before = provider_payment.status, payment.status
     if new == before:
         return payment
@@ -577,7 +647,10 @@ def payment_apply_status(*, payment: Payment, provider_payment: ProviderPayment,
     bill = None
     if new == PaymentStatus.SUCCESS:
         bill = Bill.objects.select_for_update().get(pk=payment.bill_id)
-        action = AuditAction.PAYMENT_SUCCEEDED if bill.status == BillStatus.OPEN else AuditAction.PAYMENT_DUPLICATE
+        action = {
+            BillStatus.OPEN: AuditAction.PAYMENT_SUCCEEDED,
+            BillStatus.CANCELLED: AuditAction.PAYMENT_FOR_CANCELLED_BILL,
+        }.get(bill.status, AuditAction.PAYMENT_DUPLICATE)
     audit_record(
         actor=None,
         action=action,
@@ -702,9 +775,14 @@ def payment_expire(*, payment: Payment) -> Payment:
             # The provider would not cancel (card details being authorised): it may still succeed,
             # so leave it in progress for the next sweep rather than lose a payment.
             return payment
-        if answer.status != PaymentStatus.CANCELLED:
+        if answer.status != PaymentStatus.CANCELLED and (answer.amount, answer.currency.upper()) == (
+            payment.amount,
+            payment.currency,
+        ):
             # It finished another way at the very last moment (paid, declined): record that instead.
             return payment_apply_status(payment=payment, provider_payment=answer, source="expiry")
+        # (A report of another amount was recorded as a mismatch above: the payment ends as expired,
+        # so the bill can be paid again, and reconciliation shows the difference.)
     return payment_apply_status(payment=payment, provider_payment=expired, source="expiry")
 
 
@@ -730,13 +808,17 @@ def counter_payment_record(*, actor: Any, bill: Bill, method: str, amount: int, 
     The amount must be exactly what is due. The bill is marked paid, the
     payer (if they have an account) gets a receipt, the application (if any)
     moves on. PermissionDenied for anyone but a caseworker or agency admin of
-    the agency; ValidationError for another method or amount, or a bill not open.
+    the agency, and :class:`~ecitizen.agencies.conflicts.ConflictOfInterest` for
+    staff taking payment of their own bill; ValidationError for another method
+    or amount, or a bill not open.
     """
+    from ecitizen.agencies.conflicts import ensure_no_conflict
     from ecitizen.payments.staff_policies import is_payment_staff
 
     bill = Bill.objects.select_for_update(of=("self",)).select_related("agency", "payer").get(pk=bill.pk)
-    if not is_payment_staff(actor, bill.agency):
+    if actor is None or not is_payment_staff(actor, bill.agency):
         raise PermissionDenied
+    ensure_no_conflict(staff=actor, citizen=bill.payer, agency=bill.agency)
     if method not in COUNTER_METHODS:
         raise _field_error("method", _("Choose cash or card terminal"), "invalid_method")
     if bill.status == BillStatus.PAID:
@@ -821,134 +903,174 @@ def _notify_refund(refund: Refund) -> None:
     )
 
 
-def _send_refund(refund: Refund, payment: Payment) -> None:
-    """Ask the provider to return the money; updates *refund* (unsaved). Counter payments refund in cash."""
+def _provider_refund(refund: Refund, payment: Payment) -> ProviderRefund:
+    """Ask the provider to return the money; raises ProviderUnavailable. Never inside a transaction.
+
+    The refund's own reference (``PAY-…-R<id>``) goes with it, and is the provider's idempotency
+    key: asking again for the same refund never returns the money twice. Counter payments are
+    refunded in cash at the counter, without a provider.
+    """
     if payment.method in COUNTER_METHODS:
-        refund.status = RefundStatus.SUCCESS
-        refund.provider_refund_id = ""
-        return
-    answer = provider_for(payment).refund(payment.provider_id, amount=refund.amount, reference=payment.reference)
-    refund.provider_refund_id = answer.provider_refund_id[:100]
-    refund.status = {
-        "success": RefundStatus.SUCCESS,
-        "failed": RefundStatus.FAILED,
-    }.get(answer.status, RefundStatus.SUBMITTED)
+        return ProviderRefund(provider_refund_id="", status="success", amount=refund.amount)
+    return provider_for(payment).refund(payment.provider_id, amount=refund.amount, reference=refund.provider_reference)
+
+
+def _awaits_provider(refund: Refund) -> bool:
+    """Reserved, and no answer of the provider recorded yet (``submitted`` without an id: an
+    automatic refund written before refunds were reserved first)."""
+    return refund.status == RefundStatus.PENDING or (
+        refund.status == RefundStatus.SUBMITTED and not refund.provider_refund_id
+    )
 
 
 @transaction.atomic
-def refund_issue(
-    *, actor: Any, payment: Payment, amount: int, reason: str, automatic: bool = False, approved_by: Any = None
-) -> Refund:
-    """Return *amount* minor units of a successful *payment* to the payer, for *reason*.
+def _refund_record(*, refund: Refund, answer: ProviderRefund | None, actor: Any = None) -> Refund:
+    """Record the provider's *answer* (None: it could not be reached) for a reserved refund.
 
-    Never more than :func:`refundable_amount`; at least 1. *actor* must be a
-    caseworker or agency admin of the bill's agency, unless *automatic* (the
-    platform refunding a duplicate: *actor* is None). Above the agency's
-    four-eyes threshold a non-automatic refund needs *approved_by* (the
-    approval workflow in refunds.py). Counter payments are refunded in cash
-    and recorded as ``success`` without a provider.
+    Staff refunds are reserved by :mod:`ecitizen.payments.refunds` (which holds the four-eyes
+    rules); automatic ones by :func:`_refund_automatic`. Both are answered here.
 
-    If the provider cannot be reached: a staff refund raises ValidationError
-    ``provider_unavailable`` and nothing is recorded; an automatic refund is
-    recorded as ``submitted`` and retried by a task, so the payment that
-    caused it is still recorded. A provider's refusal is recorded as
-    ``failed`` (check the returned refund's status). One audit row.
+    A refusal is ``failed`` (code ``refused``). Unreachable: a staff refund is ``failed`` (code
+    ``provider_unavailable``: the amount is free again and staff may ask again); an automatic
+    one stays ``pending`` and is retried with the same reference, because nobody would ask for
+    it again. The first answer is audited as ``payment.refund_issued``, later ones (retries) as
+    ``payment.refund_updated``. Recorded once: a refund already answered is returned as it is.
     """
-    from ecitizen.payments.staff_policies import is_payment_staff
+    refund = (
+        Refund.objects.select_for_update(of=("self",))
+        .select_related("payment", "payment__bill", "payment__bill__agency", "payment__payer")
+        .get(pk=refund.pk)
+    )
+    if not _awaits_provider(refund):
+        return refund
+    payment = refund.payment
+    first = refund.status == RefundStatus.PENDING and not refund.failure_code
+    before = refund.status
+    retry = False
+    if answer is None:
+        retry = refund.automatic
+        refund.status = RefundStatus.PENDING if retry else RefundStatus.FAILED
+        refund.failure_code = PROVIDER_UNAVAILABLE
+    else:
+        refund.provider_refund_id = answer.provider_refund_id[:100]
+        refund.status = {"success": RefundStatus.SUCCESS, "failed": RefundStatus.FAILED}.get(
+            answer.status, RefundStatus.SUBMITTED
+        )
+        refund.failure_code = "refused" if refund.status == RefundStatus.FAILED else ""
+    refund.decided_at = refund.decided_at or timezone.now()
+    refund.save(update_fields=["status", "provider_refund_id", "failure_code", "decided_at"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.REFUND_ISSUED if first else AuditAction.REFUND_UPDATED,
+        subject=refund,
+        subject_user=payment.payer,
+        agency=payment.bill.agency,
+        extra={
+            "payment": payment.reference,
+            "amount": refund.amount,
+            "currency": payment.currency,
+            "automatic": refund.automatic,
+            "requested_by": getattr(refund.requested_by, "email", ""),
+            "approved_by": getattr(refund.approved_by, "email", ""),
+            "from": before,
+            "status": refund.status,
+            "code": refund.failure_code,
+            "reason": refund.reason,
+        },
+    )
+    if refund.status in (RefundStatus.SUCCESS, RefundStatus.SUBMITTED):
+        _notify_refund(refund)
+    if retry and not _retry_scheduled(refund.pk, timezone.now() + datetime.timedelta(minutes=5)):
+        logger.warning("Refund %s waits for the provider; run the retry_refund task", refund.pk)
+    return refund
 
+
+def refund_send(*, refund: Refund, actor: Any = None) -> Refund:
+    """Send a reserved (``pending``) refund to the provider and record its answer; returns the refund.
+
+    Call it outside any transaction, after the one that reserved the refund has committed: the
+    payment is not locked while the provider is asked, and the answer is recorded in a short
+    transaction of its own (:func:`_refund_record`). A refund already answered is returned as
+    it is, so calling this twice sends nothing twice.
+    """
+    refund = Refund.objects.select_related("payment").get(pk=refund.pk)
+    if not _awaits_provider(refund):
+        return refund
+    try:
+        answer = _provider_refund(refund, refund.payment)
+    except ProviderUnavailable as exc:
+        logger.warning("Payment provider unavailable refunding %s: %s", refund.provider_reference, exc)
+        answer = None
+    return _refund_record(refund=refund, answer=answer, actor=actor)
+
+
+def _refund_automatic(*, payment: Payment, amount: int, reason: str) -> Refund:
+    """Reserve the platform's own refund of *payment* in the caller's transaction; send it after commit.
+
+    Called while a payment's state is being recorded (a duplicate, a payment for a cancelled
+    bill): the provider is not called inside that transaction. Once it commits the refund is
+    sent (:func:`refund_send`); if the process stops first, or the provider cannot be reached,
+    :func:`refund_retry` sends it later with the same reference.
+    """
     payment = (
         Payment.objects.select_for_update(of=("self",))
         .select_related("bill", "bill__agency", "payer")
         .get(pk=payment.pk)
     )
-    agency = payment.bill.agency
-    if not automatic:
-        if actor is None or not is_payment_staff(actor, agency):
-            raise PermissionDenied
-        if approved_by is not None and not is_payment_staff(approved_by, agency):
-            raise PermissionDenied
     reason = _clean_refund(payment, amount, reason)
-    if not automatic and approved_by is None:
-        threshold = AgencyPaymentSettings.objects.filter(agency=agency).values_list("four_eyes_threshold", flat=True)
-        limit = threshold.first()
-        if amount > (AgencyPaymentSettings().four_eyes_threshold if limit is None else limit):
-            raise ValidationError(
-                _("A refund of this size needs a second person to approve it."), code="needs_approval"
-            )
-    refund = Refund(
-        payment=payment,
-        amount=amount,
-        reason=reason,
-        automatic=automatic,
-        requested_by=actor if getattr(actor, "is_authenticated", False) else None,
-        approved_by=approved_by,
-        decided_at=timezone.now(),
+    refund = Refund.objects.create(
+        payment=payment, amount=amount, reason=reason, automatic=True, status=RefundStatus.PENDING
     )
-    retry = False
-    try:
-        _send_refund(refund, payment)
-    except ProviderUnavailable as exc:
-        if not automatic:
-            raise ValidationError(unavailable_message(), code=PROVIDER_UNAVAILABLE) from exc
-        refund.status = RefundStatus.SUBMITTED
-        retry = True
-    refund.save()
-    audit_record(
-        actor=actor,
-        action=AuditAction.REFUND_ISSUED,
-        subject=refund,
-        subject_user=payment.payer,
-        agency=agency,
-        extra={
-            "payment": payment.reference,
-            "amount": amount,
-            "currency": payment.currency,
-            "automatic": automatic,
-            "approved_by": getattr(approved_by, "email", ""),
-            "status": refund.status,
-            "reason": reason,
-        },
-    )
-    if refund.status != RefundStatus.FAILED:
-        _notify_refund(refund)
-    if retry:
-        from ecitizen.payments.tasks import retry_refund
-
-        when = timezone.now() + datetime.timedelta(minutes=5)
-        if not _enqueue_at(retry_refund, when, refund.pk):
-            logger.warning("Refund %s waits for the provider; run the retry_refund task", refund.pk)
+    refund_id = refund.pk
+    transaction.on_commit(lambda: refund_send(refund=Refund(pk=refund_id)), robust=True)
+    _retry_scheduled(refund_id, timezone.now() + ORPHAN_AFTER + datetime.timedelta(minutes=3))
     return refund
 
 
-@transaction.atomic
+def _retry_scheduled(refund_id: int, retry_at: datetime.datetime) -> bool:
+    """Ask for the refund to be sent again at *retry_at* (payments.receivers queues it after commit).
+
+    False when nothing could be scheduled (a task backend that cannot run work later): the
+    ``retry_waiting_refunds`` sweep sends it then.
+    """
+    answers = refund_retry_due.send(sender=Refund, refund_id=refund_id, retry_at=retry_at)
+    return any(answer for _receiver, answer in answers)
+
+
 def refund_retry(*, refund: Refund) -> Refund:
-    """Send again an automatic refund the provider could not take (status ``submitted`` with no provider id)."""
-    refund = Refund.objects.select_for_update(of=("self",)).select_related("payment").get(pk=refund.pk)
-    if refund.status != RefundStatus.SUBMITTED or refund.provider_refund_id:
+    """Send again a refund still waiting for the provider's answer (see :func:`_awaits_provider`).
+
+    Automatic refunds are retried at any time; a staff refund still ``pending`` only once it has
+    waited longer than ``ORPHAN_AFTER`` (the request that reserved it stopped before recording
+    the answer).
+    The same reference goes to the provider, so a refund is never paid twice.
+    """
+    refund = Refund.objects.get(pk=refund.pk)
+    if not _awaits_provider(refund):
         return refund
-    before = refund.status
-    try:
-        _send_refund(refund, refund.payment)
-    except ProviderUnavailable:
-        return refund
-    refund.save(update_fields=["status", "provider_refund_id"])
-    audit_record(
-        actor=None,
-        action=AuditAction.REFUND_UPDATED,
-        subject=refund,
-        subject_user=refund.payment.payer,
-        agency=refund.payment.bill.agency,
-        extra={"payment": refund.payment.reference, "from": before, "to": refund.status},
-    )
-    return refund
+    in_flight = refund.status == RefundStatus.PENDING and not refund.failure_code
+    if in_flight and not refund.automatic and refund.created_at > timezone.now() - ORPHAN_AFTER:
+        return refund  # the request that reserved it may still be asking the provider
+    return refund_send(refund=refund)
+
+
+def retry_waiting_refunds() -> int:
+    """Retry every refund still waiting for the provider (the sweep); returns how many got an answer."""
+    waiting = Refund.objects.filter(status=RefundStatus.PENDING).values_list("pk", flat=True)
+    answered = 0
+    for refund_id in list(waiting[:1000]):
+        answered += int(not _awaits_provider(refund_retry(refund=Refund(pk=refund_id))))
+    return answered
 
 
 __all__ = [
     "BadSignature",
     "ProviderUnavailable",
     "amount_due",
+    "bill_cancel",
     "bill_create",
     "bill_for_application",
+    "bills_cancel_for_application",
     "callback_handle",
     "counter_payment_record",
     "expire_abandoned_payments",
@@ -957,8 +1079,9 @@ __all__ = [
     "payment_create",
     "payment_expire",
     "payment_sync",
-    "refund_issue",
     "refund_retry",
+    "refund_send",
     "refundable_amount",
+    "retry_waiting_refunds",
     "transition_allowed",
 ]

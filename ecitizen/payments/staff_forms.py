@@ -14,7 +14,7 @@ from ecitizen.core.forms import DateInput
 from ecitizen.core.money import MoneyError, parse_amount
 from ecitizen.payments.dashboards import MAX_RANGE_DAYS
 from ecitizen.payments.models import Method
-from ecitizen.payments.refunds import REASON_MAX_LENGTH
+from ecitizen.payments.refunds import REASON_MAX_LENGTH, THRESHOLD_MAX
 
 _MONEY_WIDGET = forms.TextInput(attrs={"inputmode": "decimal", "class": "govuk-input--width-10"})
 
@@ -47,7 +47,7 @@ class _MoneyForm(forms.Form):
             try:
                 minor = parse_amount(text, self.currency)
             except MoneyError as exc:
-                self.add_error(self.money_field, messages[exc.code])
+                self.add_error(self.money_field, messages.get(exc.code) or exc.message)
             else:
                 if minor == 0 and not self.zero_allowed:
                     self.add_error(self.money_field, messages["zero"])
@@ -94,9 +94,12 @@ class ThresholdForm(_MoneyForm):
 
     agency = forms.ModelChoiceField(label=_("Agency"), queryset=None, empty_label=None)
     threshold = forms.CharField(
-        label=_("Refunds above this amount need a second person to approve them"),
+        label=_("New limit: when a payment's refunds add up to more than this, a second person must approve"),
         max_length=20,
-        help_text=_("An amount like 100.00. Enter 0 to have every refund approved by a second person."),
+        help_text=_(
+            "An amount like 100.00. Enter 0 to have every refund approved by a second person. "
+            "The change takes effect when another agency admin or a platform admin confirms it."
+        ),
         widget=_MONEY_WIDGET,
         error_messages={"required": _("Enter the amount")},
     )
@@ -107,6 +110,12 @@ class ThresholdForm(_MoneyForm):
         self.fields["agency"].error_messages["invalid_choice"] = _("Choose one of your agencies")
         if agencies.count() == 1:
             self.fields["agency"].widget = forms.HiddenInput()
+
+
+class ProposalDecisionForm(forms.Form):
+    """Confirm a proposed threshold: ``expected`` is the proposed value (minor units) the person saw."""
+
+    expected = forms.IntegerField(min_value=0, max_value=THRESHOLD_MAX, widget=forms.HiddenInput)
 
 
 class ReconciliationForm(forms.Form):

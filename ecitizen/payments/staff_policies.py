@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from ecitizen.agencies.models import Agency, Role
 from ecitizen.agencies.selectors import agencies_where
 from ecitizen.core.policies import Policy
-from ecitizen.payments.models import Bill, Payment, Refund
+from ecitizen.payments.models import Bill, Payment, Refund, RefundStatus
 
 #: Roles that may take payments, request refunds and approve other people's refunds.
 PAYMENT_ROLES = (Role.CASEWORKER, Role.AGENCY_ADMIN)
@@ -40,8 +40,19 @@ def report_agencies(user: Any) -> QuerySet[Agency]:
 
 
 def settings_agencies(user: Any) -> QuerySet[Agency]:
-    """Agencies whose payment settings (the four-eyes threshold) *user* may change."""
+    """Agencies whose payment settings (the four-eyes threshold) *user* may propose to change."""
     return agencies_where(user, Role.AGENCY_ADMIN)
+
+
+def settings_confirm_agencies(user: Any) -> QuerySet[Agency]:
+    """Agencies where *user* may confirm (or withdraw) a proposed change of the payment settings:
+    their agency admins, and platform admins for every active agency. Whether they proposed it
+    themselves is checked on the proposal (nobody confirms their own)."""
+    if not user.is_authenticated:
+        return Agency.objects.none()
+    if user.is_superuser:
+        return Agency.objects.filter(is_active=True)
+    return settings_agencies(user)
 
 
 def is_payment_staff(user: Any, agency: Agency) -> bool:
@@ -73,7 +84,8 @@ class StaffBillPolicy(Policy[Bill]):
 
 
 class StaffRefundPolicy(Policy[Refund]):
-    """Refunds of the agency's payments. ``approve`` excludes the requester's own requests."""
+    """Refunds of the agency's payments. ``approve``: requests still awaiting approval, except the
+    requester's own (whether the approver is the payer is checked by the service)."""
 
     model = Refund
 
@@ -85,7 +97,7 @@ class StaffRefundPolicy(Policy[Refund]):
             return Refund.objects.none()
         refunds = Refund.objects.filter(payment__bill__agency__in=payment_agencies(user))
         if action == "approve":
-            return refunds.exclude(requested_by=user)
+            return refunds.filter(status=RefundStatus.AWAITING_APPROVAL).exclude(requested_by=user)
         return refunds
 
 

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ecitizen.agencies.conflicts import ConflictOfInterest, conflict_reasons_by_citizen
 from ecitizen.core.money import format_amount, format_money
 from ecitizen.core.pagination import CappedPaginator
 from ecitizen.core.policies import access
@@ -30,11 +31,13 @@ from ecitizen.payments import dashboards, refunds
 from ecitizen.payments.models import BillStatus, Payment, PaymentStatus, RefundStatus
 from ecitizen.payments.providers.base import ProviderUnavailable
 from ecitizen.payments.reconciliation import reconcile, report_csv
+from ecitizen.payments.services import PROVIDER_UNAVAILABLE
 from ecitizen.payments.staff_forms import (
     BillLookupForm,
     CounterPaymentForm,
     DashboardForm,
     PaymentFilterForm,
+    ProposalDecisionForm,
     ReconciliationForm,
     RefundForm,
     RejectRefundForm,
@@ -44,6 +47,7 @@ from ecitizen.payments.staff_policies import (
     payment_agencies,
     report_agencies,
     settings_agencies,
+    settings_confirm_agencies,
     staff_bill_policy,
     staff_payment_policy,
     staff_refund_policy,
@@ -113,7 +117,7 @@ def index(request):
             "query": query.urlencode(),
             "can_work": can_work,
             "can_report": can_report,
-            "can_settings": settings_agencies(user).exists(),
+            "can_settings": settings_confirm_agencies(user).exists(),
             "awaiting": awaiting,
         },
     )
@@ -126,6 +130,7 @@ def _payment_page(request, payment: Payment, *, refund_form=None, status=200):
     bill = payment.bill
     headroom = refunds.refund_headroom(payment) if payment.status == PaymentStatus.SUCCESS else 0
     settings = refunds.payment_settings_for(bill.agency)
+    refunded = refunds.refunded_total(payment)
     return render(
         request,
         "payments/staff/payment.html",
@@ -137,10 +142,14 @@ def _payment_page(request, payment: Payment, *, refund_form=None, status=200):
             "refunds": payment.refunds.select_related("requested_by", "approved_by"),
             "headroom": headroom,
             "pending_total": refunds.pending_refund_total(payment),
+            "refunded_total": refunded,
             "threshold": settings.four_eyes_threshold,
+            "threshold_left": max(0, settings.four_eyes_threshold - refunded),
             "refund_form": refund_form
             or RefundForm(currency=payment.currency, initial={"amount": format_amount(headroom, payment.currency)}),
             "can_refund": headroom > 0,
+            # Staff never refund their own payments: the page says why instead of offering the form.
+            "conflict": refunds.refund_conflict(request.user, payment),
         },
         status=status,
     )
@@ -178,12 +187,11 @@ def refund_request(request, reference):
             amount=form.cleaned_data["amount_minor"],
             reason=form.cleaned_data["reason"],
         )
+    except ConflictOfInterest:
+        return _payment_page(request, payment, status=403)  # the page says why, instead of the form
     except ValidationError as exc:
         _add_errors(form, exc)
         return _payment_page(request, payment, refund_form=form, status=400)
-    except ProviderUnavailable:
-        messages.error(request, PROVIDER_DOWN)
-        return redirect("payments_staff:payment", reference=payment.reference)
     amount = format_money(refund.amount, payment.currency)
     if refund.status == RefundStatus.AWAITING_APPROVAL:
         messages.success(
@@ -191,11 +199,32 @@ def refund_request(request, reference):
             _("Refund of %(amount)s requested. Another member of staff must approve it before any money is returned.")
             % {"amount": amount},
         )
+    else:
+        _refund_outcome_message(request, refund, amount)
+    return redirect("payments_staff:payment", reference=payment.reference)
+
+
+def _refund_outcome_message(request, refund, amount: str) -> None:
+    """Tell staff what the provider answered for a refund just sent."""
+    if refund.status == RefundStatus.FAILED and refund.failure_code == PROVIDER_UNAVAILABLE:
+        messages.error(
+            request,
+            _(
+                "The payment provider could not be reached, so the refund of %(amount)s was not made. "
+                "It is recorded as failed; nothing was returned. Try again later."
+            )
+            % {"amount": amount},
+        )
     elif refund.status == RefundStatus.FAILED:
         messages.error(request, _("The provider refused the refund of %(amount)s.") % {"amount": amount})
-    else:
+    elif refund.status == RefundStatus.SUCCESS:
         messages.success(request, _("Refund of %(amount)s issued.") % {"amount": amount})
-    return redirect("payments_staff:payment", reference=payment.reference)
+    else:
+        messages.success(
+            request,
+            _("Refund of %(amount)s sent to the provider. It will show as refunded once the provider confirms it.")
+            % {"amount": amount},
+        )
 
 
 @login_required
@@ -216,12 +245,27 @@ def _awaiting_page(request, *, reject_forms=None, status=200):
     pending = (
         staff_refund_policy.scope(request.user, "view")
         .filter(status=RefundStatus.AWAITING_APPROVAL)
-        .select_related("payment", "payment__bill", "payment__bill__agency", "requested_by")
+        .select_related(
+            "payment",
+            "payment__payer",
+            "payment__bill",
+            "payment__bill__agency",
+            "payment__bill__payer",
+            "requested_by",
+        )
         .order_by("created_at", "pk")
     )
     page = CappedPaginator(pending, 25).get_page(request.GET.get("page"))
     reject_forms = reject_forms or {}
-    rows = [(refund, reject_forms.get(refund.pk) or RejectRefundForm(prefix=f"r{refund.pk}")) for refund in page]
+    conflicts = _payer_conflicts(request.user, page)
+    rows = [
+        (
+            refund,
+            reject_forms.get(refund.pk) or RejectRefundForm(prefix=f"r{refund.pk}"),
+            _approve_blocked(request.user, refund, conflicts),
+        )
+        for refund in page
+    ]
     error_form = next(iter(reject_forms.values()), None)
     return render(
         request,
@@ -229,6 +273,32 @@ def _awaiting_page(request, *, reject_forms=None, status=200):
         {"page": page, "rows": rows, "form": error_form, "query": ""},
         status=status,
     )
+
+
+def _payer_id(refund) -> int | None:
+    payment = refund.payment
+    return payment.payer_id or payment.bill.payer_id
+
+
+def _payer_conflicts(user, refunds_on_page) -> dict:
+    """``{(agency_id, payer_id): reason}`` for the payers on the page whom *user* may not refund:
+    the bulk form of :func:`refunds.refund_conflict`, two queries per agency on the page (a member's
+    own agencies), not per row."""
+    payers_by_agency: dict = {}
+    for refund in refunds_on_page:
+        payers_by_agency.setdefault(refund.payment.bill.agency_id, set()).add(_payer_id(refund))
+    return {
+        (agency_id, payer_id): reason
+        for agency_id, payer_ids in payers_by_agency.items()
+        for payer_id, reason in conflict_reasons_by_citizen(staff=user, citizen_ids=payer_ids, agency=agency_id).items()
+    }
+
+
+def _approve_blocked(user, refund, conflicts: dict) -> str | None:
+    """Why *user* may not approve *refund* (shown instead of the Approve button), or None."""
+    if refund.requested_by_id == user.pk:
+        return _("You asked for this refund: someone else must approve it.")
+    return conflicts.get((refund.payment.bill.agency_id, _payer_id(refund)))
 
 
 @login_required
@@ -245,20 +315,20 @@ def refund_approve(request, pk):
     refund = access(staff_refund_policy, request.user, "approve", pk=pk)
     try:
         issued = refunds.refund_approve(actor=request.user, refund=refund)
+    except ConflictOfInterest as exc:
+        messages.error(request, exc.reason)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    except ProviderUnavailable:
-        messages.error(request, PROVIDER_DOWN)
     else:
         amount = format_money(issued.amount, issued.payment.currency)
-        if issued.status == RefundStatus.FAILED:
-            messages.error(request, _("The provider refused the refund of %(amount)s.") % {"amount": amount})
-        else:
+        if issued.status in (RefundStatus.SUCCESS, RefundStatus.SUBMITTED):
             messages.success(
                 request,
                 _("Refund of %(amount)s for payment %(reference)s approved and issued.")
                 % {"amount": amount, "reference": issued.payment.reference},
             )
+        else:
+            _refund_outcome_message(request, issued, amount)
     return redirect("payments_staff:refunds_awaiting")
 
 
@@ -285,35 +355,119 @@ def refund_reject(request, pk):
 # --- the agency's payment settings ----------------------------------------------------------
 
 
+def _settings_rows(user):
+    """(agency, settings, may_decide) for the agencies whose settings *user* sees: the agencies
+    where they are agency admin, and for a platform admin every agency with a change waiting."""
+    mine = settings_agencies(user)
+    visible = settings_confirm_agencies(user)
+    if not user.is_superuser:
+        visible = visible.filter(pk__in=mine)
+    else:
+        from django.db.models import Q
+
+        visible = visible.filter(Q(pk__in=mine) | Q(payment_settings__proposed_threshold__isnull=False))
+    rows = []
+    for agency in visible.distinct().order_by("name"):
+        settings = refunds.payment_settings_for(agency)
+        rows.append((agency, settings, settings.has_proposal and settings.proposed_by_id != user.pk))
+    return rows
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def payment_settings(request):
-    agencies = settings_agencies(request.user).order_by("name")
-    if not agencies.exists():
+    """The four-eyes threshold: agency admins propose a change; another admin or a platform admin confirms."""
+    user = request.user
+    agencies = settings_agencies(user).order_by("name")
+    if not agencies.exists() and not settings_confirm_agencies(user).exists():
         raise PermissionDenied
-    current = [(agency, refunds.payment_settings_for(agency)) for agency in agencies]
-    first = current[0]
-    form = ThresholdForm(
-        request.POST if request.method == "POST" else None,
-        agencies=agencies,
-        currency="GBP",
-        initial={"agency": first[0].pk, "threshold": format_amount(first[1].four_eyes_threshold, "GBP")},
-    )
+    form = None
+    if agencies.exists():
+        first = agencies.first()
+        form = ThresholdForm(
+            request.POST if request.method == "POST" else None,
+            agencies=agencies,
+            currency="GBP",
+            initial={
+                "agency": first.pk,
+                "threshold": format_amount(refunds.payment_settings_for(first).four_eyes_threshold, "GBP"),
+            },
+        )
     status = 200
     if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
         if form.is_valid():
             agency = form.cleaned_data["agency"]
             try:
-                refunds.payment_settings_update(
-                    actor=request.user, agency=agency, four_eyes_threshold=form.cleaned_data["threshold_minor"]
+                refunds.payment_settings_propose(
+                    actor=user, agency=agency, four_eyes_threshold=form.cleaned_data["threshold_minor"]
                 )
             except ValidationError as exc:
                 _add_errors(form, exc, {"four_eyes_threshold": "threshold"})
             else:
-                messages.success(request, _("Payment settings saved for %(agency)s.") % {"agency": agency.name})
+                messages.success(
+                    request,
+                    _(
+                        "Change proposed for %(agency)s. It takes effect when another agency admin "
+                        "or a platform admin confirms it."
+                    )
+                    % {"agency": agency.name},
+                )
                 return redirect("payments_staff:settings")
         status = 400
-    return render(request, "payments/staff/settings.html", {"form": form, "current": current}, status=status)
+    return render(
+        request,
+        "payments/staff/settings.html",
+        {"form": form, "current": _settings_rows(user)},
+        status=status,
+    )
+
+
+def _proposal_agency(request, agency_id):
+    """The agency whose proposed change *request.user* may decide on (404 outside their scope)."""
+    agency = settings_confirm_agencies(request.user).filter(pk=agency_id).first()
+    if agency is None:
+        raise Http404
+    return agency
+
+
+@login_required
+@require_POST
+def payment_settings_confirm(request, agency_id):
+    agency = _proposal_agency(request, agency_id)
+    form = ProposalDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The proposed change was withdrawn or replaced. Check it again before you confirm."))
+        return redirect("payments_staff:settings")
+    try:
+        settings = refunds.payment_settings_confirm(
+            actor=request.user, agency=agency, expected_threshold=form.cleaned_data["expected"]
+        )
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("You cannot confirm this change."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("Refunds of %(agency)s above %(amount)s now need a second approval.")
+            % {"agency": agency.name, "amount": format_money(settings.four_eyes_threshold, "GBP")},
+        )
+    return redirect("payments_staff:settings")
+
+
+@login_required
+@require_POST
+def payment_settings_withdraw(request, agency_id):
+    agency = _proposal_agency(request, agency_id)
+    try:
+        refunds.payment_settings_withdraw(actor=request.user, agency=agency)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The proposed change for %(agency)s was withdrawn.") % {"agency": agency.name})
+    return redirect("payments_staff:settings")
 
 
 # --- reconciliation --------------------------------------------------------------------------
@@ -419,6 +573,9 @@ def counter(request):
 
 
 def _counter_page(request, bill, *, form=None, status=200):
+    from ecitizen.agencies.conflicts import conflict_reason
+
+    conflict = conflict_reason(staff=request.user, citizen=bill.payer, agency=bill.agency)
     return render(
         request,
         "payments/staff/counter_bill.html",
@@ -427,6 +584,7 @@ def _counter_page(request, bill, *, form=None, status=200):
             "lines": bill.lines.all(),
             "payments": bill.payments.order_by("-created_at"),
             "payable": bill.status == BillStatus.OPEN,
+            "conflict": conflict,
             "form": form
             or CounterPaymentForm(currency=bill.currency, initial={"amount": format_amount(bill.total, bill.currency)}),
         },
@@ -460,6 +618,8 @@ def counter_bill(request, reference):
             amount=form.cleaned_data["amount_minor"],
             reference_note=form.cleaned_data["reference_note"],
         )
+    except ConflictOfInterest:
+        return _counter_page(request, bill, status=403)  # the page says why, instead of the form
     except ValidationError as exc:
         _add_errors(form, exc)
         bill.refresh_from_db()

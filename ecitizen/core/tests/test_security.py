@@ -106,8 +106,10 @@ def test_deployment_check_flags_the_default_sandbox_secret():
     env = _production_env()
     del env["SANDBOX_CALLBACK_SECRET"]
     env["DOTENV_DISABLED"] = "1"
+    env["PAYMENTS_SANDBOX_ENABLED"] = "true"
+    # an error, so that the default fail level (ERROR) refuses it too
     result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        [sys.executable, "manage.py", "check", "--deploy"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -115,4 +117,4 @@ def test_deployment_check_flags_the_default_sandbox_secret():
         timeout=120,
     )
     assert result.returncode != 0
-    assert "ecitizen.W001" in result.stdout + result.stderr
+    assert "ecitizen.E001" in result.stdout + result.stderr

@@ -10,8 +10,9 @@ It behaves like a hosted-payment-page gateway (GOV.UK Pay, Stripe Checkout):
    task decides the charge and sends a signed callback to the platform, as a
    real gateway's webhook would: the body is JSON with an ``event_id``, the
    signature is HMAC-SHA256 of the body with ``SANDBOX_CALLBACK_SECRET`` in
-   the ``X-Sandbox-Signature`` header (hex). It calls ``callback_handle``
-   directly rather than over HTTP. Until then ``get_status()`` says
+   the ``X-Sandbox-Signature`` header (hex). It is delivered in-process
+   (the ``sandbox_callback_sent`` signal, handed to ``callback_handle``)
+   rather than over HTTP. Until then ``get_status()`` says
    ``submitted``, so the return page shows "being confirmed"; after it,
    ``get_status()`` gives the outcome even if the callback is late or the
    task worker is not running (``make run`` starts none).
@@ -46,6 +47,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from ecitizen.core.site_paths import is_site_path
 from ecitizen.payments.models import PaymentStatus, SandboxCharge
 from ecitizen.payments.providers.base import (
     BadSignature,
@@ -55,6 +57,7 @@ from ecitizen.payments.providers.base import (
     ProviderRefund,
     ProviderUnavailable,
 )
+from ecitizen.payments.signals import sandbox_callback_sent, sandbox_charge_decided
 
 SIGNATURE_HEADER = "X-Sandbox-Signature"
 
@@ -138,7 +141,7 @@ class SandboxProvider(PaymentProvider):
             amount=amount,
             currency=currency,
             description=description[:300],
-            return_url=path if path.startswith("/") and not path.startswith("//") else "/",
+            return_url=path if is_site_path(path) else "/",
         )
         return _answer(charge)
 
@@ -207,14 +210,8 @@ def charge_for_page(provider_id: str) -> SandboxCharge | None:
 
 
 def _schedule_settlement(provider_id: str) -> None:
-    from ecitizen.payments.tasks import sandbox_settle
-
-    delay = settings.SANDBOX_CONFIRM_DELAY_SECONDS
-    if delay > 0 and sandbox_settle.get_backend().supports_defer:
-        when = timezone.now() + datetime.timedelta(seconds=delay)
-        transaction.on_commit(lambda: sandbox_settle.using(run_after=when).enqueue(provider_id), robust=True)
-    else:
-        transaction.on_commit(lambda: sandbox_settle.enqueue(provider_id), robust=True)
+    """The gateway's worker settles the charge later (payments.receivers queues ``sandbox_settle``)."""
+    sandbox_charge_decided.send(sender=SandboxCharge, provider_id=provider_id)
 
 
 @transaction.atomic
@@ -294,12 +291,12 @@ def settle_charge(provider_id: str) -> SandboxCharge | None:
     The charge is decided once its delay is over even if this task never
     runs: ``get_status()`` decides it then (a gateway's answer does not wait
     for its webhook), and the callback, when it comes, changes nothing more.
+    The callback is delivered as ``sandbox_callback_sent``, which payments.receivers
+    hands to ``callback_handle`` as the webhook view would.
     """
-    from ecitizen.payments.services import callback_handle
-
     charge = _settle(provider_id)
     if charge is None or charge.status in _OPEN:
         return charge
     body = callback_body(charge)
-    callback_handle(provider_name="sandbox", body=body, headers={SIGNATURE_HEADER: sign(body)})
+    sandbox_callback_sent.send(sender=SandboxCharge, body=body, headers={SIGNATURE_HEADER: sign(body)})
     return charge

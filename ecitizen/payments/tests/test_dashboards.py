@@ -3,14 +3,24 @@
 import datetime
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from ecitizen.agencies.models import Agency
 from ecitizen.payments import dashboards
 from ecitizen.payments.models import Payment
-from ecitizen.payments.services import bill_create, counter_payment_record, payment_create, refund_issue
+from ecitizen.payments.refunds import refund_issue
+from ecitizen.payments.services import bill_create, counter_payment_record, payment_create
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _clock():
+    """Takings are grouped by local day, so every test here runs at one instant: 00:30 on
+    Saturday 5 June 2027 in London, which is still Friday in UTC."""
+    with time_machine.travel(datetime.datetime(2027, 6, 4, 23, 30, tzinfo=datetime.UTC), tick=False):
+        yield
 
 
 def _counter(bill, staff, method="cash"):

@@ -142,7 +142,7 @@ def test_the_schedule_in_spanish_writes_amounts_the_spanish_way(client, charges)
     with translation.override("es"):
         page = client.get("/fees/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
 
-    assert "Permiso de aparcamiento" in page and "30,00\u00a0£" in page
+    assert "Permiso de aparcamiento" in page and "30,00\u00a0GBP" in page
     assert "Impuesto sobre bienes inmuebles" in page and "1,20" in page  # the rate, Spanish style
 
 

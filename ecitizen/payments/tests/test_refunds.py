@@ -106,9 +106,11 @@ def test_pending_requests_count_against_what_can_be_refunded(paid, caseworker_a,
         refunds.refund_request(actor=admin_a, payment=paid, amount=1500, reason="Second")
     assert "amount" in exc.value.message_dict
     assert "£10.00" in exc.value.message_dict["amount"][0]
-    refunds.refund_request(actor=admin_a, payment=paid, amount=1000, reason="Second, smaller")
+    second = refunds.refund_request(actor=admin_a, payment=paid, amount=1000, reason="Second, smaller")
+    # £10.00 alone is within the threshold, but with the £20.00 held the total is not
+    assert second.status == RefundStatus.AWAITING_APPROVAL
     assert refunds.refund_headroom(paid) == 0
-    assert refunds.pending_refund_total(paid) == 2000
+    assert refunds.pending_refund_total(paid) == 3000
 
 
 def test_rejecting_frees_the_amount_again(paid, caseworker_a, admin_a, four_eyes_above_10):
@@ -148,7 +150,7 @@ def test_rejecting_needs_a_reason(paid, caseworker_a, admin_a, four_eyes_above_1
     assert "reason" in exc.value.message_dict
 
 
-def test_provider_down_when_approving_leaves_the_request_waiting(
+def test_provider_down_when_approving_leaves_a_clear_failed_refund(
     paid, caseworker_a, admin_a, four_eyes_above_10, monkeypatch
 ):
     from ecitizen.payments.providers.sandbox import SandboxProvider
@@ -156,14 +158,18 @@ def test_provider_down_when_approving_leaves_the_request_waiting(
     request = refunds.refund_request(actor=caseworker_a, payment=paid, amount=2000, reason="Whole fee")
 
     def down(self, provider_id, *, amount, reference):
+        # the approval was committed first: the provider is asked outside the payment's transaction
+        assert Refund.objects.get(pk=request.pk).status == RefundStatus.PENDING
         raise ProviderUnavailable("timeout")
 
     monkeypatch.setattr(SandboxProvider, "refund", down)
-    with pytest.raises(ValidationError):
-        refunds.refund_approve(actor=admin_a, refund=request)
-    request.refresh_from_db()
-    assert request.status == RefundStatus.AWAITING_APPROVAL
-    assert not AuditLog.objects.filter(action=AuditAction.REFUND_APPROVED).exists()
+    failed = refunds.refund_approve(actor=admin_a, refund=request)
+    assert (failed.pk, failed.status, failed.failure_code) == (request.pk, RefundStatus.FAILED, "provider_unavailable")
+    assert (failed.requested_by, failed.approved_by) == (caseworker_a, admin_a)
+    assert _provider_refunds(paid) == []
+    assert refunds.refund_headroom(paid) == 3000  # nothing is held by a failed refund
+    assert AuditLog.objects.get(action=AuditAction.REFUND_APPROVED).subject_id == str(request.pk)
+    assert AuditLog.objects.get(action=AuditAction.REFUND_ISSUED).extra["status"] == "failed"
 
 
 # --- who may, and what is refused -------------------------------------------------------------
@@ -214,24 +220,113 @@ def test_only_a_successful_payment_can_be_refunded(open_bill, citizen, caseworke
         refunds.refund_request(actor=caseworker_a, payment=started, amount=100, reason="Not paid yet")
 
 
-# --- the threshold ----------------------------------------------------------------------------
+# --- the threshold ---------------------------------------------------------------------------
 
 
-def test_agency_admins_set_the_threshold(agency_a, admin_a, caseworker_a, agency_b):
-    settings = refunds.payment_settings_update(actor=admin_a, agency=agency_a, four_eyes_threshold=0)
-    assert settings.four_eyes_threshold == 0
+@pytest.fixture
+def second_admin(make_user, agency_a):
+    from ecitizen.agencies.models import Membership
+
+    user = make_user("second-admin@council.example")
+    Membership.objects.create(user=user, agency=agency_a, role="agency_admin")
+    return user
+
+
+@pytest.fixture
+def platform_admin(make_user):
+    user = make_user("platform@ecitizen.example")
+    user.is_superuser = True
+    user.save(update_fields=["is_superuser"])
+    return user
+
+
+def test_one_agency_admin_alone_cannot_change_the_threshold(agency_a, admin_a, second_admin):
+    # when one admin proposes to raise it
+    settings = refunds.payment_settings_propose(actor=admin_a, agency=agency_a, four_eyes_threshold=10_000_000)
+    # then nothing is in force yet
+    assert settings.four_eyes_threshold == 10000 and settings.proposed_threshold == 10_000_000
+    assert refunds.four_eyes_threshold(agency_a) == 10000
+    row = AuditLog.objects.get(action=AuditAction.PAYMENT_SETTINGS_PROPOSED)
+    assert (row.actor, row.agency, row.extra["four_eyes_threshold"]) == (
+        admin_a,
+        agency_a,
+        {"from": 10000, "to": 10_000_000},
+    )
+    # the proposer cannot confirm their own change
+    with pytest.raises(PermissionDenied):
+        refunds.payment_settings_confirm(actor=admin_a, agency=agency_a, expected_threshold=10_000_000)
+    assert refunds.four_eyes_threshold(agency_a) == 10000
+    assert not AuditLog.objects.filter(action=AuditAction.PAYMENT_SETTINGS_CHANGED).exists()
+    # when a second admin of the agency confirms, it is in force
+    settings = refunds.payment_settings_confirm(actor=second_admin, agency=agency_a, expected_threshold=10_000_000)
+    assert (settings.four_eyes_threshold, settings.proposed_threshold, settings.proposed_by) == (10_000_000, None, None)
     row = AuditLog.objects.get(action=AuditAction.PAYMENT_SETTINGS_CHANGED)
-    assert (row.actor, row.agency, row.extra) == (admin_a, agency_a, {"four_eyes_threshold": {"from": 10000, "to": 0}})
+    assert (row.actor, row.agency, row.extra["four_eyes_threshold"]) == (
+        second_admin,
+        agency_a,
+        {"from": 10000, "to": 10_000_000},
+    )
+    assert (row.extra["proposed_by"], row.extra["confirmed_by"]) == (admin_a.email, second_admin.email)
+
+
+def test_a_platform_admin_may_confirm(agency_a, admin_a, platform_admin):
+    refunds.payment_settings_propose(actor=admin_a, agency=agency_a, four_eyes_threshold=0)
+    settings = refunds.payment_settings_confirm(actor=platform_admin, agency=agency_a, expected_threshold=0)
+    assert settings.four_eyes_threshold == 0
+
+
+def test_who_may_propose_and_confirm(agency_a, agency_b, admin_a, caseworker_a, caseworker_b, auditor_a):
     with pytest.raises(PermissionDenied):
-        refunds.payment_settings_update(actor=caseworker_a, agency=agency_a, four_eyes_threshold=5)
+        refunds.payment_settings_propose(actor=caseworker_a, agency=agency_a, four_eyes_threshold=5)
     with pytest.raises(PermissionDenied):
-        refunds.payment_settings_update(actor=admin_a, agency=agency_b, four_eyes_threshold=5)
+        refunds.payment_settings_propose(actor=admin_a, agency=agency_b, four_eyes_threshold=5)
+    refunds.payment_settings_propose(actor=admin_a, agency=agency_a, four_eyes_threshold=5)
+    for person in (caseworker_a, caseworker_b, auditor_a):
+        with pytest.raises(PermissionDenied):
+            refunds.payment_settings_confirm(actor=person, agency=agency_a, expected_threshold=5)
+        with pytest.raises(PermissionDenied):
+            refunds.payment_settings_withdraw(actor=person, agency=agency_a)
+    assert refunds.four_eyes_threshold(agency_a) == 10000
+
+
+@pytest.mark.parametrize("value", [-1, 10**12 + 1, 12.5, "100", True, None])
+def test_bad_thresholds_are_refused(agency_a, admin_a, value):
+    with pytest.raises(ValidationError) as exc:
+        refunds.payment_settings_propose(actor=admin_a, agency=agency_a, four_eyes_threshold=value)
+    assert "four_eyes_threshold" in exc.value.message_dict
+    assert not AuditLog.objects.filter(action=AuditAction.PAYMENT_SETTINGS_PROPOSED).exists()
+
+
+def test_confirming_a_replaced_proposal_changes_nothing(agency_a, admin_a, second_admin, make_user):
+    from ecitizen.agencies.models import Membership
+
+    third = make_user("third-admin@council.example")
+    Membership.objects.create(user=third, agency=agency_a, role="agency_admin")
+    refunds.payment_settings_propose(actor=admin_a, agency=agency_a, four_eyes_threshold=20000)
+    # the second admin looks at £200.00; meanwhile a third admin replaces it with £1,000,000.00
+    refunds.payment_settings_propose(actor=third, agency=agency_a, four_eyes_threshold=100_000_000)
+    with pytest.raises(ValidationError) as exc:
+        refunds.payment_settings_confirm(actor=second_admin, agency=agency_a, expected_threshold=20000)
+    assert exc.value.code == "changed"
+    assert refunds.four_eyes_threshold(agency_a) == 10000
+    # the one who replaced it is now its proposer, and may not confirm it either
+    with pytest.raises(PermissionDenied):
+        refunds.payment_settings_confirm(actor=third, agency=agency_a, expected_threshold=100_000_000)
+
+
+def test_a_proposal_can_be_withdrawn(agency_a, admin_a):
+    refunds.payment_settings_propose(actor=admin_a, agency=agency_a, four_eyes_threshold=0)
+    settings = refunds.payment_settings_withdraw(actor=admin_a, agency=agency_a)
+    assert (settings.four_eyes_threshold, settings.proposed_threshold) == (10000, None)
+    row = AuditLog.objects.get(action=AuditAction.PAYMENT_SETTINGS_PROPOSAL_WITHDRAWN)
+    assert (row.actor, row.extra["proposed_by"]) == (admin_a, admin_a.email)
     with pytest.raises(ValidationError):
-        refunds.payment_settings_update(actor=admin_a, agency=agency_a, four_eyes_threshold=-1)
+        refunds.payment_settings_withdraw(actor=admin_a, agency=agency_a)
 
 
-def test_a_zero_threshold_sends_every_refund_for_approval(paid, caseworker_a, admin_a, agency_a):
-    refunds.payment_settings_update(actor=admin_a, agency=agency_a, four_eyes_threshold=0)
+def test_a_zero_threshold_sends_every_refund_for_approval(paid, caseworker_a, admin_a, second_admin, agency_a):
+    refunds.payment_settings_propose(actor=admin_a, agency=agency_a, four_eyes_threshold=0)
+    refunds.payment_settings_confirm(actor=second_admin, agency=agency_a, expected_threshold=0)
     refund = refunds.refund_request(actor=caseworker_a, payment=paid, amount=1, reason="A penny")
     assert refund.status == RefundStatus.AWAITING_APPROVAL
 
@@ -240,3 +335,54 @@ def test_reading_the_settings_writes_nothing(agency_a):
     settings = refunds.payment_settings_for(agency_a)
     assert settings.pk is None and settings.four_eyes_threshold == 10000
     assert not AgencyPaymentSettings.objects.exists()
+
+
+# --- the threshold applies to the total refunded on a payment (issue 9, 2.1) -----------------
+
+
+@pytest.fixture
+def paid_1110(make_bill, agency_a, citizen, pay_by_card):
+    """The reviewer's case: a £1,110.00 payment, with the default threshold of £100.00."""
+    bill = make_bill(agency_a, citizen, amount=111_000)
+    return pay_by_card(payment_create(payer=citizen, bill=bill, idempotency_key="pay-1110"))
+
+
+def test_a_refund_cannot_be_split_under_the_threshold(paid_1110, caseworker_a):
+    # given the whole £1,110.00 was held for a second person, and the request withdrawn
+    whole = refunds.refund_request(actor=caseworker_a, payment=paid_1110, amount=111_000, reason="Whole")
+    assert whole.status == RefundStatus.AWAITING_APPROVAL
+    refunds.refund_reject(actor=caseworker_a, refund=whole, reason="Asked by mistake")
+    # when the same person asks for eleven £100.00 refunds and £10.00
+    results = [
+        refunds.refund_request(actor=caseworker_a, payment=paid_1110, amount=amount, reason="Split")
+        for amount in [10_000] * 11 + [1_000]
+    ]
+    # then only the first £100.00 went back at once; the rest wait for a second person
+    assert [r.status for r in results] == [RefundStatus.SUCCESS] + [RefundStatus.AWAITING_APPROVAL] * 11
+    assert [r["amount"] for r in _provider_refunds(paid_1110)] == [10_000]
+    rows = AuditLog.objects.filter(action=AuditAction.REFUND_REQUESTED).order_by("pk")
+    assert [row.extra["refunded_before"] for row in rows][-2:] == [100_000, 110_000]
+
+
+def test_completed_refunds_count_towards_the_threshold(paid, caseworker_a, admin_a, four_eyes_above_10):
+    request = refunds.refund_request(actor=caseworker_a, payment=paid, amount=1500, reason="Most of it")
+    refunds.refund_approve(actor=admin_a, refund=request)
+    # £15.00 already refunded (approved by two people): any further refund needs a second person
+    assert refunds.refund_request(actor=caseworker_a, payment=paid, amount=1, reason="More").status == (
+        RefundStatus.AWAITING_APPROVAL
+    )
+
+
+def test_approving_ones_own_payment_is_refused(make_bill, agency_a, caseworker_a, admin_a, pay_by_card):
+    from ecitizen.agencies.conflicts import ConflictOfInterest
+
+    AgencyPaymentSettings.objects.create(agency=agency_a, four_eyes_threshold=0)
+    own = pay_by_card(payment_create(payer=admin_a, bill=make_bill(agency_a, admin_a), idempotency_key="own"))
+    request = refunds.refund_request(actor=caseworker_a, payment=own, amount=500, reason="Overcharged")
+    with pytest.raises(ConflictOfInterest):
+        refunds.refund_approve(actor=admin_a, refund=request)
+    request.refresh_from_db()
+    assert request.status == RefundStatus.AWAITING_APPROVAL
+    assert not AuditLog.objects.filter(action=AuditAction.REFUND_APPROVED).exists()
+    with pytest.raises(ConflictOfInterest):
+        refunds.refund_request(actor=admin_a, payment=own, amount=500, reason="Overcharged")

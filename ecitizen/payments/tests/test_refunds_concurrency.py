@@ -58,3 +58,17 @@ def test_two_approvals_of_one_request_refund_once(paid, caseworker_a, admin_a, m
     assert len(results) == 1 and len(errors) == 1
     assert isinstance(errors[0], ValidationError)
     assert list(Refund.objects.filter(payment=paid).values_list("status", flat=True)) == [RefundStatus.SUCCESS]
+
+
+def test_two_slices_at_once_cannot_both_pass_under_the_threshold(paid, caseworker_a, admin_a, agency_a):
+    # given a £10.00 threshold; when two people each ask for £6.00 at the same moment
+    AgencyPaymentSettings.objects.filter(agency=agency_a).update(four_eyes_threshold=1000)
+    results, errors = _run_together(
+        [
+            lambda: refunds.refund_request(actor=caseworker_a, payment=paid, amount=600, reason="One"),
+            lambda: refunds.refund_request(actor=admin_a, payment=paid, amount=600, reason="Two"),
+        ]
+    )
+    # then one is refunded at once and the other waits for a second person: £12.00 never goes unapproved
+    assert errors == []
+    assert sorted(r.status for r in results) == [RefundStatus.AWAITING_APPROVAL, RefundStatus.SUCCESS]

@@ -69,7 +69,7 @@ def test_refund_form_takes_a_decimal_amount(client, paid, caseworker_a):
     ("data", "message"),
     [
         ({"amount": "abc", "reason": "x"}, "Enter the amount as a number, like 12.50"),
-        ({"amount": "1.234", "reason": "x"}, "at most 2 decimal places"),
+        ({"amount": "1.2345", "reason": "x"}, "at most 2 decimal places"),
         ({"amount": "0", "reason": "x"}, "Enter an amount greater than zero"),
         ({"amount": "-5", "reason": "x"}, "cannot be negative"),
         ({"amount": "30.01", "reason": "x"}, "You can refund at most £30.00 from this payment."),
@@ -119,7 +119,8 @@ def test_four_eyes_through_the_pages(client, paid, caseworker_a, admin_a, four_e
     issued = Refund.objects.get()
     assert (issued.status, issued.requested_by, issued.approved_by) == (RefundStatus.SUCCESS, caseworker_a, admin_a)
     # the request became the issued refund: there is nothing left to approve
-    assert client.post(f"/staff/payments/refunds/{request.pk}/approve/").status_code == 404
+    assert client.post(f"/staff/payments/refunds/{request.pk}/approve/").status_code == 403
+    assert Refund.objects.get().status == RefundStatus.SUCCESS
 
 
 def test_rejecting_through_the_pages_needs_a_reason(client, paid, caseworker_a, admin_a, four_eyes_above_10):
@@ -159,16 +160,112 @@ def test_citizens_and_auditors_have_no_refund_queue(client, citizen, auditor_a):
         assert client.get("/staff/payments/refunds/").status_code == 403
 
 
-def test_agency_admin_sets_the_threshold(client, admin_a, agency_a):
+@pytest.fixture
+def second_admin(make_user, with_mfa, agency_a):
+    from ecitizen.agencies.models import Membership
+
+    user = make_user("second-admin@council.example")
+    Membership.objects.create(user=user, agency=agency_a, role="agency_admin")
+    with_mfa(user)
+    return user
+
+
+def test_agency_admin_proposes_and_another_confirms_the_threshold(client, admin_a, second_admin, agency_a):
     client.force_login(admin_a)
     page = client.get("/staff/payments/settings/")
     assert page.status_code == 200 and "100.00" in page.content.decode()
     assert not AgencyPaymentSettings.objects.exists()  # reading wrote nothing
-    response = client.post("/staff/payments/settings/", {"agency": agency_a.pk, "threshold": "250.00"})
-    assert response.status_code == 302
+    response = client.post("/staff/payments/settings/", {"agency": agency_a.pk, "threshold": "250.00"}, follow=True)
+    html = response.content.decode()
+    assert "takes effect when another agency admin or a platform admin confirms it" in html
+    settings = AgencyPaymentSettings.objects.get(agency=agency_a)
+    assert (settings.four_eyes_threshold, settings.proposed_threshold) == (10000, 25000)
+    # the page shows the change waiting, and offers the proposer no way to confirm it
+    assert "250.00, proposed by admin@council.example" in html
+    assert f"/staff/payments/settings/{agency_a.pk}/confirm/" not in html
+    response = client.post(f"/staff/payments/settings/{agency_a.pk}/confirm/", {"expected": "25000"}, follow=True)
+    assert "Another agency admin or a platform admin must confirm" in response.content.decode()
+    assert AgencyPaymentSettings.objects.get(agency=agency_a).four_eyes_threshold == 10000
+    # a second admin confirms it
+    client.force_login(second_admin)
+    html = client.get("/staff/payments/settings/").content.decode()
+    assert f"/staff/payments/settings/{agency_a.pk}/confirm/" in html
+    response = client.post(f"/staff/payments/settings/{agency_a.pk}/confirm/", {"expected": "25000"}, follow=True)
+    assert "now need a second approval" in response.content.decode()
     assert AgencyPaymentSettings.objects.get(agency=agency_a).four_eyes_threshold == 25000
     response = client.post("/staff/payments/settings/", {"agency": agency_a.pk, "threshold": "lots"})
     assert response.status_code == 400 and "govuk-error-summary" in response.content.decode()
+
+
+def test_a_platform_admin_sees_and_confirms_waiting_changes(client, admin_a, agency_a, make_user, with_mfa):
+    from ecitizen.payments import refunds
+
+    platform = make_user("platform@ecitizen.example")
+    platform.is_superuser = True
+    platform.save(update_fields=["is_superuser"])
+    with_mfa(platform)
+    refunds.payment_settings_propose(actor=admin_a, agency=agency_a, four_eyes_threshold=0)
+    client.force_login(platform)
+    html = client.get("/staff/payments/settings/").content.decode()
+    assert "City Council" in html and "Propose a new limit" not in html
+    response = client.post(f"/staff/payments/settings/{agency_a.pk}/confirm/", {"expected": "0"})
+    assert response.status_code == 302
+    assert AgencyPaymentSettings.objects.get(agency=agency_a).four_eyes_threshold == 0
+    # a platform admin proposes nothing themselves
+    assert client.post("/staff/payments/settings/", {"agency": agency_a.pk, "threshold": "1.00"}).status_code == 403
+
+
+def test_a_stale_confirmation_changes_nothing(client, admin_a, second_admin, agency_a):
+    from ecitizen.payments import refunds
+
+    refunds.payment_settings_propose(actor=admin_a, agency=agency_a, four_eyes_threshold=20000)
+    client.force_login(second_admin)
+    for expected in ("19999", "", "abc"):
+        response = client.post(f"/staff/payments/settings/{agency_a.pk}/confirm/", {"expected": expected}, follow=True)
+        assert "withdrawn or replaced" in response.content.decode()
+    assert AgencyPaymentSettings.objects.get(agency=agency_a).four_eyes_threshold == 10000
+
+
+def test_staff_of_another_agency_cannot_decide_a_change(client, admin_a, caseworker_a, caseworker_b, agency_a):
+    from ecitizen.payments import refunds
+
+    refunds.payment_settings_propose(actor=admin_a, agency=agency_a, four_eyes_threshold=0)
+    for person in (caseworker_a, caseworker_b):
+        client.force_login(person)
+        assert client.post(f"/staff/payments/settings/{agency_a.pk}/confirm/", {"expected": "0"}).status_code == 404
+        assert client.post(f"/staff/payments/settings/{agency_a.pk}/withdraw/").status_code == 404
+    assert AgencyPaymentSettings.objects.get(agency=agency_a).proposed_threshold == 0
+
+
+def test_the_payment_page_says_why_staff_cannot_refund_their_own_payment(
+    client, make_bill, agency_a, caseworker_a, pay_by_card
+):
+    own = pay_by_card(payment_create(payer=caseworker_a, bill=make_bill(agency_a, caseworker_a), idempotency_key="o"))
+    client.force_login(caseworker_a)
+    html = client.get(_url(own)).content.decode()
+    assert "You cannot act on your own application, bill, payment or identity." in html
+    assert _url(own, "refund/") not in html
+    response = client.post(_url(own, "refund/"), {"amount": "1.00", "reason": "Mine"})
+    assert response.status_code == 403 and "You cannot act on your own" in response.content.decode()
+    assert not Refund.objects.exists()
+
+
+def test_the_approval_queue_says_why_one_cannot_approve_a_refund_of_ones_own_payment(
+    client, make_bill, agency_a, caseworker_a, admin_a, pay_by_card
+):
+    from ecitizen.payments import refunds
+
+    AgencyPaymentSettings.objects.create(agency=agency_a, four_eyes_threshold=0)
+    own = pay_by_card(payment_create(payer=admin_a, bill=make_bill(agency_a, admin_a), idempotency_key="o"))
+    request = refunds.refund_request(actor=caseworker_a, payment=own, amount=100, reason="Overcharged")
+    client.force_login(admin_a)
+    html = client.get("/staff/payments/refunds/").content.decode()
+    assert "You cannot act on your own" in html
+    assert f"/staff/payments/refunds/{request.pk}/approve/" not in html
+    response = client.post(f"/staff/payments/refunds/{request.pk}/approve/", follow=True)
+    assert "You cannot act on your own" in response.content.decode()
+    request.refresh_from_db()
+    assert request.status == RefundStatus.AWAITING_APPROVAL
 
 
 def test_only_agency_admins_change_the_threshold(client, caseworker_a, admin_a, agency_b):
@@ -205,3 +302,20 @@ def test_back_office_needs_mfa(client, paid, make_user, agency_a):
     client.force_login(no_mfa)
     response = client.get(_url(paid))
     assert response.status_code == 302 and "/staff/payments/" not in response["Location"]
+
+
+def test_a_refund_the_provider_cannot_take_is_shown_as_failed(client, paid, caseworker_a, monkeypatch):
+    from ecitizen.payments.providers.base import ProviderUnavailable
+    from ecitizen.payments.providers.sandbox import SandboxProvider
+
+    def down(self, provider_id, **kwargs):
+        raise ProviderUnavailable("timeout")
+
+    monkeypatch.setattr(SandboxProvider, "refund", down)
+    client.force_login(caseworker_a)
+    response = client.post(_url(paid, "refund/"), {"amount": "5.00", "reason": "Overcharged"}, follow=True)
+    html = response.content.decode()
+    assert "could not be reached, so the refund of £5.00 was not made" in html
+    assert "The provider could not be reached: nothing was refunded." in html
+    assert "Can still be refunded: £30.00" in html
+    assert Refund.objects.get().status == RefundStatus.FAILED

@@ -114,22 +114,51 @@ def test_second_successful_payment_is_refunded_automatically(
     assert "had already been paid" in mailoutbox[0].body and "You do not need to do anything" in mailoutbox[0].body
 
 
-def test_duplicate_refund_waits_for_the_provider_if_it_is_down(payment, open_bill, caseworker_a, monkeypatch):
+def test_duplicate_refund_waits_for_the_provider_if_it_is_down(
+    payment, open_bill, caseworker_a, monkeypatch, django_capture_on_commit_callbacks
+):
     services.counter_payment_record(actor=caseworker_a, bill=open_bill, method="cash", amount=3000)
 
     def down(self, provider_id, **kwargs):
         raise ProviderUnavailable("timeout")
 
     monkeypatch.setattr(SandboxProvider, "refund", down)
-    sandbox.submit_card(provider_id=payment.provider_id, card_number="4444333322221111")
-    sandbox.settle_charge(payment.provider_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        sandbox.submit_card(provider_id=payment.provider_id, card_number="4444333322221111")
+        sandbox.settle_charge(payment.provider_id)
     refund = Payment.objects.get(pk=payment.pk).refunds.get()
-    assert (refund.status, refund.provider_refund_id) == (RefundStatus.SUBMITTED, "")
+    # reserved with the payment, sent after commit, kept for a retry: nobody else would ask for it
+    assert (refund.status, refund.provider_refund_id, refund.failure_code) == (
+        RefundStatus.PENDING,
+        "",
+        "provider_unavailable",
+    )
+    assert services.refundable_amount(payment) == 0  # the money is spoken for
     # when the provider is back, the retry sends it
     monkeypatch.undo()
     refund = services.refund_retry(refund=refund)
     assert refund.status == RefundStatus.SUCCESS and refund.provider_refund_id.startswith("sbxr_")
+    assert refund.failure_code == ""
     assert AuditLog.objects.filter(action=AuditAction.REFUND_UPDATED).count() == 1
+    assert len(SandboxCharge.objects.get(provider_id=payment.provider_id).refunds) == 1
+    # the sweep finds nothing more to send
+    assert services.retry_waiting_refunds() == 0
+
+
+def test_an_automatic_refund_is_sent_only_after_the_payment_is_recorded(payment, open_bill, caseworker_a, monkeypatch):
+    """Without the commit (the callback's transaction never ended), nothing reaches the provider."""
+    services.counter_payment_record(actor=caseworker_a, bill=open_bill, method="cash", amount=3000)
+    monkeypatch.setattr(SandboxProvider, "refund", lambda *a, **k: pytest.fail("called inside the transaction"))
+    sandbox.submit_card(provider_id=payment.provider_id, card_number="4444333322221111")
+    sandbox.settle_charge(payment.provider_id)
+    refund = Payment.objects.get(pk=payment.pk).refunds.get()
+    assert (refund.status, refund.automatic) == (RefundStatus.PENDING, True)
+    # a process that stopped here leaves it for the sweep, which sends it once
+    monkeypatch.undo()
+    assert services.retry_waiting_refunds() == 1
+    refund.refresh_from_db()
+    assert refund.status == RefundStatus.SUCCESS
+    assert AuditLog.objects.get(action=AuditAction.REFUND_ISSUED).extra["automatic"] is True
 
 
 # --- expiry ------------------------------------------------------------------------------
@@ -191,4 +220,6 @@ def test_immediate_backend_cannot_defer_so_expiry_is_left_to_the_sweep(payment):
 
     # The test backend refuses run_after; payment_create must not fail because of it.
     assert expire_payment.get_backend().supports_defer is False
-    assert services._enqueue_at(expire_payment, timezone.now(), payment.pk) is False
+    from ecitizen.payments.receivers import _enqueue_at
+
+    assert _enqueue_at(expire_payment, timezone.now(), payment.pk) is False

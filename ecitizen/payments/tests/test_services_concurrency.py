@@ -17,6 +17,7 @@ from ecitizen.core.testing import run_together
 from ecitizen.payments import services
 from ecitizen.payments.models import IN_PROGRESS, Payment, PaymentEvent, ProviderCallback, Refund
 from ecitizen.payments.providers import sandbox
+from ecitizen.payments.refunds import refund_issue
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -70,7 +71,7 @@ def test_refunds_at_once_never_exceed_the_payment(open_bill, citizen, caseworker
 
     def refund(_i):
         try:
-            return services.refund_issue(actor=caseworker_a, payment=payment, amount=1000, reason="Overcharged")
+            return refund_issue(actor=caseworker_a, payment=payment, amount=1000, reason="Overcharged")
         except ValidationError:
             return None
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import re
+import datetime
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from ecitizen.core.models import AuditAction, AuditLog
@@ -37,14 +38,15 @@ def application(citizen, agency_a):
 
 
 def test_bill_for_application_makes_one_fee_bill(application, citizen):
-    # when
-    bill = services.bill_for_application(application=application)
-    again = services.bill_for_application(application=application)
+    # when: at 00:30 on 1 January 2027 in London; the bill is due 30 days after the local day
+    with time_machine.travel(datetime.datetime(2027, 1, 1, 0, 30, tzinfo=datetime.UTC), tick=False):
+        bill = services.bill_for_application(application=application)
+        again = services.bill_for_application(application=application)
     # then
     assert again.pk == bill.pk
-    assert re.fullmatch(r"CC-B-\d{4}-\d{6}", bill.reference)
+    assert bill.reference == "CC-B-2027-000001"
     assert (bill.payer, bill.total, bill.currency, bill.status) == (citizen, 3000, "GBP", BillStatus.OPEN)
-    assert (bill.due_date - bill.created_at.date()).days == 30
+    assert bill.due_date == datetime.date(2027, 1, 31)
     line = bill.lines.get()
     assert (line.kind, line.amount, line.description["en"]) == ("fee", 3000, "Apply for a resident parking permit")
     assert AuditLog.objects.filter(action=AuditAction.BILL_CREATED, subject_id=str(bill.pk)).count() == 1

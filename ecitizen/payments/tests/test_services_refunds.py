@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from ecitizen.core.models import AuditAction, AuditLog
-from ecitizen.payments import services
+from ecitizen.payments import refunds, services
 from ecitizen.payments.models import (
     AgencyPaymentSettings,
     BillStatus,
@@ -31,8 +31,8 @@ def _code(exc) -> str:
     return error.code if hasattr(error, "code") else next(iter(error.error_dict.values()))[0].code
 
 
-def _refund(actor, payment, amount, **kw):
-    return services.refund_issue(actor=actor, payment=payment, amount=amount, reason="Overcharged", **kw)
+def _refund(actor, payment, amount):
+    return refunds.refund_issue(actor=actor, payment=payment, amount=amount, reason="Overcharged")
 
 
 # --- refunds ----------------------------------------------------------------------------
@@ -50,13 +50,20 @@ def test_partial_refunds_up_to_what_was_paid(
     assert (first.status, second.status) == (RefundStatus.SUCCESS, RefundStatus.SUCCESS)
     assert first.requested_by == caseworker_a and first.provider_refund_id.startswith("sbxr_")
     assert services.refundable_amount(paid) == 0
-    assert [r["amount"] for r in SandboxCharge.objects.get(provider_id=paid.provider_id).refunds] == [1000, 2000]
-    row = AuditLog.objects.filter(action=AuditAction.REFUND_ISSUED).first()
-    assert (row.actor, row.subject_user, row.extra["amount"], row.extra["automatic"]) == (
+    provider_refunds = SandboxCharge.objects.get(provider_id=paid.provider_id).refunds
+    assert [r["amount"] for r in provider_refunds] == [1000, 2000]
+    # each refund goes to the provider under its own reference (the idempotency key)
+    assert [r["reference"] for r in provider_refunds] == [
+        f"{paid.reference}-R{first.pk}",
+        f"{paid.reference}-R{second.pk}",
+    ]
+    row = AuditLog.objects.get(action=AuditAction.REFUND_ISSUED, subject_id=str(second.pk))
+    assert (row.actor, row.subject_user, row.extra["amount"], row.extra["automatic"], row.extra["status"]) == (
         caseworker_a,
         citizen,
         2000,
         False,
+        "success",
     )
     assert [m.subject for m in mailoutbox] == [
         f"Refund of £10.00 (receipt {paid.reference})",
@@ -81,7 +88,8 @@ def test_failed_and_rejected_refunds_do_not_count(paid, caseworker_a):
     Refund.objects.create(payment=paid, amount=2000, reason="x", status=RefundStatus.FAILED)
     Refund.objects.create(payment=paid, amount=2000, reason="x", status=RefundStatus.REJECTED)
     Refund.objects.create(payment=paid, amount=500, reason="x", status=RefundStatus.AWAITING_APPROVAL)
-    assert services.refundable_amount(paid) == 2500
+    Refund.objects.create(payment=paid, amount=100, reason="x", status=RefundStatus.PENDING)
+    assert services.refundable_amount(paid) == 2400
 
 
 @pytest.mark.parametrize("amount", [0, -5, 10.5, "10", True])
@@ -106,31 +114,92 @@ def test_only_staff_of_the_agency_refund(paid, caseworker_b, citizen, auditor_a)
     assert not Refund.objects.exists()
 
 
-def test_large_refund_needs_a_second_person(paid, caseworker_a, admin_a):
+def test_refunds_adding_up_above_the_threshold_need_a_second_person(paid, caseworker_a):
     AgencyPaymentSettings.objects.create(agency=paid.bill.agency, four_eyes_threshold=1000)
+    assert _refund(caseworker_a, paid, 600).status == RefundStatus.SUCCESS
+    # 600 already refunded: 401 more would make 1,001, above the threshold
     with pytest.raises(ValidationError) as exc:
-        _refund(caseworker_a, paid, 1001)
+        _refund(caseworker_a, paid, 401)
     assert exc.value.code == "needs_approval"
-    refund = _refund(admin_a, paid, 1001, approved_by=caseworker_a)
-    assert refund.approved_by == caseworker_a and refund.status == RefundStatus.SUCCESS
+    assert _refund(caseworker_a, paid, 400).status == RefundStatus.SUCCESS
+    with pytest.raises(ValidationError) as exc:
+        _refund(caseworker_a, paid, 1)
+    assert exc.value.code == "needs_approval"
+    assert Refund.objects.count() == 2
 
 
-def test_staff_refund_when_the_provider_is_down_records_nothing(paid, caseworker_a, monkeypatch):
+def test_a_refund_the_provider_cannot_take_is_recorded_as_failed(paid, caseworker_a, monkeypatch):
+    # given the refund was reserved and committed before the provider was called
     def down(self, provider_id, **kwargs):
+        assert Refund.objects.get().status == RefundStatus.PENDING  # the money is spoken for while asking
         raise ProviderUnavailable("timeout")
 
     monkeypatch.setattr(SandboxProvider, "refund", down)
-    with pytest.raises(ValidationError) as exc:
-        _refund(caseworker_a, paid, 100)
-    assert exc.value.code == "provider_unavailable"
-    assert not Refund.objects.exists()
+    # when
+    refund = _refund(caseworker_a, paid, 100)
+    # then: one clear failed refund, nothing held, nothing sent
+    assert (refund.status, refund.failure_code) == (RefundStatus.FAILED, "provider_unavailable")
+    assert list(Refund.objects.values_list("status", flat=True)) == [RefundStatus.FAILED]
+    assert services.refundable_amount(paid) == 3000
+    assert SandboxCharge.objects.get(provider_id=paid.provider_id).refunds == []
+    requested = AuditLog.objects.get(action=AuditAction.REFUND_REQUESTED)
+    issued = AuditLog.objects.get(action=AuditAction.REFUND_ISSUED)
+    assert requested.extra["status"] == "pending"
+    assert (issued.subject_id, issued.extra["status"], issued.extra["code"]) == (
+        str(refund.pk),
+        "failed",
+        "provider_unavailable",
+    )
+    # asking again later sends it once
+    monkeypatch.undo()
+    again = _refund(caseworker_a, paid, 100)
+    assert again.status == RefundStatus.SUCCESS
+    assert [r["amount"] for r in SandboxCharge.objects.get(provider_id=paid.provider_id).refunds] == [100]
+
+
+def test_sending_a_refund_twice_sends_it_once(paid, caseworker_a):
+    refund = _refund(caseworker_a, paid, 100)
+    assert services.refund_send(refund=refund).status == RefundStatus.SUCCESS
+    assert services.refund_retry(refund=refund).status == RefundStatus.SUCCESS
+    assert len(SandboxCharge.objects.get(provider_id=paid.provider_id).refunds) == 1
+    assert AuditLog.objects.filter(action__in=[AuditAction.REFUND_ISSUED, AuditAction.REFUND_UPDATED]).count() == 1
+
+
+def test_the_provider_is_not_called_inside_the_transaction(paid, caseworker_a, monkeypatch):
+    """The payment row is not locked while the provider is asked: another transaction may lock it."""
+    from django.db import connection
+
+    original = SandboxProvider.refund
+    depth = []
+
+    def spy(self, provider_id, **kwargs):
+        # pytest-django wraps each test in one atomic block; the service adds none around the call
+        depth.append(len(connection.savepoint_ids))
+        return original(self, provider_id, **kwargs)
+
+    monkeypatch.setattr(SandboxProvider, "refund", spy)
+    baseline = len(connection.savepoint_ids)
+    _refund(caseworker_a, paid, 100)
+    assert depth == [baseline]
 
 
 def test_refund_the_provider_refuses_is_recorded_as_failed(paid, caseworker_a, monkeypatch):
     monkeypatch.setattr(SandboxProvider, "refund", lambda self, pid, **kw: ProviderRefund("r1", "failed", kw["amount"]))
     refund = _refund(caseworker_a, paid, 100)
-    assert refund.status == RefundStatus.FAILED
+    assert (refund.status, refund.failure_code) == (RefundStatus.FAILED, "refused")
     assert services.refundable_amount(paid) == 3000
+
+
+def test_staff_never_refund_their_own_payment(make_bill, agency_a, caseworker_a, admin_a, pay_by_card):
+    from ecitizen.agencies.conflicts import ConflictOfInterest
+
+    own = pay_by_card(services.payment_create(payer=caseworker_a, bill=make_bill(agency_a, caseworker_a)))
+    with pytest.raises(ConflictOfInterest):
+        _refund(caseworker_a, own, 100)
+    assert not Refund.objects.exists()
+    assert not AuditLog.objects.filter(action=AuditAction.REFUND_REQUESTED).exists()
+    # a colleague may
+    assert _refund(admin_a, own, 100).status == RefundStatus.SUCCESS
 
 
 # --- counter payments --------------------------------------------------------------------
@@ -185,5 +254,6 @@ def test_counter_payment_only_by_the_agencys_staff_and_only_once(open_bill, case
 def test_counter_payment_is_refunded_in_cash(open_bill, caseworker_a, monkeypatch):
     payment = services.counter_payment_record(actor=caseworker_a, bill=open_bill, method="cash", amount=3000)
     monkeypatch.setattr(SandboxProvider, "refund", lambda *a, **k: pytest.fail("no provider for cash"))
+    AgencyPaymentSettings.objects.create(agency=open_bill.agency, four_eyes_threshold=3000)
     refund = _refund(caseworker_a, payment, 3000)
     assert (refund.status, refund.provider_refund_id) == (RefundStatus.SUCCESS, "")
