@@ -18,7 +18,7 @@ urlpatterns = [
     path("privacy/", core_views.privacy, name="privacy"),
     path("accessibility/", core_views.accessibility, name="accessibility"),
     path("brand.css", core_views.brand_css, name="brand_css"),
-    path("language/", core_views.set_language, name="set_language"),
+    path("language/", account_views.set_language, name="set_language"),
     # Our sessions page (audited "sign out everywhere else") stands in for allauth's.
     path("accounts/sessions/", account_views.sessions),
     path("accounts/", include("allauth.urls")),

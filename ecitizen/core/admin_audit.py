@@ -16,8 +16,9 @@ class AuditedModelAdmin(admin.ModelAdmin):
     """
 
     def _subject_user(self, obj):
-        from ecitizen.accounts.models import User
+        from django.contrib.auth import get_user_model
 
+        User = get_user_model()  # core names no other app
         if isinstance(obj, User):
             return obj
         return getattr(obj, "user", None) if isinstance(getattr(obj, "user", None), User) else None

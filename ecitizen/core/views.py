@@ -7,10 +7,9 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template import loader
-from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 _HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -47,34 +46,6 @@ def brand_css(request: HttpRequest) -> HttpResponse:
     link = settings.PLATFORM_LINK_COLOUR if _HEX_COLOUR.match(settings.PLATFORM_LINK_COLOUR) else "#1a5a96"
     css = loader.render_to_string("core/brand.css", {"brand": brand, "link": link})
     return HttpResponse(css, content_type="text/css; charset=utf-8")
-
-
-@require_POST
-def set_language(request: HttpRequest) -> HttpResponse:
-    """Switch language: a cookie for everyone, and the profile for signed-in people."""
-    from ecitizen.accounts.services import language_set
-
-    language = request.POST.get("language", "")
-    next_url = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = "/"
-    response = HttpResponseRedirect(next_url)
-    if language not in dict(settings.LANGUAGES):
-        return response
-    if request.user.is_authenticated:
-        language_set(user=request.user, language=language)
-    translation.activate(language)
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=365 * 24 * 60 * 60,
-        secure=settings.LANGUAGE_COOKIE_SECURE,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-        httponly=True,
-    )
-    return response
 
 
 def admin_login(request: HttpRequest) -> HttpResponse:

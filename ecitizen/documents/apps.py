@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class DocumentsConfig(AppConfig):
     name = "ecitizen.documents"
     label = "documents"
+
+    def ready(self) -> None:
+        # Receivers of other apps' signals (an approval issues the document).
+        from ecitizen.documents import receivers  # noqa: F401

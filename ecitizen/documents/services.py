@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ecitizen.accounts.selectors import profile_for
+from ecitizen.agencies.conflicts import ensure_no_conflict
 from ecitizen.agencies.selectors import agencies_where
 from ecitizen.catalogue.models import IssuedKind
 from ecitizen.core.audit import audit_record
@@ -123,6 +124,8 @@ def _check_may_issue(actor: Any | None, application: Any) -> None:
 
     if actor is not None and not agencies_where(actor, *REVOKE_ROLES).filter(pk=application.agency_id).exists():
         raise PermissionDenied
+    if actor is not None:  # never to oneself or a declared relative (raises ConflictOfInterest)
+        ensure_no_conflict(staff=actor, citizen=application.citizen, agency=application.agency_id)
     if application.status != Status.APPROVED:
         raise ValidationError(_("A document can be issued only for an approved application."))
     if not application.reference:
@@ -141,8 +144,9 @@ def document_issue(*, actor: Any | None, application: Any) -> IssuedDocument:
     *actor* is the caseworker or agency admin whose decision issues it (or
     None for the system). Call it after the application's status is set to
     approved. Raises PermissionDenied if *actor* is not a caseworker or
-    agency admin of the application's agency, ValidationError if the
-    application is not approved or its service issues nothing.
+    agency admin of the application's agency (``ConflictOfInterest``, a
+    PermissionDenied, if it is their own or a declared relative's application),
+    ValidationError if the application is not approved or its service issues nothing.
     """
     from ecitizen.cases.models import ApplicationEvent, EventKind
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
 
 from ecitizen.cases.models import ApplicationEvent, EventKind, Status
 from ecitizen.core.models import AuditAction, AuditLog
@@ -19,11 +19,12 @@ pytestmark = pytest.mark.django_db
 
 
 def test_issue_creates_a_signed_document(caseworker_a, citizen, application, settings):
-    # when
-    document = document_issue(actor=caseworker_a, application=application)
+    # when: issued on 29 February 2028
+    with time_machine.travel(datetime.datetime(2028, 2, 29, 10, 0, tzinfo=datetime.UTC), tick=False):
+        document = document_issue(actor=caseworker_a, application=application)
 
     # then
-    today = timezone.localdate()
+    today = datetime.date(2028, 2, 29)
     assert document.number == document.reference == "CC-2026-000123"
     assert document.holder == citizen
     assert document.holder_name == "Amina Haddad"
@@ -31,7 +32,7 @@ def test_issue_creates_a_signed_document(caseworker_a, citizen, application, set
     assert document.title["fr"] == "Permis de commerce de rue"
     assert document.display_permitted("en") == "Sell goods from a stall on a public street."
     assert document.valid_from == today
-    assert document.valid_until == today + datetime.timedelta(days=364)
+    assert document.valid_until == datetime.date(2029, 2, 27)  # 365 days, the first and the last included
     assert document.issued_by == caseworker_a
     assert document.agency == application.agency
     claims = jws.verify(document.token, jwks=signing_jwks())

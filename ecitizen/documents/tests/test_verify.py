@@ -6,6 +6,7 @@ import datetime
 import json
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from ecitizen.core.models import AuditLog
@@ -123,14 +124,15 @@ def test_verify_page_by_number_shows_only_initials(client, document):
 
 
 def test_verify_page_says_revoked_with_reason_and_date(client, document, caseworker_a):
-    document_revoke(actor=caseworker_a, document=document, reason="Stall licence withdrawn")
-
-    response = client.get("/documents/verify/", {"t": document.token})
+    # revoked at 00:30 on 5 June 2027 in London (still 4 June in UTC): the page says the local day
+    with time_machine.travel(datetime.datetime(2027, 6, 4, 23, 30, tzinfo=datetime.UTC), tick=False):
+        document_revoke(actor=caseworker_a, document=document, reason="Stall licence withdrawn")
+        response = client.get("/documents/verify/", {"t": document.token})
 
     body = response.content.decode()
     assert "Revoked" in body
     assert "Stall licence withdrawn" in body
-    assert f"{timezone.localdate():%Y}" in body
+    assert "revoked on June 5, 2027" in body
 
 
 def test_verify_page_says_not_valid_for_rubbish(client, db):

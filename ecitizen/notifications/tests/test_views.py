@@ -120,12 +120,12 @@ def test_pages_that_do_not_show_the_header_count_do_not_query_it(rf, citizen):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from ecitizen.core.context_processors import platform
+    from ecitizen.notifications.context_processors import inbox
 
     request = rf.get("/")
     request.user = citizen
     with CaptureQueriesContext(connection) as queries:
-        context = platform(request)
+        context = inbox(request)
     assert len(queries) == 0
 
     with CaptureQueriesContext(connection) as queries:

@@ -55,11 +55,10 @@ class Command(BaseCommand):
             last_pk = batch[-1].pk
 
     def _rotate_mfa(self, ring: Keyring) -> int:
+        from allauth.mfa.adapter import get_adapter
         from allauth.mfa.models import Authenticator
 
-        from ecitizen.accounts.adapter import MFAAdapter
-
-        adapter = MFAAdapter()
+        adapter = get_adapter()  # settings.MFA_ADAPTER, the one that encrypts with our keyring
         changed = 0
         with transaction.atomic():
             for auth in Authenticator.objects.select_for_update().all():

@@ -1,0 +1,20 @@
+"""What documents does when another app says something happened (see ``ecitizen.cases.signals``).
+
+Each receiver runs inside the sender's transaction and calls one documents service: if it fails,
+the sender's change rolls back with it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.dispatch import receiver
+
+from ecitizen.cases.signals import application_approved
+from ecitizen.documents.services import document_issue
+
+
+@receiver(application_approved, dispatch_uid="documents.issue_on_approval")
+def issue_on_approval(sender: Any, *, application: Any, actor: Any, **kwargs: Any) -> str:
+    """Issue the document an approved application earns; returns its number."""
+    return document_issue(actor=actor, application=application).number
