@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "ecitizen.payments",
     "ecitizen.reports",
     "ecitizen.api",
+    "ecitizen.demo",  # seed_demo: depends on every app above, so core depends on none
 ]
 
 MIDDLEWARE = [
@@ -58,12 +59,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "ecitizen.core.middleware.UserLanguageMiddleware",
+    "ecitizen.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
-    "ecitizen.core.middleware.StaffMFARequiredMiddleware",
+    "ecitizen.agencies.middleware.StaffMFARequiredMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -82,6 +83,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ecitizen.core.context_processors.platform",
+                "ecitizen.agencies.context_processors.staff",
+                "ecitizen.notifications.context_processors.inbox",
             ],
         },
     },
@@ -170,8 +173,18 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     "signup": "20/m/ip",
     "login": "30/m/ip",
+    # Used by allauth only for second-factor codes: failed passwords are throttled by
+    # SIGN_IN_FAILURE_RATES below, per address and account, without locking the owner out.
     "login_failed": "10/m/ip,5/5m/key",
     "confirm_email": "1/3m/key",
+}
+# Failed sign-ins (sliding windows, ecitizen.accounts.throttle): per client address and
+# account together, per client address, and a much higher cap per account alone, so that
+# someone elsewhere guessing a password cannot lock its owner out. Over a limit: 429.
+SIGN_IN_FAILURE_RATES = {
+    "address_account": env_str("SIGN_IN_FAILURES_PER_ADDRESS_AND_ACCOUNT", "5/5m"),
+    "address": env_str("SIGN_IN_FAILURES_PER_ADDRESS", "20/5m"),
+    "account": env_str("SIGN_IN_FAILURES_PER_ACCOUNT", "100/h"),
 }
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = True
@@ -196,7 +209,7 @@ LANGUAGES = [
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
-TIME_ZONE = env_str("TIME_ZONE", "UTC")
+TIME_ZONE = env_str("TIME_ZONE", "Europe/London")  # the zone of HOLIDAYS_COUNTRY below
 # Public holidays for working-day deadlines (ISO country code, optional subdivision).
 HOLIDAYS_COUNTRY = env_str("HOLIDAYS_COUNTRY", "GB")
 HOLIDAYS_SUBDIVISION = env_str("HOLIDAYS_SUBDIVISION", "ENG")
@@ -281,9 +294,13 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Reverse proxies in front of the web processes: how many X-Forwarded-For hops
-# to trust when finding the visitor's IP (rate limits, audit rows). 0 = none.
-ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Reverse proxies in front of the web processes, as IP addresses or networks
+# ("10.0.0.2,10.1.0.0/24"). Only a request arriving from one of them has its
+# X-Forwarded-For (the visitor's IP for rate limits and audit rows) and its
+# X-Request-ID believed. Empty (the default): no proxy is trusted.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+if env_int("TRUSTED_PROXY_COUNT", 0):
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT is replaced by TRUSTED_PROXIES: list the proxies' addresses.")
 
 # --- Personal data encryption -------------------------------------------------
 # A keyring separate from SECRET_KEY: "kid:base64key,kid:base64key" -- the first
