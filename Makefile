@@ -8,8 +8,19 @@ PIP := $(VENV)/bin/pip
 MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest-xdist processes for the tests without a browser (the browser tests run in one process).
+TEST_WORKERS ?= 2
+# Instants at which `make test-clocks` runs the tests without a browser, in Europe/London: a
+# Saturday at 00:30 BST (still Friday in UTC), 23:30 on New Year's Eve, 29 February, and the
+# nights the clocks go forward (2027-03-28, 01:00 GMT) and back (2027-10-31, 02:00 BST).
+PINNED_CLOCKS ?= 2027-06-05T00:30:00+01:00 2026-12-31T23:30:00+00:00 2028-02-29T12:00:00+00:00 \
+  2027-03-28T00:30:00+00:00 2027-10-31T01:30:00+01:00
+TIME_ZONE_FOR_CLOCKS ?= Europe/London
+# `run_pytest ARGS`: pytest, saying so loudly when the selection collects no test (exit code 5, a failure).
+RUN_PYTEST = run_pytest() { $(VENV)/bin/pytest "$$@"; rc=$$?; \
+  if [ $$rc -eq 5 ]; then echo "pytest $$*: no tests were collected; that is a failure." >&2; fi; return $$rc; };
 
-.PHONY: run test test-fast test-browser lint format install assets messages compilemessages migrate demo check check-translations clean system-deps
+.PHONY: run test test-fast test-browser test-clocks test-contract lint format install assets messages compilemessages migrate demo check check-translations clean system-deps
 
 $(VENV)/.installed: requirements.lock
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -54,14 +65,27 @@ run: demo
 	@echo "Serving http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	$(MANAGE) runserver $(HOST):$(PORT)
 
-test: install
-	$(VENV)/bin/pytest
+test: test-fast test-contract test-browser
 
 test-fast: install
-	$(VENV)/bin/pytest -m "not browser"
+	@$(RUN_PYTEST) run_pytest -n $(TEST_WORKERS) -m "not browser and not contract"
 
+# schemathesis over every operation of /api/openapi.json; once per CI run (it does not depend on the database).
+test-contract: install
+	@$(RUN_PYTEST) run_pytest -p no:xdist -m contract
+
+# One process: the browser tests share the live server and Chromium.
 test-browser: install
-	$(VENV)/bin/pytest -m browser
+	@$(RUN_PYTEST) run_pytest -p no:xdist -m browser
+
+# The tests without a browser, once at each of PINNED_CLOCKS (the clock ticks on from there).
+test-clocks: install
+	@$(RUN_PYTEST) export TIME_ZONE=$(TIME_ZONE_FOR_CLOCKS); failed=""; \
+	for clock in $(PINNED_CLOCKS); do \
+	  echo "=== Tests at $$clock ($$TIME_ZONE)"; \
+	  run_pytest -n $(TEST_WORKERS) -m "not browser and not contract" -q --pinned-clock=$$clock || failed="$$failed $$clock"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "Tests failed at:$$failed" >&2; exit 1; fi
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -15,6 +15,58 @@ import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
+PINNED_CLOCK_ENV = "ECITIZEN_PINNED_CLOCK"
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--pinned-clock",
+        default=os.environ.get(PINNED_CLOCK_ENV, ""),
+        metavar="ISO-DATETIME-WITH-OFFSET",
+        help=(
+            "run the whole session as if it started at this instant, e.g. 2026-12-31T23:30:00+00:00; "
+            f"the clock keeps ticking from there (default: ${PINNED_CLOCK_ENV}, else the real clock)"
+        ),
+    )
+
+
+def pinned_clock_instant(value: str) -> datetime.datetime:
+    """The instant ``--pinned-clock`` names; an offset is required so that the instant is unambiguous."""
+    try:
+        instant = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        raise pytest.UsageError(f"--pinned-clock: {value!r} is not an ISO 8601 date and time") from None
+    if instant.utcoffset() is None:
+        raise pytest.UsageError(f"--pinned-clock: {value!r} has no UTC offset (add e.g. +00:00 or Z)")
+    return instant
+
+
+def pytest_configure(config):
+    """Travel the whole session, and every xdist worker (each runs this hook with the same options),
+    to the ``--pinned-clock`` instant. Tests that travel themselves nest inside it."""
+    value = config.getoption("--pinned-clock")
+    if not value:
+        return
+    import time_machine
+
+    instant = pinned_clock_instant(value)
+    traveller = time_machine.travel(instant, tick=True)
+    traveller.start()
+    config._ecitizen_pinned_clock = (instant, traveller)
+
+
+def pytest_unconfigure(config):
+    pinned = getattr(config, "_ecitizen_pinned_clock", None)
+    if pinned is not None:
+        pinned[1].stop()
+
+
+def pytest_report_header(config):
+    pinned = getattr(config, "_ecitizen_pinned_clock", None)
+    if pinned is not None:
+        return f"pinned clock: the session starts at {pinned[0].isoformat()} (and ticks)"
+    return None
+
 
 @pytest.fixture
 def make_user(db):

@@ -26,3 +26,5 @@ ECITIZEN_RATE_LIMITS_ENABLED = False
 PRIVATE_MEDIA_ROOT = str(BASE_DIR / "var" / "test-private")
 
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# The sandbox card gateway is how the tests take payments (off in production unless enabled).
+PAYMENTS_SANDBOX_ENABLED = True

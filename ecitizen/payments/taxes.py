@@ -532,7 +532,7 @@ def _parse_rows(text: str, tax: Tax, result: ImportResult) -> list[_Row]:
             try:
                 value = parse_amount(value_text, tax.currency, maximum=MAX_ASSESSED_VALUE)
             except MoneyError as exc:
-                problems.append(_MONEY_PROBLEMS[exc.code]())
+                problems.append(_MONEY_PROBLEMS[exc.code]() if exc.code in _MONEY_PROBLEMS else exc.message)
         for problem in problems:
             result.add_error(line, problem)
         if not problems:

@@ -93,22 +93,35 @@ def test_hidden_answers_are_not_submitted(verified_citizen, permit_version):
     assert "proof_file" not in app.answers
 
 
-def test_due_date_counts_working_days(verified_citizen, permit_version, settings):
+@pytest.mark.parametrize(
+    ("sent_at", "due"),
+    [
+        # Wednesday 2 December 2026: Thu 3, Fri 4, Mon 7 … Fri 11, Mon 14, Tue 15, Wed 16
+        ("2026-12-02T10:00:00+00:00", "2026-12-16"),
+        # Sunday 6 December 2026 (a weekend day is not counted): Mon 7 … Fri 11, Mon 14 … Fri 18
+        ("2026-12-06T10:00:00+00:00", "2026-12-18"),
+        # Monday 7 June 2027 at 00:30 in London is still Sunday in UTC: the local day counts (Tue 8 … Mon 21)
+        ("2027-06-07T00:30:00+01:00", "2027-06-21"),
+    ],
+)
+def test_due_date_counts_working_days(verified_citizen, permit_version, settings, sent_at, due):
     import datetime
 
-    from django.utils import timezone
+    import time_machine
 
     from ecitizen.cases import services
-    from ecitizen.core.working_days import add_working_days
 
-    app = services.application_start(citizen=verified_citizen, service_version=permit_version, start_token=uuid.uuid4())
-    services.application_save_page(
-        citizen=verified_citizen, application=app, page_id="vehicle", answers={"registration": "AB1", "moved": "no"}
-    )
-    app = services.application_submit(citizen=verified_citizen, application=app, declaration=True)
-    assert app.due_date == add_working_days(timezone.localdate(), 10)
-    assert app.due_date.weekday() < 5
-    assert app.due_date - timezone.localdate() >= datetime.timedelta(days=14)
+    settings.TIME_ZONE, settings.HOLIDAYS_COUNTRY, settings.HOLIDAYS_SUBDIVISION = "Europe/London", "GB", "ENG"
+    with time_machine.travel(datetime.datetime.fromisoformat(sent_at), tick=False):
+        app = services.application_start(
+            citizen=verified_citizen, service_version=permit_version, start_token=uuid.uuid4()
+        )
+        services.application_save_page(
+            citizen=verified_citizen, application=app, page_id="vehicle", answers={"registration": "AB1", "moved": "no"}
+        )
+        app = services.application_submit(citizen=verified_citizen, application=app, declaration=True)
+    assert app.due_date == datetime.date.fromisoformat(due)
+    assert app.reference.startswith(f"CC-{sent_at[:4]}-")
 
 
 def test_status_page_timeline_and_withdraw(client, submitted):

@@ -165,8 +165,16 @@ class SandboxProvider(PaymentProvider):
         return _answer(charge)
 
     def refund(self, provider_id: str, *, amount: int, reference: str) -> ProviderRefund:
+        """Refund *amount* of a successful charge. *reference* is the idempotency key, as with
+        Stripe: the same reference again returns the refund it made (nothing is refunded twice),
+        and with another amount it is refused."""
         with transaction.atomic():
             charge = _charge(provider_id, lock=True)
+            earlier = next((item for item in charge.refunds if reference and item.get("reference") == reference), None)
+            if earlier is not None:
+                if earlier["amount"] != amount:
+                    return ProviderRefund(provider_refund_id="", status="failed", amount=amount)
+                return ProviderRefund(provider_refund_id=earlier["id"], status="success", amount=earlier["amount"])
             refund_id = f"sbxr_{secrets.token_urlsafe(12)}"
             refunded = sum(item["amount"] for item in charge.refunds)
             if charge.status != PaymentStatus.SUCCESS or amount < 1 or refunded + amount > charge.amount:
@@ -198,7 +206,10 @@ class SandboxProvider(PaymentProvider):
             raise BadSignature("The sandbox callback is not readable") from exc
 
     def list_payments(self, day) -> list[ProviderPayment]:
-        charges = SandboxCharge.objects.filter(created_at__date=day).order_by("created_at", "pk")
+        start = datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC)  # a UTC day
+        charges = SandboxCharge.objects.filter(
+            created_at__gte=start, created_at__lt=start + datetime.timedelta(days=1)
+        ).order_by("created_at", "pk")
         return [_answer(charge) for charge in charges]
 
 

@@ -67,7 +67,6 @@ from urllib.parse import urljoin
 
 import stripe
 from django.conf import settings
-from django.utils import timezone
 
 from ecitizen.payments.providers.base import (
     BadSignature,
@@ -358,11 +357,10 @@ class StripeProvider(PaymentProvider):
     # -- reconciliation ---------------------------------------------------------
 
     def list_payments(self, day: datetime.date) -> list[ProviderPayment]:
-        """Every Checkout Session created on *day* (midnight to midnight in the
-        deployment's time zone), all pages, each with its current status."""
-        zone = timezone.get_default_timezone()
-        start = datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
-        end = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone)
+        """Every Checkout Session created on UTC *day* (as reconciliation counts days),
+        all pages, each with its current status."""
+        start = datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC)
+        end = start + datetime.timedelta(days=1)
         params = {
             "created": {"gte": int(start.timestamp()), "lt": int(end.timestamp())},
             "limit": 100,

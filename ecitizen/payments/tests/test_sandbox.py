@@ -6,7 +6,6 @@ import datetime
 import json
 
 import pytest
-from django.utils import timezone
 
 from ecitizen.payments import services
 from ecitizen.payments.models import BillStatus, PaymentStatus, SandboxCharge
@@ -99,9 +98,30 @@ def test_callback_signature(provider):
 
 def test_refunds_at_the_gateway_never_exceed_the_charge(payment, pay_by_card, provider):
     pay_by_card(payment)
-    assert provider.refund(payment.provider_id, amount=2000, reference="r").status == "success"
-    assert provider.refund(payment.provider_id, amount=1001, reference="r").status == "failed"
-    assert provider.refund(payment.provider_id, amount=1000, reference="r").status == "success"
+    assert provider.refund(payment.provider_id, amount=2000, reference="r1").status == "success"
+    assert provider.refund(payment.provider_id, amount=1001, reference="r2").status == "failed"
+    assert provider.refund(payment.provider_id, amount=1000, reference="r3").status == "success"
+
+
+def test_the_same_refund_reference_refunds_once(payment, pay_by_card, provider):
+    """The refund reference is the idempotency key (as Stripe's): a refund sent twice is made once."""
+    pay_by_card(payment)
+    first = provider.refund(payment.provider_id, amount=1000, reference="PAY-1-R1")
+    again = provider.refund(payment.provider_id, amount=1000, reference="PAY-1-R1")
+    assert (again.provider_refund_id, again.status, again.amount) == (first.provider_refund_id, "success", 1000)
+    charge = SandboxCharge.objects.get(provider_id=payment.provider_id)
+    assert [(r["id"], r["amount"], r["reference"]) for r in charge.refunds] == [
+        (first.provider_refund_id, 1000, "PAY-1-R1")
+    ]
+    # the same key with another amount is refused, and refunds nothing
+    assert provider.refund(payment.provider_id, amount=500, reference="PAY-1-R1").status == "failed"
+    # a fully refunded charge still answers a repeat of the refund that emptied it
+    last = provider.refund(payment.provider_id, amount=2000, reference="PAY-1-R2")
+    assert provider.refund(payment.provider_id, amount=2000, reference="PAY-1-R2").provider_refund_id == (
+        last.provider_refund_id
+    )
+    charge.refresh_from_db()
+    assert sum(r["amount"] for r in charge.refunds) == 3000 and len(charge.refunds) == 2
 
 
 def test_unknown_charge_is_a_provider_error(provider):
@@ -111,9 +131,11 @@ def test_unknown_charge_is_a_provider_error(provider):
 
 def test_list_payments_reports_the_days_charges(payment, pay_by_card, provider):
     pay_by_card(payment)
-    listed = provider.list_payments(timezone.localdate())
+    # made at 00:30 on 5 June 2027 in London: 4 June in UTC, the day reconciliation asks for
+    SandboxCharge.objects.update(created_at=datetime.datetime(2027, 6, 4, 23, 30, tzinfo=datetime.UTC))
+    listed = provider.list_payments(datetime.date(2027, 6, 4))
     assert [(p.provider_id, p.status, p.amount) for p in listed] == [(payment.provider_id, "success", 3000)]
-    assert provider.list_payments(timezone.localdate() - datetime.timedelta(days=1)) == []
+    assert provider.list_payments(datetime.date(2027, 6, 5)) == []
 
 
 def test_card_page_validates_the_card(client, payment):

@@ -329,8 +329,8 @@ def test_get_provider_builds_it_from_settings(settings):
 
 
 def test_list_payments_pages_through_the_days_sessions(provider, http, settings):
-    # given: two pages of sessions created on 2 August 2026 (UTC)
-    settings.TIME_ZONE = "UTC"
+    # given: two pages of sessions created on 2 August 2026 (UTC), in a deployment on British Summer Time
+    settings.TIME_ZONE = "Europe/London"
     http.answer("get", "/v1/checkout/sessions", recorded("checkout_sessions_day_page1.json"))
     http.answer("get", "/v1/checkout/sessions", recorded("checkout_sessions_day_page2.json"))
 
