@@ -18,7 +18,7 @@ from xml.sax.saxutils import escape
 import qrcode
 from django.conf import settings
 from django.urls import reverse
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from reportlab.graphics.shapes import Drawing, Rect
 from reportlab.lib import colors
@@ -93,7 +93,7 @@ def _render(document: IssuedDocument, language: str) -> bytes:
         (_("Document number"), document.number),
         (_("Application reference"), document.reference),
         (_("Issued by"), document.agency.name),
-        (_("Issued on"), _date(document.issued_at.date())),
+        (_("Issued on"), _date(timezone.localdate(document.issued_at))),
     ]
     table = Table(
         [[Paragraph(escape(str(k)), label), Paragraph(escape(str(v)), value)] for k, v in rows],
@@ -125,7 +125,7 @@ def _render(document: IssuedDocument, language: str) -> bytes:
         Spacer(1, 4 * mm),
     ]
     if document.revoked_at is not None:
-        story.append(Paragraph(escape(_("Revoked on %(date)s") % {"date": _date(document.revoked_at.date())}), warning))
+        story.append(Paragraph(escape(_("Revoked on %(date)s") % {"date": _date(timezone.localdate(document.revoked_at))}), warning))
     story += [
         table,
         Spacer(1, 8 * mm),

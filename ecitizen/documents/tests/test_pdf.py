@@ -51,3 +51,21 @@ def test_qr_payload_is_the_verify_url_with_the_token(document, settings):
     settings.SITE_URL = "https://ecitizen.example"
 
     assert qr_payload(document) == f"https://ecitizen.example/documents/verify/?t={document.token}"
+
+
+def test_pdf_dates_are_local_days(caseworker_a, application, settings):
+    """Issued at 00:30 BST on 1 June is 23:30 UTC on 31 May: the document says 1 June."""
+    import datetime
+
+    import time_machine
+
+    from ecitizen.documents.services import document_issue
+
+    settings.TIME_ZONE = "Europe/London"
+    with time_machine.travel(datetime.datetime(2027, 5, 31, 23, 30, tzinfo=datetime.UTC), tick=False):
+        document = document_issue(actor=caseworker_a, application=application)
+
+    text = pdf_text(render_document_pdf(document, language="en"))
+
+    assert b"1 June 2027" in text or b"June 1, 2027" in text
+    assert b"31 May 2027" not in text and b"May 31, 2027" not in text
