@@ -56,6 +56,11 @@ export DJANGO_SETTINGS_MODULE=config.settings.production
 export DOTENV_DISABLED=1 # the development .env must not leak into these processes
 export ALLOWED_HOSTS="${ALLOWED_HOSTS:-127.0.0.1,localhost}"
 export SECURE_SSL_REDIRECT="${SECURE_SSL_REDIRECT:-false}"
+# A trial on one machine has no real payment provider: the sandbox, switched on explicitly, with a
+# callback secret of its own (production settings refuse the default one). Set both to use your own.
+export PAYMENTS_SANDBOX_ENABLED="${PAYMENTS_SANDBOX_ENABLED:-true}"
+export PAYMENT_PROVIDER="${PAYMENT_PROVIDER:-sandbox}"
+export SANDBOX_CALLBACK_SECRET="${SANDBOX_CALLBACK_SECRET:-$(head -c 32 /dev/urandom | base64)}"
 
 mkdir -p var
 if [ -z "${SECRET_KEY:-}" ] || [ -z "${FIELD_ENCRYPTION_KEYS:-}" ] || [ -z "${BLIND_INDEX_KEY:-}" ]; then
