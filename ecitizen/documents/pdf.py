@@ -125,7 +125,11 @@ def _render(document: IssuedDocument, language: str) -> bytes:
         Spacer(1, 4 * mm),
     ]
     if document.revoked_at is not None:
-        story.append(Paragraph(escape(_("Revoked on %(date)s") % {"date": _date(timezone.localdate(document.revoked_at))}), warning))
+        story.append(
+            Paragraph(
+                escape(_("Revoked on %(date)s") % {"date": _date(timezone.localdate(document.revoked_at))}), warning
+            )
+        )
     story += [
         table,
         Spacer(1, 8 * mm),
