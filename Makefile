@@ -20,7 +20,7 @@ TIME_ZONE_FOR_CLOCKS ?= Europe/London
 RUN_PYTEST = run_pytest() { $(VENV)/bin/pytest "$$@"; rc=$$?; \
   if [ $$rc -eq 5 ]; then echo "pytest $$*: no tests were collected; that is a failure." >&2; fi; return $$rc; };
 
-.PHONY: run test test-fast test-browser test-clocks test-contract lint format install assets messages compilemessages migrate demo check check-translations clean system-deps
+.PHONY: run test test-fast test-browser test-clocks test-contract mutation lint format install assets messages compilemessages migrate demo check check-translations clean system-deps
 
 $(VENV)/.installed: requirements.lock
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -51,7 +51,7 @@ compilemessages: $(VENV)/.installed
 	fi
 
 messages: $(VENV)/.installed
-	DJANGO_SETTINGS_MODULE=config.settings.test $(MANAGE) makemessages -l es -l fr -l ar --ignore=.venv --ignore=node_modules --ignore=var --ignore='*/tests/*' --ignore=tests --no-obsolete
+	DJANGO_SETTINGS_MODULE=config.settings.test $(MANAGE) makemessages -l es -l fr -l ar --ignore=.venv --ignore=node_modules --ignore=var --ignore=mutants --ignore='*/tests/*' --ignore=tests --no-obsolete
 
 migrate: install .env
 	@mkdir -p var
@@ -87,6 +87,12 @@ test-clocks: install
 	done; \
 	if [ -n "$$failed" ]; then echo "Tests failed at:$$failed" >&2; exit 1; fi
 
+# Mutation testing (mutmut; the files and tests are in pyproject.toml, [tool.mutmut]) of the money code
+# and the services that move it, in a scratch copy (var/mutation/); prints the score of each file.
+# About half an hour, so not part of CI. One file: make mutation MUTANTS='ecitizen.core.money.*'
+mutation: $(VENV)/.installed
+	$(PY) scripts/mutation.py $(foreach m,$(MUTANTS),'$(m)')
+
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -110,4 +116,4 @@ check-translations: $(VENV)/.installed
 	done; echo "Every message is translated in es, fr and ar."
 
 clean:
-	rm -rf static/build var/test-media .pytest_cache
+	rm -rf static/build var/test-media var/mutation mutants .pytest_cache

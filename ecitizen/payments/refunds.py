@@ -91,11 +91,6 @@ def refunded_total(payment: Payment) -> int:
     return int(total["total"] or 0)
 
 
-def needs_second_person(payment: Payment, amount: int, threshold: int) -> bool:
-    """Would refunding *amount* more take the payment's refunds above *threshold*?"""
-    return refunded_total(payment) + amount > threshold
-
-
 def refund_headroom(payment: Payment) -> int:
     """What may still be requested. :func:`refundable_amount` already counts requests awaiting
     approval as spoken for, so two pending requests can never exceed what was paid."""
