@@ -160,15 +160,22 @@ def detect_kind(data: bytes) -> FileKind | None:
 
 
 def _draft_size(width: int, height: int, *, max_pixels: int, max_side: int | None) -> tuple[int, int] | None:
-    """The smallest size a JPEG decoder must deliver, or None when the full size is needed."""
-    scale = 1.0
-    if width * height > max_pixels:
-        scale = math.sqrt(max_pixels / (width * height))
-    if max_side and max(width, height) > max_side:
-        scale = min(scale, max_side / max(width, height))
-    if scale >= 1.0:
-        return None
-    return max(1, math.ceil(width * scale)), max(1, math.ceil(height * scale))
+    """The size to ask a JPEG decoder for, or None when the full size is needed.
+
+    JPEG decoders scale by 1/2, 1/4 or 1/8, and Pillow's ``draft`` never goes below the size asked
+    for, so the answer is the image divided by the power of two that both brings it under
+    *max_pixels* and, with *max_side*, stays at or above that side (the thumbnail does the rest).
+    """
+
+    def scaled(k: int) -> tuple[int, int]:
+        return math.ceil(width / 2**k), math.ceil(height / 2**k)
+
+    k_pixels = next((k for k in range(4) if scaled(k)[0] * scaled(k)[1] <= max_pixels), 3)
+    k_side = 0
+    if max_side:
+        k_side = max((k for k in range(4) if max(scaled(k)) >= max_side), default=0)
+    k = max(k_pixels, k_side)
+    return scaled(k) if k else None
 
 
 def _clean_image(data: bytes, kind: FileKind, *, max_side: int | None = None) -> tuple[bytes, int, int]:

@@ -123,6 +123,15 @@ def test_a_jpeg_over_the_cap_is_decoded_at_a_reduced_scale_and_stored_so(citizen
 
 
 @pytest.mark.django_db
+def test_a_jpeg_between_one_and_four_times_the_cap_is_accepted_at_half_size(citizen, settings):
+    """A 48 MP phone photo under a 24 MP cap: the decoder is asked for exactly half, which it can give."""
+    settings.UPLOAD_MAX_PIXELS = 10_000  # 160 x 150 is 2.4 times that
+    upload = uploads.upload_store(owner=citizen, file=SimpleUploadedFile("photo.jpg", jpeg((160, 150))))
+    with uploads.upload_open(upload) as stored:
+        assert Image.open(stored).size == (80, 75)
+
+
+@pytest.mark.django_db
 def test_a_jpeg_beyond_what_draft_mode_can_shrink_is_refused(citizen, settings):
     settings.UPLOAD_MAX_PIXELS = 10_000
     with pytest.raises(ValidationError) as caught:
