@@ -21,6 +21,8 @@ from typing import Any
 import nh3
 from django.utils.safestring import SafeString, mark_safe
 
+from ecitizen.core.site_paths import is_site_path
+
 HINT_TAGS = frozenset({"a", "p", "br", "ul", "ol", "li", "em", "strong"})
 LINK_SCHEMES = frozenset({"https", "http", "mailto", "tel"})
 # A link is absolute with an allowed scheme, or a path on this site ("/services/..."), never
@@ -31,6 +33,10 @@ _SAFE_HREF = re.compile(r"^(?:(?:https?|mailto|tel):|/(?![/\\]))", re.IGNORECASE
 def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
     if tag == "a" and attribute == "href":
         value = value.strip()
+        if value.startswith("/"):
+            # Control characters inside a path ("/\t/elsewhere") are dropped by browsers, which then
+            # read it as "//elsewhere": the one site-path check decides.
+            return value if is_site_path(value) else None
         return value if _SAFE_HREF.match(value) and "\\" not in value else None
     return value
 

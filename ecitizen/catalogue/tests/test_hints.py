@@ -55,6 +55,12 @@ def test_the_sanitiser_keeps_only_the_small_subset():
     assert "iframe" not in html
 
 
+def test_a_path_that_a_browser_would_read_as_another_site_is_dropped():
+    for href in ("/&#9;/evil.example", "/&#10;/evil.example", "/\u200b/evil.example", "//evil.example"):
+        assert "evil.example" not in str(hint_html(f'<a href="{href}">Help</a>')), href
+    assert 'href="/help/forms/"' in str(hint_html('<a href="/help/forms/">Help</a>'))
+
+
 def test_plain_text_hints_are_text():
     assert hint_html("For example, AB12 CDE") == "For example, AB12 CDE"
     assert hint_html("Less than <5 cm & more") == "Less than &lt;5 cm &amp; more"
