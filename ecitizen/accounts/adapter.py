@@ -69,13 +69,20 @@ class AccountAdapter(DefaultAccountAdapter):
         """
         from allauth.core.exceptions import ImmediateHttpResponse
 
-        from ecitizen.accounts.throttle import sign_in_attempt_begin
-        from ecitizen.core.ratelimits import too_many_requests
+        from ecitizen.accounts.throttle import sign_in_attempt_begin, sign_in_refused_response
 
         login = str(credentials.get("email") or credentials.get("username") or "")
         self._sign_in_attempt = sign_in_attempt_begin(request, login)
         if self._sign_in_attempt.wait:
-            raise ImmediateHttpResponse(too_many_requests(request, self._sign_in_attempt.wait))
+            raise ImmediateHttpResponse(sign_in_refused_response(request, self._sign_in_attempt))
+
+    def post_login(self, request, user, **kwargs):
+        """Every successful sign-in marks this browser as a known device of *user* (see accounts.throttle)."""
+        from ecitizen.accounts.throttle import remember_known_device
+
+        response = super().post_login(request, user, **kwargs)
+        remember_known_device(request, response, user)
+        return response
 
     def _rollback_login_failed_rl_usage(self) -> None:
         """A correct password: the attempt's places are given back, so only failures count."""

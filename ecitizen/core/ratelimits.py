@@ -8,7 +8,9 @@ Refused hits are not recorded, so hammering a full bucket does not extend the wa
 Several web processes share the cache (a database table in production). Each update of a
 bucket is a read-modify-write done under a short lock taken with ``cache.add``, which the
 database cache makes atomic through the table's primary key; if the lock cannot be had
-within a second the hit is refused (failing closed), as allauth's own limiter does.
+within a second the hit is refused (failing closed), as allauth's own limiter does --
+except for a bucket marked ``fail_open`` (the per-account sign-in window), where a burst of
+parallel requests for one key must not refuse the owner: the hit is then let through uncounted.
 
 allauth limits its own views (sign-up, password reset...) and, when a limit is hit, calls
 ``config.urls.handler429`` -- the same page as ours. Failed sign-ins are limited by
@@ -72,15 +74,19 @@ def _acquire(lock_key: str) -> bool:
     return True
 
 
-def bucket_hit(bucket: str, rate: Rate, *, now: float | None = None) -> tuple[int, Hit | None]:
+def bucket_hit(bucket: str, rate: Rate, *, now: float | None = None, fail_open: bool = False) -> tuple[int, Hit | None]:
     """Count one hit in *bucket* under *rate*.
 
     Returns ``(0, hit)`` when allowed (the hit is recorded) and ``(seconds, None)`` when
-    refused, *seconds* being how long until the oldest hit in the window leaves it.
+    refused, *seconds* being how long until the oldest hit in the window leaves it. If the
+    bucket's lock cannot be had the hit is refused, unless *fail_open*: then it is allowed
+    without being recorded, ``(0, None)``.
     """
     key = f"rl2:{bucket}"
     lock = key + ":lock"
     if not _acquire(lock):
+        if fail_open:
+            return 0, None
         return max(1, math.ceil(LOCK_WAIT)), None
     try:
         now = time.time() if now is None else now

@@ -7,9 +7,13 @@ import datetime
 
 import pytest
 import time_machine
+from django.core import signing
+from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 
 from ecitizen.accounts.tests.conftest import PASSWORD
+from ecitizen.accounts.throttle import KNOWN_DEVICE_COOKIE, KNOWN_DEVICE_SALT
 
 pytestmark = pytest.mark.django_db
 
@@ -90,3 +94,72 @@ def test_many_addresses_guessing_one_account_meet_the_account_cap(client, citize
     with time_machine.travel(START, tick=False):
         codes = [_attempt(client, citizen.email, "wrong password", f"203.0.113.{n}").status_code for n in range(1, 14)]
     assert codes == [200] * 12 + [429]
+
+
+def _spread_failures(client, email, count=100, addresses=20):
+    """*count* wrong passwords from *addresses* addresses, each staying under the 5/5m address+account cap."""
+    for n in range(count):
+        response = _attempt(client, email, "wrong password", f"203.0.113.{n % addresses + 1}")
+        assert response.status_code == 200
+
+
+def test_a_known_browser_gets_in_after_failures_from_many_addresses(client, citizen):
+    with time_machine.travel(START, tick=False):
+        assert _attempt(client, citizen.email, PASSWORD, OWNER).status_code == 302
+        known = client.cookies[KNOWN_DEVICE_COOKIE]
+        assert known["httponly"] and known["samesite"] == "Lax" and int(known["max-age"]) > 86400 * 300
+        client.logout()  # the test client's logout drops every cookie; a browser keeps this one
+        client.cookies[KNOWN_DEVICE_COOKIE] = known.value
+        _spread_failures(Client(), citizen.email)
+        response = _attempt(client, citizen.email, PASSWORD, OWNER)
+        assert response.status_code == 302
+        assert client.session["_auth_user_id"] == str(citizen.pk)
+
+
+def test_a_new_browser_is_told_to_sign_in_with_an_emailed_code(client, citizen):
+    with time_machine.travel(START, tick=False):
+        _spread_failures(client, citizen.email)
+        fresh = Client()
+        response = _attempt(fresh, citizen.email, PASSWORD, OWNER)
+        assert "_auth_user_id" not in fresh.session
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert reverse("account_request_login_code") in response.content.decode()
+
+
+def test_a_forged_or_foreign_known_device_cookie_does_not_exempt(client, citizen, make_user):
+    other = make_user(email="other@example.org")
+    with time_machine.travel(START, tick=False):
+        _spread_failures(client, citizen.email)
+        forged = Client()
+        forged.cookies[KNOWN_DEVICE_COOKIE] = signing.dumps([str(citizen.pk)], salt="wrong salt")
+        assert _attempt(forged, citizen.email, PASSWORD, OWNER).status_code == 429
+        foreign = Client()
+        foreign.cookies[KNOWN_DEVICE_COOKIE] = signing.dumps([str(other.pk)], salt=KNOWN_DEVICE_SALT)
+        assert _attempt(foreign, citizen.email, PASSWORD, OWNER).status_code == 429
+
+
+def test_a_known_browser_is_still_held_by_the_address_and_account_cap(client, citizen):
+    with time_machine.travel(START, tick=False):
+        assert _attempt(client, citizen.email, PASSWORD, OWNER).status_code == 302
+        known = client.cookies[KNOWN_DEVICE_COOKIE].value
+        client.logout()
+        client.cookies[KNOWN_DEVICE_COOKIE] = known
+        for _ in range(5):
+            assert _attempt(client, citizen.email, "wrong password", OWNER).status_code == 200
+        assert _attempt(client, citizen.email, PASSWORD, OWNER).status_code == 429
+
+
+def test_a_held_lock_on_the_account_window_does_not_refuse_the_owner(client, citizen, monkeypatch):
+    import ecitizen.core.ratelimits as ratelimits
+    from ecitizen.accounts.throttle import ACTION, _rates
+    from ecitizen.core.ratelimits import bucket_name
+
+    monkeypatch.setattr(ratelimits, "LOCK_WAIT", 0.01)
+    account = _rates()["account"]
+    lock = f"rl2:{bucket_name(ACTION, account, 'account:' + citizen.email.lower())}:lock"
+    with time_machine.travel(START, tick=False):
+        cache.add(lock, 1, timeout=60)
+        response = _attempt(client, citizen.email, PASSWORD, OWNER)
+        cache.delete(lock)
+    assert response.status_code == 302

@@ -96,3 +96,16 @@ def test_limits_are_counted_per_client_address():
 def test_rates_parse_with_and_without_the_counted_thing():
     assert Rate.parse("5/5m") == Rate(amount=5, seconds=300, per="ip")
     assert Rate.parse("5/h/user") == Rate(amount=5, seconds=3600, per="user")
+
+
+def test_a_held_lock_refuses_the_hit_unless_the_bucket_fails_open(monkeypatch):
+    """Failing closed stays the rule; only a bucket marked fail_open lets the hit through, uncounted."""
+    import ecitizen.core.ratelimits as ratelimits
+
+    monkeypatch.setattr(ratelimits, "LOCK_WAIT", 0.01)
+    rate = Rate.parse("5/h/key")
+    cache.add("rl2:b:lock", 1, timeout=60)  # another process holds the bucket
+    assert bucket_hit("b", rate) == (1, None)
+    assert bucket_hit("b", rate, fail_open=True) == (0, None)
+    cache.delete("rl2:b:lock")
+    assert cache.get("rl2:b") is None  # nothing was counted
