@@ -213,14 +213,17 @@ def identity_verify_with_register(
     return profile
 
 
-def _ensure_staff_may_act(*, actor: User, citizen: User, agency: Any) -> None:
-    """Ask the conflict-of-interest check (the agencies app listens) whether *actor* may act for *citizen*.
+def _ensure_staff_may_act(*, actor: User, citizen: User, agency: Any, national_id_index: str = "") -> None:
+    """Ask the conflict-of-interest check (the agencies app listens) whether *actor* may act for *citizen*
+    (and bind the national ID whose blind index is *national_id_index*: never the actor's own).
 
     Fails closed: with nobody listening, nothing is verified.
     """
     if not staff_acting_on_identity.has_listeners(Profile):
         raise ImproperlyConfigured("No conflict-of-interest check listens to staff_acting_on_identity.")
-    staff_acting_on_identity.send(sender=Profile, staff=actor, citizen=citizen, agency=agency)
+    staff_acting_on_identity.send(
+        sender=Profile, staff=actor, citizen=citizen, agency=agency, national_id_index=national_id_index
+    )
 
 
 def identity_verify_in_person(
@@ -243,7 +246,7 @@ def identity_verify_in_person(
     their register tax bills become theirs. A person the register does not know at all may be
     recorded as a **document-only** check (``document_only=True``), at the lower ``document``
     level that claims no register bills. Refused, with a field error and an audit row that
-    survives it: the staff member's own account or a declared relative's
+    survives it: the staff member's own account, their own national ID, or a declared relative's
     (``ConflictOfInterest`` from the agencies app); a national ID bound to another account or a
     deceased person's (both also flagged for review); details that contradict the register
     record; an ID the register does not know without ``document_only``.
@@ -256,7 +259,7 @@ def identity_verify_in_person(
     details = {"given_name": given_name, "family_name": family_name, "date_of_birth": date_of_birth}
     with transaction.atomic():
         profile = _profile_for_update(user)
-        _ensure_staff_may_act(actor=actor, citizen=user, agency=agency)
+        _ensure_staff_may_act(actor=actor, citizen=user, agency=agency, national_id_index=index)
         holder = _national_id_holder(index, user)
         record = population_record_for(national_id)
         if holder is not None:

@@ -76,8 +76,9 @@ class StaffRelativePolicy(Policy[StaffRelative]):
 
     ``view``: staff see their own declarations; agency admins also those of the staff of their
     agencies. ``declare``: staff for themselves, agency admins for their agencies' staff.
-    ``remove``: agency admins only, and never their own declarations (so nobody can drop a
-    declaration to act on a relative's affairs); platform admins use the Django admin.
+    ``remove``: agency admins only, and never their own declarations nor those naming them as a
+    relative (so nobody can drop a declaration to act on a relative's affairs); platform admins
+    use the Django admin.
     """
 
     model = StaffRelative
@@ -97,7 +98,9 @@ class StaffRelativePolicy(Policy[StaffRelative]):
             return StaffRelative.objects.none()
         managed = Q(staff_id__in=self._staff_ids_managed_by(user))
         if action == "remove":
-            return StaffRelative.objects.filter(managed).exclude(staff=user)
+            # Never a declaration by the admin, nor one naming the admin as someone's relative
+            # (dropping either would let them act on that person's affairs).
+            return StaffRelative.objects.filter(managed).exclude(Q(staff=user) | Q(relative=user))
         return StaffRelative.objects.filter(managed | Q(staff=user))
 
     def can_declare_for(self, user: Any, staff: Any) -> bool:

@@ -9,8 +9,8 @@ from ecitizen.agencies.conflicts import ensure_no_conflict
 
 
 @receiver(staff_acting_on_identity)
-def _no_conflict_of_interest(sender, staff, citizen, agency, **kwargs):
-    ensure_no_conflict(staff=staff, citizen=citizen, agency=agency)
+def _no_conflict_of_interest(sender, staff, citizen, agency, national_id_index="", **kwargs):
+    ensure_no_conflict(staff=staff, citizen=citizen, agency=agency, national_id_index=national_id_index)
 
 
 @receiver(identity_binding_refused)

@@ -166,3 +166,63 @@ def test_no_document_is_issued_to_oneself(caseworker_a, admin_a, agency_a):
     with pytest.raises(ConflictOfInterest):
         document_issue(actor=caseworker_a, application=application)
     assert not IssuedDocument.objects.exists()
+
+
+# --- the same person behind another account -------------------------------------------------------
+
+
+def _same_national_id(staff, *others, verified=True):
+    """*staff*'s profile and each of *others* (verified, as a register check leaves it) hold one national ID."""
+    from ecitizen.accounts.models import Profile
+
+    index = "n" * 64
+    Profile.objects.filter(user=staff).update(national_id_index=index)
+    for other in others:
+        Profile.objects.filter(user=other).update(national_id_index=index, identity_verified=verified)
+    return index
+
+
+def test_a_second_account_with_the_staff_members_own_national_id_is_themselves(
+    caseworker_a, citizen, other_citizen, agency_a
+):
+    from ecitizen.agencies.conflicts import conflict_reasons_by_citizen, conflicted_citizen_ids
+
+    agency_a.relatives_are_conflicts = False  # not a relative: oneself
+    agency_a.save()
+    _same_national_id(caseworker_a, citizen)
+    assert "your own" in conflict_reason(staff=caseworker_a, citizen=citizen, agency=agency_a)
+    with pytest.raises(ConflictOfInterest):
+        ensure_no_conflict(staff=caseworker_a, citizen=citizen, agency=agency_a)
+    bulk = conflict_reasons_by_citizen(staff=caseworker_a, citizen_ids=[citizen.pk, other_citizen.pk], agency=agency_a)
+    assert list(bulk) == [citizen.pk] and "your own" in bulk[citizen.pk]
+    assert conflicted_citizen_ids(staff=caseworker_a, citizen_ids=[citizen, other_citizen], agency=None) == {citizen.pk}
+    # the citizen, were they staff, is the same person too
+    assert conflict_reason(staff=citizen, citizen=caseworker_a, agency=agency_a)
+
+
+def test_no_national_id_on_either_side_is_no_conflict(caseworker_a, citizen, agency_a):
+    from ecitizen.agencies.conflicts import conflict_reasons_by_citizen
+
+    assert conflict_reason(staff=caseworker_a, citizen=citizen, agency=agency_a) is None
+    assert conflict_reason(staff=caseworker_a, citizen=None, national_id_index="") is None
+    assert conflict_reasons_by_citizen(staff=caseworker_a, citizen_ids=[citizen.pk], agency=agency_a) == {}
+
+
+def test_a_record_made_out_to_the_staff_members_national_id_is_theirs(caseworker_a, admin_a, agency_a):
+    index = _same_national_id(caseworker_a)
+    assert "your own" in conflict_reason(staff=caseworker_a, citizen=None, agency=agency_a, national_id_index=index)
+    with pytest.raises(ConflictOfInterest):
+        ensure_no_conflict(staff=caseworker_a, citizen=None, agency=agency_a, national_id_index=index)
+    assert conflict_reason(staff=admin_a, citizen=None, agency=agency_a, national_id_index=index) is None
+    assert conflict_reason(staff=caseworker_a, citizen=None, national_id_index="m" * 64) is None
+
+
+def test_staff_cannot_decide_the_application_of_their_second_account(caseworker_a, citizen, agency_a):
+    from ecitizen.cases import services
+
+    _same_national_id(caseworker_a, citizen)
+    application = _submitted(citizen, agency_a)
+    with pytest.raises(ConflictOfInterest):
+        services.case_approve(actor=caseworker_a, application=application, expected_version=application.version)
+    application.refresh_from_db()
+    assert application.status == Status.SUBMITTED

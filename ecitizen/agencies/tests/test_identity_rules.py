@@ -326,3 +326,31 @@ def test_auditors_and_caseworkers_cannot_close_reviews(client, request, review, 
     assert response.status_code in (403, 404)
     review.refresh_from_db()
     assert review.is_open
+
+
+def test_a_clerk_cannot_bind_their_own_national_id_to_another_account(caseworker_a, agency_a, citizen, register_person):
+    """A clerk's second account is still the clerk: their own national ID is never bound by them."""
+    from ecitizen.exchange.selectors import national_id_blind_index
+
+    register_person()
+    Profile.objects.filter(user=caseworker_a).update(national_id_index=national_id_blind_index(AMINA["national_id"]))
+    with pytest.raises(ConflictOfInterest) as exc:
+        _check(caseworker_a, agency_a, citizen)
+    assert "You cannot act on your own application, bill, payment or identity" in exc.value.reason
+    assert identity_level_for(citizen) == "basic"
+    assert not AuditLog.objects.filter(action=AuditAction.IDENTITY_VERIFIED).exists()
+
+
+def test_the_counter_page_refuses_binding_the_clerks_own_id(client, caseworker_a, agency_a, citizen, register_person):
+    from ecitizen.exchange.selectors import national_id_blind_index
+
+    register_person()
+    Profile.objects.filter(user=caseworker_a).update(national_id_index=national_id_blind_index(AMINA["national_id"]))
+    client.force_login(caseworker_a)
+    session = client.session
+    session["identity_check_user"] = citizen.pk
+    session.save()
+    response = client.post("/staff/identity-check/details/", {**FORM, "agency": agency_a.pk})
+    assert response.status_code == 200
+    assert "You cannot act on your own application, bill, payment or identity" in response.content.decode()
+    assert identity_level_for(citizen) == "basic"

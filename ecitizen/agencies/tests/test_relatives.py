@@ -113,3 +113,15 @@ def test_the_service_rechecks_who_may_declare_for_whom(caseworker_a, caseworker_
     with pytest.raises(PermissionDenied):  # a citizen is not staff
         staff_relative_declare(actor=citizen, staff=citizen, relative=caseworker_a, relationship="child")
     assert not StaffRelative.objects.exists()
+
+
+def test_an_agency_admin_cannot_remove_a_declaration_naming_them(client, admin_a, caseworker_a):
+    """Staff B declared admin A as a relative: A may not drop it and then act on B's affairs."""
+    from ecitizen.agencies.policies import staff_relative_policy
+
+    declaration = StaffRelative.objects.create(staff=caseworker_a, relative=admin_a, relationship="sibling")
+    assert not staff_relative_policy.scope(admin_a, "remove").filter(pk=declaration.pk).exists()
+    client.force_login(admin_a)
+    assert client.post(f"/staff/relatives/{declaration.pk}/remove/").status_code in (403, 404)
+    assert StaffRelative.objects.filter(pk=declaration.pk).exists()
+    assert not AuditLog.objects.filter(action=AuditAction.STAFF_RELATIVE_REMOVED).exists()
