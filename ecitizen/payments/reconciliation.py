@@ -25,7 +25,12 @@ day with what that provider lists for the same day
     a callback or status answer of the provider named another amount or
     currency than the payment's, so it was not applied (one row per distinct
     report; see ``services._reported_amount_differs``). A forged or tampered
-    callback shows here even when the provider's own list agrees with us.
+    callback shows here even when the provider's own list agrees with us;
+``reported_paid_not_applied``
+    the same, when the provider said the payment *succeeded* (with another
+    amount or currency) and we do not hold it as paid: the payer's money may
+    have been taken, so check it with the provider and refund the payer. Such a
+    payment is never expired (``services.payment_expire``): it stays open.
 
 **Days are UTC days**: ``day`` means ``[day 00:00 UTC, day+1 00:00 UTC)`` of
 ``Payment.created_at``, whatever the deployment's ``TIME_ZONE``, because
@@ -69,6 +74,7 @@ class MismatchKind:
     STATUS_DIFFERS = "status_differs"
     DUPLICATE = "duplicate"
     REPORTED_AMOUNT_DIFFERS = "reported_amount_differs"
+    REPORTED_PAID_NOT_APPLIED = "reported_paid_not_applied"
     CANCELLED_BILL_PAID = "cancelled_bill_paid"
     CANCELLED_BILL_REFUNDED = "cancelled_bill_refunded"
 
@@ -79,6 +85,7 @@ class MismatchKind:
         STATUS_DIFFERS: _("Status differs"),
         DUPLICATE: _("Bill paid twice"),
         REPORTED_AMOUNT_DIFFERS: _("Provider reported another amount"),
+        REPORTED_PAID_NOT_APPLIED: _("Provider reported another amount as paid: check it and refund the payer"),
         CANCELLED_BILL_PAID: _("Paid for a cancelled bill: refund not confirmed yet"),
         CANCELLED_BILL_REFUNDED: _("Paid for a cancelled bill: refunded automatically"),
     }
@@ -235,9 +242,10 @@ def _reported_mismatches(payments: Iterable[Payment]) -> list[Mismatch]:
         reported = data.get("reported") if isinstance(data, dict) and data.get("amount_mismatch") else None
         if not isinstance(reported, dict):
             continue
+        paid = reported.get("status") == PaymentStatus.SUCCESS and by_id[payment_id].status != PaymentStatus.SUCCESS
         found.append(
             Mismatch(
-                kind=MismatchKind.REPORTED_AMOUNT_DIFFERS,
+                kind=MismatchKind.REPORTED_PAID_NOT_APPLIED if paid else MismatchKind.REPORTED_AMOUNT_DIFFERS,
                 their_amount=reported.get("amount"),
                 their_currency=str(reported.get("currency") or ""),
                 their_status=str(reported.get("status") or ""),

@@ -25,9 +25,12 @@ writes the refund as ``pending`` (so the money is spoken for) with its audit
 row, and commits. The provider is then asked, outside any transaction, with
 the refund's own reference as idempotency key; its answer is recorded in a
 second short transaction (:func:`ecitizen.payments.services.refund_send`). If
-the provider refuses or cannot be reached, the refund is recorded as
-``failed`` with the reason, and what it held may be refunded again: nothing is
-lost, nothing is sent twice.
+the provider refuses, the refund is recorded as ``failed`` and what it held may
+be refunded again. If it cannot be reached (a timeout may come after it did
+refund), the refund stays ``pending`` (code ``provider_unavailable``), still
+holding its amount and counting towards the threshold, and the retry sweep
+(``manage.py expire_payments``) sends it again with the same reference: nothing
+is lost, nothing is sent twice.
 
 The threshold itself is changed by two people: an agency admin proposes a new
 value (:func:`payment_settings_propose`), and it takes effect only when another
@@ -101,7 +104,12 @@ def refund_headroom(payment: Payment) -> int:
 
 def refund_conflict(user: Any, payment: Payment) -> str | None:
     """Why *user* may not refund (or approve a refund of) *payment*, or None (for the pages)."""
-    return conflict_reason(staff=user, citizen=_payer(payment), agency=payment.bill.agency)
+    return conflict_reason(
+        staff=user,
+        citizen=_payer(payment),
+        agency=payment.bill.agency,
+        national_id_index=payment.bill.payer_national_id_index,
+    )
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -167,7 +175,12 @@ def _check_staff(actor: Any, payment: Payment) -> None:
     """The actor works the payment's agency and is not dealing with their own affairs."""
     if actor is None or not is_payment_staff(actor, payment.bill.agency):
         raise PermissionDenied
-    ensure_no_conflict(staff=actor, citizen=_payer(payment), agency=payment.bill.agency)
+    ensure_no_conflict(
+        staff=actor,
+        citizen=_payer(payment),
+        agency=payment.bill.agency,
+        national_id_index=payment.bill.payer_national_id_index,
+    )
 
 
 @transaction.atomic
@@ -229,8 +242,9 @@ def refund_request(*, actor: Any, payment: Payment, amount: int, reason: str) ->
 
     If the payment's refunds, this one included, stay within the agency's
     four-eyes threshold, the refund is issued: the provider's answer is
-    recorded (``success``, ``submitted``, or ``failed`` with a
-    ``failure_code``, ``provider_unavailable`` when it could not be reached).
+    recorded (``success``, ``submitted``, ``failed`` when the provider refused it, or
+    ``pending`` with ``failure_code`` ``provider_unavailable`` when it could not be reached:
+    it is then sent again, with the same reference, by the retry sweep).
     Above it the returned refund is ``awaiting_approval`` and no money moves.
 
     Not one transaction on purpose: reserve (commit), call the provider, record.
@@ -263,7 +277,9 @@ def _approve_reserve(*, actor: Any, refund: Refund) -> Refund:
         raise PermissionDenied
     if pending.requested_by_id == actor.pk:
         raise PermissionDenied(_("Someone else must approve a refund you asked for."))
-    ensure_no_conflict(staff=actor, citizen=_payer(payment), agency=agency)
+    ensure_no_conflict(
+        staff=actor, citizen=_payer(payment), agency=agency, national_id_index=payment.bill.payer_national_id_index
+    )
     if payment.status != PaymentStatus.SUCCESS:
         raise ValidationError(_("Only a successful payment can be refunded."), code="not_refundable")
     pending.status = RefundStatus.PENDING
@@ -294,9 +310,9 @@ def refund_approve(*, actor: Any, refund: Refund) -> Refund:
     who requested it, and not the payer (PermissionDenied). ValidationError
     when the request was already decided. The one refund row records both
     ``requested_by`` and ``approved_by``. The approval is committed before
-    the provider is asked; if the provider refuses or cannot be reached, the
-    refund is recorded as ``failed`` (the amount is free again, and someone may
-    ask again).
+    the provider is asked; if the provider refuses, the refund is recorded as
+    ``failed`` (the amount is free again, and someone may ask again); if it cannot
+    be reached, the refund stays ``pending`` and is sent again by the retry sweep.
     """
     approved = _approve_reserve(actor=actor, refund=refund)
     from ecitizen.payments.services import refund_send

@@ -742,7 +742,9 @@ def payment_expire(*, payment: Payment) -> Payment:
     ``success`` (and settles the bill) rather than being lost. Otherwise it is
     cancelled at the provider and becomes ``cancelled`` with failure code
     ``expired``. If the provider cannot be reached, the payment stays as it is
-    and the next sweep tries again. Not yet expired, or finished: unchanged.
+    and the next sweep tries again. If the provider says it was paid but with
+    another amount or currency, it is never expired: it stays open for review
+    (see :func:`_paid_another_amount`). Not yet expired, or finished: unchanged.
     """
     payment = Payment.objects.get(pk=payment.pk)
     if payment.finished or payment.expires_at is None or payment.expires_at > timezone.now():
@@ -755,7 +757,7 @@ def payment_expire(*, payment: Payment) -> Payment:
             logger.warning("Payment provider %s unavailable expiring %s", payment.method, payment.reference)
             return payment
         payment = payment_apply_status(payment=payment, provider_payment=answer, source="expiry")
-        if payment.finished:
+        if payment.finished or _paid_another_amount(payment, answer):
             return payment
     expired = ProviderPayment(
         provider_id=payment.provider_id,
@@ -781,9 +783,23 @@ def payment_expire(*, payment: Payment) -> Payment:
         ):
             # It finished another way at the very last moment (paid, declined): record that instead.
             return payment_apply_status(payment=payment, provider_payment=answer, source="expiry")
-        # (A report of another amount was recorded as a mismatch above: the payment ends as expired,
-        # so the bill can be paid again, and reconciliation shows the difference.)
+        if _paid_another_amount(payment, answer):
+            # Recorded as a mismatch (audit row, reconciliation), and left open for review.
+            return payment_apply_status(payment=payment, provider_payment=answer, source="expiry")
     return payment_apply_status(payment=payment, provider_payment=expired, source="expiry")
+
+
+def _paid_another_amount(payment: Payment, answer: ProviderPayment) -> bool:
+    """Does the provider say the payer paid, but another amount or currency than *payment*'s?
+
+    Such a payment is never ended as expired or cancelled (the payer's money would be kept
+    silently): it stays open, its mismatch is recorded (:func:`_reported_amount_differs`) and
+    reconciliation lists it as needing a refund until staff settle it with the provider.
+    """
+    return answer.status == PaymentStatus.SUCCESS and (answer.amount, (answer.currency or "").upper()) != (
+        payment.amount,
+        payment.currency,
+    )
 
 
 def expire_abandoned_payments() -> int:
@@ -818,7 +834,9 @@ def counter_payment_record(*, actor: Any, bill: Bill, method: str, amount: int, 
     bill = Bill.objects.select_for_update(of=("self",)).select_related("agency", "payer").get(pk=bill.pk)
     if actor is None or not is_payment_staff(actor, bill.agency):
         raise PermissionDenied
-    ensure_no_conflict(staff=actor, citizen=bill.payer, agency=bill.agency)
+    ensure_no_conflict(
+        staff=actor, citizen=bill.payer, agency=bill.agency, national_id_index=bill.payer_national_id_index
+    )
     if method not in COUNTER_METHODS:
         raise _field_error("method", _("Choose cash or card terminal"), "invalid_method")
     if bill.status == BillStatus.PAID:
@@ -930,11 +948,14 @@ def _refund_record(*, refund: Refund, answer: ProviderRefund | None, actor: Any 
     Staff refunds are reserved by :mod:`ecitizen.payments.refunds` (which holds the four-eyes
     rules); automatic ones by :func:`_refund_automatic`. Both are answered here.
 
-    A refusal is ``failed`` (code ``refused``). Unreachable: a staff refund is ``failed`` (code
-    ``provider_unavailable``: the amount is free again and staff may ask again); an automatic
-    one stays ``pending`` and is retried with the same reference, because nobody would ask for
-    it again. The first answer is audited as ``payment.refund_issued``, later ones (retries) as
-    ``payment.refund_updated``. Recorded once: a refund already answered is returned as it is.
+    Only a definite refusal is ``failed`` (code ``refused``: the amount is free again).
+    Unreachable (a timeout may come after the provider did refund): staff and automatic refunds
+    alike stay ``pending`` with code ``provider_unavailable``, still counted as spoken for (and
+    towards the four-eyes total), and are sent again with the same reference (the provider's
+    idempotency key) by the retry task or the ``retry_waiting_refunds`` sweep: never a second
+    refund with a new key, so the money never goes out twice. The first answer is audited as
+    ``payment.refund_issued``, later ones (retries) as ``payment.refund_updated``. Recorded
+    once: a refund already answered is returned as it is.
     """
     refund = (
         Refund.objects.select_for_update(of=("self",))
@@ -946,10 +967,9 @@ def _refund_record(*, refund: Refund, answer: ProviderRefund | None, actor: Any 
     payment = refund.payment
     first = refund.status == RefundStatus.PENDING and not refund.failure_code
     before = refund.status
-    retry = False
-    if answer is None:
-        retry = refund.automatic
-        refund.status = RefundStatus.PENDING if retry else RefundStatus.FAILED
+    retry = answer is None
+    if retry:
+        refund.status = RefundStatus.PENDING
         refund.failure_code = PROVIDER_UNAVAILABLE
     else:
         refund.provider_refund_id = answer.provider_refund_id[:100]
@@ -1040,9 +1060,10 @@ def _retry_scheduled(refund_id: int, retry_at: datetime.datetime) -> bool:
 def refund_retry(*, refund: Refund) -> Refund:
     """Send again a refund still waiting for the provider's answer (see :func:`_awaits_provider`).
 
-    Automatic refunds are retried at any time; a staff refund still ``pending`` only once it has
-    waited longer than ``ORPHAN_AFTER`` (the request that reserved it stopped before recording
-    the answer).
+    Automatic refunds, and staff refunds the provider could not be reached for (code
+    ``provider_unavailable``), are retried at any time; a staff refund still ``pending`` without
+    an answer only once it has waited longer than ``ORPHAN_AFTER`` (the request that reserved it
+    stopped before recording the answer).
     The same reference goes to the provider, so a refund is never paid twice.
     """
     refund = Refund.objects.get(pk=refund.pk)

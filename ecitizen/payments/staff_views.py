@@ -206,12 +206,12 @@ def refund_request(request, reference):
 
 def _refund_outcome_message(request, refund, amount: str) -> None:
     """Tell staff what the provider answered for a refund just sent."""
-    if refund.status == RefundStatus.FAILED and refund.failure_code == PROVIDER_UNAVAILABLE:
-        messages.error(
+    if refund.status == RefundStatus.PENDING and refund.failure_code == PROVIDER_UNAVAILABLE:
+        messages.warning(
             request,
             _(
-                "The payment provider could not be reached, so the refund of %(amount)s was not made. "
-                "It is recorded as failed; nothing was returned. Try again later."
+                "The payment provider did not answer, so the refund of %(amount)s is waiting for the provider. "
+                "It will be sent again automatically with the same reference; do not ask for it again."
             )
             % {"amount": amount},
         )
@@ -575,7 +575,9 @@ def counter(request):
 def _counter_page(request, bill, *, form=None, status=200):
     from ecitizen.agencies.conflicts import conflict_reason
 
-    conflict = conflict_reason(staff=request.user, citizen=bill.payer, agency=bill.agency)
+    conflict = conflict_reason(
+        staff=request.user, citizen=bill.payer, agency=bill.agency, national_id_index=bill.payer_national_id_index
+    )
     return render(
         request,
         "payments/staff/counter_bill.html",

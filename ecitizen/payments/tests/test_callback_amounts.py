@@ -137,17 +137,42 @@ def test_a_status_check_reporting_another_amount_is_not_applied(payment, big_bil
     assert _mismatch_rows().get().extra["source"] == "status_check"
 
 
-def test_at_expiry_a_wrong_success_ends_the_payment_and_frees_the_bill(payment, big_bill, monkeypatch):
+@pytest.mark.parametrize("cancel_says_paid", [False, True])
+def test_at_expiry_a_wrong_success_is_left_open_for_review(payment, big_bill, monkeypatch, cancel_says_paid):
+    """The provider says the payer paid another amount: never expired (the money would be kept)."""
     wrong = ProviderPayment(provider_id=payment.provider_id, status="success", amount=1, currency="GBP")
-    monkeypatch.setattr(sandbox.SandboxProvider, "get_status", lambda self, provider_id: wrong)
+    # the status check still says "created"; only the answer to cancel says "paid 1" (a last-moment payment)
+    before = ProviderPayment(provider_id=payment.provider_id, status="created", amount=111000, currency="GBP")
+    monkeypatch.setattr(
+        sandbox.SandboxProvider, "get_status", lambda self, provider_id: before if cancel_says_paid else wrong
+    )
     monkeypatch.setattr(sandbox.SandboxProvider, "cancel", lambda self, provider_id: wrong)
     Payment.objects.filter(pk=payment.pk).update(expires_at=timezone.now() - datetime.timedelta(minutes=1))
 
     result = services.payment_expire(payment=payment)
+    assert services.expire_abandoned_payments() == 0  # the sweep leaves it open too
 
     big_bill.refresh_from_db()
-    assert (result.status, result.failure_code) == (PaymentStatus.CANCELLED, services.EXPIRED)
+    result.refresh_from_db()
+    assert (result.status, result.failure_code) == (PaymentStatus.CREATED, "")
     assert big_bill.status == BillStatus.OPEN
+    assert _mismatch_rows().count() == 1
+    assert _mismatch_rows().get().extra["source"] == "expiry"
+    # reconciliation lists it as needing a refund
+    report = reconcile(day=timezone.now().astimezone(datetime.UTC).date(), provider_name="sandbox")
+    kinds = {m.kind for m in report.mismatches if m.reference == payment.reference}
+    assert MismatchKind.REPORTED_PAID_NOT_APPLIED in kinds
+
+
+def test_at_expiry_a_wrong_failure_still_expires(payment, big_bill, monkeypatch):
+    declined = ProviderPayment(provider_id=payment.provider_id, status="failed", amount=1, currency="GBP")
+    monkeypatch.setattr(sandbox.SandboxProvider, "get_status", lambda self, provider_id: declined)
+    monkeypatch.setattr(sandbox.SandboxProvider, "cancel", lambda self, provider_id: declined)
+    Payment.objects.filter(pk=payment.pk).update(expires_at=timezone.now() - datetime.timedelta(minutes=1))
+
+    result = services.payment_expire(payment=payment)
+
+    assert (result.status, result.failure_code) == (PaymentStatus.CANCELLED, services.EXPIRED)
     assert _mismatch_rows().count() == 1
 
 
@@ -160,7 +185,7 @@ def test_reconciliation_lists_the_refused_report(payment, big_bill):
     # the gateway's own list agrees with us (the charge is for 1,110.00): only the report differs
     [m] = report.mismatches
     assert (m.kind, m.reference, m.bill_reference) == (
-        MismatchKind.REPORTED_AMOUNT_DIFFERS,
+        MismatchKind.REPORTED_PAID_NOT_APPLIED,
         payment.reference,
         big_bill.reference,
     )
@@ -183,7 +208,8 @@ def test_the_reconciliation_page_shows_the_refused_report(client, caseworker_a, 
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Provider reported another amount" in html and payment.reference in html
+    assert "Provider reported another amount as paid: check it and refund the payer" in html
+    assert payment.reference in html
 
 
 # --- Stripe -----------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from ecitizen.core.models import AuditAction, AuditLog
-from ecitizen.payments import refunds
+from ecitizen.payments import refunds, services
 from ecitizen.payments.models import AgencyPaymentSettings, Refund, RefundStatus, SandboxCharge
 from ecitizen.payments.providers.base import ProviderUnavailable
 from ecitizen.payments.services import payment_create, refundable_amount
@@ -150,7 +150,7 @@ def test_rejecting_needs_a_reason(paid, caseworker_a, admin_a, four_eyes_above_1
     assert "reason" in exc.value.message_dict
 
 
-def test_provider_down_when_approving_leaves_a_clear_failed_refund(
+def test_provider_down_when_approving_leaves_the_refund_waiting_for_the_provider(
     paid, caseworker_a, admin_a, four_eyes_above_10, monkeypatch
 ):
     from ecitizen.payments.providers.sandbox import SandboxProvider
@@ -163,13 +163,23 @@ def test_provider_down_when_approving_leaves_a_clear_failed_refund(
         raise ProviderUnavailable("timeout")
 
     monkeypatch.setattr(SandboxProvider, "refund", down)
-    failed = refunds.refund_approve(actor=admin_a, refund=request)
-    assert (failed.pk, failed.status, failed.failure_code) == (request.pk, RefundStatus.FAILED, "provider_unavailable")
-    assert (failed.requested_by, failed.approved_by) == (caseworker_a, admin_a)
+    waiting = refunds.refund_approve(actor=admin_a, refund=request)
+    assert (waiting.pk, waiting.status, waiting.failure_code) == (
+        request.pk,
+        RefundStatus.PENDING,
+        "provider_unavailable",
+    )
+    assert (waiting.requested_by, waiting.approved_by) == (caseworker_a, admin_a)
     assert _provider_refunds(paid) == []
-    assert refunds.refund_headroom(paid) == 3000  # nothing is held by a failed refund
+    assert refunds.refund_headroom(paid) == 1000  # the waiting refund still holds its amount
+    assert refunds.refunded_total(paid) == 2000  # and still counts towards the four-eyes total
     assert AuditLog.objects.get(action=AuditAction.REFUND_APPROVED).subject_id == str(request.pk)
-    assert AuditLog.objects.get(action=AuditAction.REFUND_ISSUED).extra["status"] == "failed"
+    assert AuditLog.objects.get(action=AuditAction.REFUND_ISSUED).extra["status"] == "pending"
+    # the sweep sends the same approved refund once the provider answers; no second approval
+    monkeypatch.undo()
+    assert services.retry_waiting_refunds() == 1
+    assert [r["reference"] for r in _provider_refunds(paid)] == [request.provider_reference]
+    assert Refund.objects.get(pk=request.pk).status == RefundStatus.SUCCESS
 
 
 # --- who may, and what is refused -------------------------------------------------------------

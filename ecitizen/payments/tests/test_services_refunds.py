@@ -128,33 +128,49 @@ def test_refunds_adding_up_above_the_threshold_need_a_second_person(paid, casewo
     assert Refund.objects.count() == 2
 
 
-def test_a_refund_the_provider_cannot_take_is_recorded_as_failed(paid, caseworker_a, monkeypatch):
-    # given the refund was reserved and committed before the provider was called
-    def down(self, provider_id, **kwargs):
-        assert Refund.objects.get().status == RefundStatus.PENDING  # the money is spoken for while asking
-        raise ProviderUnavailable("timeout")
+def test_a_refund_the_provider_does_not_answer_stays_pending_and_is_resent_once(
+    paid, caseworker_a, agency_a, monkeypatch
+):
+    # given a read timeout that comes after the provider has in fact refunded
+    AgencyPaymentSettings.objects.create(agency=agency_a, four_eyes_threshold=1000)
+    original = SandboxProvider.refund
+    calls = []
 
-    monkeypatch.setattr(SandboxProvider, "refund", down)
+    def times_out(self, provider_id, **kwargs):
+        assert Refund.objects.get().status == RefundStatus.PENDING  # the money is spoken for while asking
+        calls.append(kwargs["reference"])
+        original(self, provider_id, **kwargs)
+        raise ProviderUnavailable("read timeout")
+
+    monkeypatch.setattr(SandboxProvider, "refund", times_out)
     # when
-    refund = _refund(caseworker_a, paid, 100)
-    # then: one clear failed refund, nothing held, nothing sent
-    assert (refund.status, refund.failure_code) == (RefundStatus.FAILED, "provider_unavailable")
-    assert list(Refund.objects.values_list("status", flat=True)) == [RefundStatus.FAILED]
-    assert services.refundable_amount(paid) == 3000
-    assert SandboxCharge.objects.get(provider_id=paid.provider_id).refunds == []
+    refund = _refund(caseworker_a, paid, 600)
+    # then: not failed; it still holds its amount and counts towards the four-eyes total
+    assert (refund.status, refund.failure_code) == (RefundStatus.PENDING, "provider_unavailable")
+    assert services.refundable_amount(paid) == 2400
+    assert refunds.refunded_total(paid) == 600
+    with pytest.raises(ValidationError) as exc:
+        _refund(caseworker_a, paid, 401)  # 600 + 401 is above the threshold of 1,000
+    assert exc.value.code == "needs_approval"
     requested = AuditLog.objects.get(action=AuditAction.REFUND_REQUESTED)
     issued = AuditLog.objects.get(action=AuditAction.REFUND_ISSUED)
     assert requested.extra["status"] == "pending"
     assert (issued.subject_id, issued.extra["status"], issued.extra["code"]) == (
         str(refund.pk),
-        "failed",
+        "pending",
         "provider_unavailable",
     )
-    # asking again later sends it once
-    monkeypatch.undo()
-    again = _refund(caseworker_a, paid, 100)
-    assert again.status == RefundStatus.SUCCESS
-    assert [r["amount"] for r in SandboxCharge.objects.get(provider_id=paid.provider_id).refunds] == [100]
+    # when the provider answers again, the sweep sends it once, with the same reference
+    monkeypatch.setattr(
+        SandboxProvider, "refund", lambda self, pid, **kw: calls.append(kw["reference"]) or original(self, pid, **kw)
+    )
+    assert services.retry_waiting_refunds() == 1
+    assert services.retry_waiting_refunds() == 0
+    assert calls == [refund.provider_reference, refund.provider_reference]
+    refund.refresh_from_db()
+    assert (refund.status, refund.failure_code) == (RefundStatus.SUCCESS, "")
+    assert [r["amount"] for r in SandboxCharge.objects.get(provider_id=paid.provider_id).refunds] == [600]
+    assert AuditLog.objects.get(action=AuditAction.REFUND_UPDATED).extra["status"] == "success"
 
 
 def test_sending_a_refund_twice_sends_it_once(paid, caseworker_a):
