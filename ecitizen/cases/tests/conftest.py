@@ -99,17 +99,20 @@ def verified_citizen(citizen, register_person):
 @pytest.fixture
 def submitted(verified_citizen, permit_version):
     """A submitted application of the verified citizen to agency A's permit service."""
+    return submit_permit_application(verified_citizen, permit_version)
+
+
+def submit_permit_application(citizen, version):
+    """Start, fill in and send an application to a permit-shaped *version* (the "vehicle" page)."""
     import uuid
 
     from ecitizen.cases import services
 
-    application = services.application_start(
-        citizen=verified_citizen, service_version=permit_version, start_token=uuid.uuid4()
-    )
+    application = services.application_start(citizen=citizen, service_version=version, start_token=uuid.uuid4())
     services.application_save_page(
-        citizen=verified_citizen,
+        citizen=citizen,
         application=application,
         page_id="vehicle",
         answers={"registration": "AB12 CDE", "moved": "no"},
     )
-    return services.application_submit(citizen=verified_citizen, application=application, declaration=True)
+    return services.application_submit(citizen=citizen, application=application, declaration=True)

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from ecitizen.agencies.models import Membership, Role, StaffRelative
 from ecitizen.cases import services
 from ecitizen.cases.models import EventKind, Status
+from ecitizen.cases.tests.conftest import submit_permit_application
 from ecitizen.core.models import AuditAction, AuditLog
 from ecitizen.notifications.models import Notification
 
@@ -104,19 +105,8 @@ def test_assigning_an_out_of_date_case_is_refused(submitted, admin_a, colleague)
 def test_bulk_assign_skips_what_it_cannot_assign_and_counts_the_rest(
     verified_citizen, permit_version, admin_a, colleague
 ):
-    import uuid
-
     def send():
-        application = services.application_start(
-            citizen=verified_citizen, service_version=permit_version, start_token=uuid.uuid4()
-        )
-        services.application_save_page(
-            citizen=verified_citizen,
-            application=application,
-            page_id="vehicle",
-            answers={"registration": "AB12 CDE", "moved": "no"},
-        )
-        return services.application_submit(citizen=verified_citizen, application=application, declaration=True)
+        return submit_permit_application(verified_citizen, permit_version)
 
     stale, fine, withdrawn, last = send(), send(), send(), send()
     services.case_add_note(actor=admin_a, application=stale, text="Looked at it")  # no version change

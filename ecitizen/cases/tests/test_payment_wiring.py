@@ -14,7 +14,7 @@ import pytest
 
 from ecitizen.cases import services
 from ecitizen.cases.models import Status
-from ecitizen.cases.tests.conftest import make_version
+from ecitizen.cases.tests.conftest import make_version, submit_permit_application
 from ecitizen.core.models import AuditAction, AuditLog
 from ecitizen.payments import services as payments
 from ecitizen.payments.models import Bill, BillStatus, PaymentStatus, RefundStatus, SandboxCharge
@@ -25,17 +25,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def awaiting(verified_citizen, agency_a):
     """The verified citizen's application to a £30.00 service, sent and waiting for its fee."""
-    version = make_version(agency_a, slug="paid-permit", fee=3000)
-    application = services.application_start(
-        citizen=verified_citizen, service_version=version, start_token=uuid.uuid4()
-    )
-    services.application_save_page(
-        citizen=verified_citizen,
-        application=application,
-        page_id="vehicle",
-        answers={"registration": "AB12 CDE", "moved": "no"},
-    )
-    return services.application_submit(citizen=verified_citizen, application=application, declaration=True)
+    return submit_permit_application(verified_citizen, make_version(agency_a, slug="paid-permit", fee=3000))
 
 
 @pytest.fixture
