@@ -89,7 +89,7 @@ test-clocks: install
 
 # Mutation testing (mutmut; the files and tests are in pyproject.toml, [tool.mutmut]) of the money code
 # and the services that move it, in a scratch copy (var/mutation/); prints the score of each file.
-# About half an hour, so not part of CI. One file: make mutation MUTANTS='ecitizen.core.money.*'
+# About an hour on two cores, so not part of CI. One file: make mutation MUTANTS='ecitizen.core.money.*'
 mutation: $(VENV)/.installed
 	$(PY) scripts/mutation.py $(foreach m,$(MUTANTS),'$(m)')
 

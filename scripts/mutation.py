@@ -10,7 +10,7 @@ copy each ``@transaction.atomic`` on a top-level function of a mutated file is t
 below it (``name = transaction.atomic(name)``, which is what the decorator does), so that the
 services themselves are mutated too.
 
-    make mutation                                     # all four files (about half an hour)
+    make mutation                                     # all four files (about an hour on two cores)
     make mutation MUTANTS='ecitizen.core.money.*'     # one file's mutants
     cd var/mutation && ../../.venv/bin/mutmut show ecitizen.core.money.x_parse_amount__mutmut_3
 """
