@@ -138,11 +138,6 @@ def _status_out(payment: Payment) -> dict:
     }
 
 
-def _site_path(url: str) -> str | None:
-    """*url* if it is a path on this site (never send a payer elsewhere), "" if empty, None if not allowed."""
-    return site_path(url or "")
-
-
 class _LazyRows:
     """A queryset seen through a row mapper: the paginator counts and slices in the database,
     and only the rows of the requested page are turned into API objects."""
@@ -239,7 +234,7 @@ def payment_start(
             "invalid_idempotency_key",
             _("The Idempotency-Key header must be 1 to 100 printable characters, without spaces."),
         )
-    return_url = _site_path(body.return_url)
+    return_url = site_path(body.return_url)
     if return_url is None:
         return _error(400, "invalid_return_url", _("return_url must be a path on this site, starting with /."))
 

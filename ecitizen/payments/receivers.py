@@ -84,11 +84,9 @@ def settle_sandbox_charge(sender: Any, *, provider_id: str, **kwargs: Any) -> No
     """The sandbox gateway's worker settles the charge after its confirmation delay."""
     delay = settings.SANDBOX_CONFIRM_DELAY_SECONDS
     settle = tasks.sandbox_settle
-    if delay > 0 and settle.get_backend().supports_defer:
-        when = timezone.now() + datetime.timedelta(seconds=delay)
-        transaction.on_commit(lambda: settle.using(run_after=when).enqueue(provider_id), robust=True)
-    else:
-        transaction.on_commit(lambda: settle.enqueue(provider_id), robust=True)
+    if delay > 0 and _enqueue_at(settle, timezone.now() + datetime.timedelta(seconds=delay), provider_id):
+        return
+    transaction.on_commit(lambda: settle.enqueue(provider_id), robust=True)
 
 
 @receiver(signals.sandbox_callback_sent, dispatch_uid="payments.receive_sandbox_callback")

@@ -104,12 +104,7 @@ def refund_headroom(payment: Payment) -> int:
 
 def refund_conflict(user: Any, payment: Payment) -> str | None:
     """Why *user* may not refund (or approve a refund of) *payment*, or None (for the pages)."""
-    return conflict_reason(
-        staff=user,
-        citizen=_payer(payment),
-        agency=payment.bill.agency,
-        national_id_index=payment.bill.payer_national_id_index,
-    )
+    return conflict_reason(staff=user, **_payer_facts(payment))
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -117,6 +112,15 @@ def refund_conflict(user: Any, payment: Payment) -> str | None:
 
 def _payer(payment: Payment) -> Any:
     return payment.payer if payment.payer_id else payment.bill.payer
+
+
+def _payer_facts(payment: Payment) -> dict[str, Any]:
+    """Whose payment it is, as :mod:`ecitizen.agencies.conflicts` asks (all but ``staff``)."""
+    return {
+        "citizen": _payer(payment),
+        "agency": payment.bill.agency,
+        "national_id_index": payment.bill.payer_national_id_index,
+    }
 
 
 def _lock_payment(payment: Payment) -> Payment:
@@ -175,12 +179,7 @@ def _check_staff(actor: Any, payment: Payment) -> None:
     """The actor works the payment's agency and is not dealing with their own affairs."""
     if actor is None or not is_payment_staff(actor, payment.bill.agency):
         raise PermissionDenied
-    ensure_no_conflict(
-        staff=actor,
-        citizen=_payer(payment),
-        agency=payment.bill.agency,
-        national_id_index=payment.bill.payer_national_id_index,
-    )
+    ensure_no_conflict(staff=actor, **_payer_facts(payment))
 
 
 @transaction.atomic
@@ -277,9 +276,7 @@ def _approve_reserve(*, actor: Any, refund: Refund) -> Refund:
         raise PermissionDenied
     if pending.requested_by_id == actor.pk:
         raise PermissionDenied(_("Someone else must approve a refund you asked for."))
-    ensure_no_conflict(
-        staff=actor, citizen=_payer(payment), agency=agency, national_id_index=payment.bill.payer_national_id_index
-    )
+    ensure_no_conflict(staff=actor, **_payer_facts(payment))
     if payment.status != PaymentStatus.SUCCESS:
         raise ValidationError(_("Only a successful payment can be refunded."), code="not_refundable")
     pending.status = RefundStatus.PENDING

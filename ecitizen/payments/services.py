@@ -569,9 +569,9 @@ def _reported_amount_differs(payment: Payment, provider_payment: ProviderPayment
     reconciliation lists, and a ``payment.amount_mismatch`` audit row); the same report again
     records nothing more. Staff then settle it with the provider.
     """
-    amount, currency = provider_payment.amount, (provider_payment.currency or "").upper()
-    if amount == payment.amount and currency == payment.currency:
+    if _same_amount(payment, provider_payment):
         return False
+    amount, currency = provider_payment.amount, (provider_payment.currency or "").upper()
     reported = {"status": str(provider_payment.status)[:10], "amount": amount, "currency": currency[:3]}
     known = payment.events.filter(from_status=payment.status, to_status=payment.status).values_list("data", flat=True)
     if any(data.get("amount_mismatch") and data.get("reported") == reported for data in known):
@@ -777,10 +777,7 @@ def payment_expire(*, payment: Payment) -> Payment:
             # The provider would not cancel (card details being authorised): it may still succeed,
             # so leave it in progress for the next sweep rather than lose a payment.
             return payment
-        if answer.status != PaymentStatus.CANCELLED and (answer.amount, answer.currency.upper()) == (
-            payment.amount,
-            payment.currency,
-        ):
+        if answer.status != PaymentStatus.CANCELLED and _same_amount(payment, answer):
             # It finished another way at the very last moment (paid, declined): record that instead.
             return payment_apply_status(payment=payment, provider_payment=answer, source="expiry")
         if _paid_another_amount(payment, answer):
@@ -796,10 +793,12 @@ def _paid_another_amount(payment: Payment, answer: ProviderPayment) -> bool:
     silently): it stays open, its mismatch is recorded (:func:`_reported_amount_differs`) and
     reconciliation lists it as needing a refund until staff settle it with the provider.
     """
-    return answer.status == PaymentStatus.SUCCESS and (answer.amount, (answer.currency or "").upper()) != (
-        payment.amount,
-        payment.currency,
-    )
+    return answer.status == PaymentStatus.SUCCESS and not _same_amount(payment, answer)
+
+
+def _same_amount(payment: Payment, answer: ProviderPayment) -> bool:
+    """Does the provider's *answer* name *payment*'s own amount and currency?"""
+    return (answer.amount, (answer.currency or "").upper()) == (payment.amount, payment.currency)
 
 
 def expire_abandoned_payments() -> int:
