@@ -259,16 +259,7 @@ def prepare_image(file: Any, *, max_bytes: int | None = None, max_side: int | No
     data, kind = _read_checked(file, limit)
     if kind is None or not kind.pillow_formats:
         raise ValidationError(_("The selected file must be a JPG or PNG"), code="file_type")
-    data, width, height = _clean_image(data, kind, max_side=max_side)
-    if len(data) > limit:  # re-encoding can, rarely, grow a file
-        raise _too_large_error(limit)
-    return CleanFile(data, kind, sanitise_name(getattr(file, "name", "") or ""), width, height)
-
-
-def clean_image(file: Any, *, max_bytes: int | None = None) -> tuple[bytes, FileKind]:
-    """:func:`prepare_image`'s bytes and kind (kept for callers that need nothing else)."""
-    prepared = prepare_image(file, max_bytes=max_bytes)
-    return prepared.data, prepared.kind
+    return _clean_file(file, data, kind, limit, max_side=max_side)
 
 
 def prepare_upload(file: Any) -> CleanFile:
@@ -282,9 +273,14 @@ def prepare_upload(file: Any) -> CleanFile:
     data, kind = _read_checked(file, limit)
     if kind is None:
         raise _wrong_type_error()
+    return _clean_file(file, data, kind, limit)
+
+
+def _clean_file(file: Any, data: bytes, kind: FileKind, limit: int, *, max_side: int | None = None) -> CleanFile:
+    """*data* (of *file*, already typed as *kind*) ready to store: an image re-encoded, a PDF as it came."""
     width = height = None
     if kind.pillow_formats:
-        data, width, height = _clean_image(data, kind)
+        data, width, height = _clean_image(data, kind, max_side=max_side)
         if len(data) > limit:  # re-encoding can, rarely, grow a file
             raise _too_large_error(limit)
     return CleanFile(data, kind, sanitise_name(getattr(file, "name", "") or ""), width, height)

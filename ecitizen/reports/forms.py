@@ -20,6 +20,7 @@ from ecitizen.reports.models import (
     UPDATE_MAX_LENGTH,
     Category,
     Status,
+    question_pattern_message,
 )
 
 ADDRESS_QUERY_MAX_LENGTH = 200
@@ -160,10 +161,7 @@ class MultipleFileField(forms.FileField):
 def _pattern_validators(question: dict, what: str) -> list:
     if not question.get("pattern") or question.get("datatype", "string") not in ("string", "text"):
         return []
-    message = pick(question.get("pattern_message")) or _("The answer to “%(question)s” is not in the right format") % {
-        "question": what
-    }
-    return [PatternValidator(question["pattern"], message)]
+    return [PatternValidator(question["pattern"], question_pattern_message(question, what))]
 
 
 def question_field(question: dict) -> forms.Field:

@@ -108,9 +108,14 @@ def cells_covering(box: BBox) -> list[int]:
     return [row * _CELL_COLUMNS + col for row in range(row0, row1 + 1) for col in range(col0, col1 + 1)]
 
 
+def _shape(polygon: Polygon) -> shapely.Polygon:
+    """One GeoJSON polygon (outline, then holes) as a Shapely polygon."""
+    return shapely.Polygon(polygon[0], polygon[1:])
+
+
 def _shapes(polygons: list[Polygon]) -> list[shapely.Polygon]:
     """Shapely polygons, prepared for fast repeated point tests."""
-    shapes = [shapely.Polygon(polygon[0], polygon[1:]) for polygon in polygons]
+    shapes = [_shape(polygon) for polygon in polygons]
     shapely.prepare(shapes)
     return shapes
 
@@ -136,7 +141,7 @@ def polygons_area(polygons: list[Polygon]) -> float:
     Parts that overlap count once; a stored shape from before polygons were
     checked is repaired first, so that a self-crossing ring cannot measure zero.
     """
-    shapes = [shapely.make_valid(shapely.Polygon(polygon[0], polygon[1:])) for polygon in polygons]
+    shapes = [shapely.make_valid(_shape(polygon)) for polygon in polygons]
     return float(shapely.union_all(shapes).area)
 
 
@@ -255,7 +260,7 @@ def _problem(reason: str) -> str:
 
 def _check_polygon(polygon: Polygon, number: int) -> None:
     """Refuse a polygon that is not a valid, non-empty surface (ValidationError naming the problem)."""
-    shape = shapely.Polygon(polygon[0], polygon[1:])
+    shape = _shape(polygon)
     if not shapely.is_valid(shape):
         raise ValidationError(
             _("Polygon %(number)s is not a valid shape: %(problem)s. Draw it again so that its edges do not cross.")

@@ -132,6 +132,13 @@ class Category(models.Model):
         return pick(self.name, language)
 
 
+def question_pattern_message(question: dict, label: str) -> str:
+    """What a reporter is told when an answer to a category *question* does not match its ``pattern``."""
+    return pick(question.get("pattern_message")) or _("The answer to “%(question)s” is not in the right format") % {
+        "question": label
+    }
+
+
 class Status(models.TextChoices):
     OPEN = "open", _("Open")
     INVESTIGATING = "investigating", _("Investigating")

@@ -44,6 +44,7 @@ from ecitizen.reports.models import (
     Source,
     Status,
     UpdateKind,
+    question_pattern_message,
 )
 from ecitizen.reports.policies import staff_report_policy
 from ecitizen.reports.routing import NoRoute, route
@@ -136,9 +137,7 @@ def validate_answers(category: Category, raw: dict[str, Any]) -> tuple[dict[str,
             continue
         # The agency's pattern runs in RE2 (linear time): no answer can make it backtrack for ever.
         if question.get("pattern") and not patterns.matches(question["pattern"], value):
-            errors[code] = pick(question.get("pattern_message")) or _(
-                "The answer to “%(question)s” is not in the right format"
-            ) % {"question": label}
+            errors[code] = question_pattern_message(question, label)
             continue
         answers[code] = value
     return answers, errors
