@@ -134,10 +134,6 @@ def _national_id_holder(index: str, user: User) -> User | None:
     return profile.user if profile is not None else None
 
 
-def _national_id_taken(index: str, user: User) -> bool:
-    return _national_id_holder(index, user) is not None
-
-
 def _record_refusal(
     *, actor: User | None, agency: Any | None, user: User, reason: str, holder: User | None = None, extra=None
 ) -> None:

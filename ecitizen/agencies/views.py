@@ -93,6 +93,12 @@ def audit_log(request):
     return render(request, "agencies/audit_log.html", {"form": form, "page": page, "query": query.urlencode()})
 
 
+def _sole_check_agency(user):
+    """The agency *user* checks identities for, when there is exactly one (else None)."""
+    agencies = list(identity_check_policy.agencies(user)[:2])
+    return agencies[0] if len(agencies) == 1 else None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def identity_check_start(request):
@@ -105,10 +111,8 @@ def identity_check_start(request):
             return limited
         if form.is_valid():
             citizen = user_by_email(form.cleaned_data["email"])
-            agencies = list(identity_check_policy.agencies(request.user)[:2])
-            conflict = citizen and conflict_reason(
-                staff=request.user, citizen=citizen, agency=agencies[0] if len(agencies) == 1 else None
-            )
+            agency = _sole_check_agency(request.user)
+            conflict = citizen and conflict_reason(staff=request.user, citizen=citizen, agency=agency)
             if citizen is None:
                 form.add_error("email", _("No account uses this email address."))
             elif conflict:
@@ -116,7 +120,7 @@ def identity_check_start(request):
             else:
                 citizen_access_record(
                     staff=request.user,
-                    agency=agencies[0] if len(agencies) == 1 else None,
+                    agency=agency,
                     citizen=citizen,
                     purpose=gettext_lazy("In-person identity check"),
                     subject=citizen,
@@ -176,9 +180,7 @@ def identity_check_details(request):
             "form": form,
             "citizen": citizen,
             "level": identity_level_for(citizen),
-            "conflict": conflict_reason(
-                staff=request.user, citizen=citizen, agency=agencies.first() if agencies.count() == 1 else None
-            ),
+            "conflict": conflict_reason(staff=request.user, citizen=citizen, agency=_sole_check_agency(request.user)),
         },
     )
 
