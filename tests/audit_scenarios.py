@@ -59,21 +59,22 @@ class World:
 
     # --- people ---------------------------------------------------------------------------
 
+    def verify_citizen_against_register(self):
+        """Amina proves who she is against the register (each call verifies again)."""
+        from ecitizen.accounts.services import identity_verify_with_register
+
+        person = self.register_person()
+        identity_verify_with_register(
+            user=self.citizen,
+            given_name=person.given_name,
+            family_name=person.family_name,
+            date_of_birth=person.date_of_birth,
+            national_id=person.national_id,
+        )
+        return self.citizen
+
     def verified_citizen(self):
-        def make():
-            from ecitizen.accounts.services import identity_verify_with_register
-
-            person = self.register_person()
-            identity_verify_with_register(
-                user=self.citizen,
-                given_name=person.given_name,
-                family_name=person.family_name,
-                date_of_birth=person.date_of_birth,
-                national_id=person.national_id,
-            )
-            return self.citizen
-
-        return self._once("verified_citizen", make)
+        return self._once("verified_citizen", self.verify_citizen_against_register)
 
     def staff(self, role: str, agency=None):
         from ecitizen.agencies.models import Membership
@@ -290,8 +291,14 @@ class World:
         )
 
 
-def _after(fn: Callable[[], Expect]) -> Thunk:
-    return fn
+def _then(call: Callable[[], Any], **expect: Any) -> Thunk:
+    """The usual thunk: make one service call, then expect the given actor, subject and agency."""
+
+    def act():
+        call()
+        return Expect(**expect)
+
+    return act
 
 
 # --- accounts -------------------------------------------------------------------------------------
@@ -356,11 +363,11 @@ def logged_out(w: World) -> Thunk:
 
     user = w.citizen
 
-    def act():
-        signals.user_logged_out.send(sender=type(user), request=w.request(user), user=user)
-        return Expect(actor=user, subject=user)
-
-    return act
+    return _then(
+        lambda: signals.user_logged_out.send(sender=type(user), request=w.request(user), user=user),
+        actor=user,
+        subject=user,
+    )
 
 
 def email_verified(w: World) -> Thunk:
@@ -385,13 +392,13 @@ def email_changed(w: World) -> Thunk:
     old = EmailAddress.objects.get(user=user)
     new = EmailAddress.objects.create(user=user, email="amina.new@example.org", verified=True)
 
-    def act():
-        signals.email_changed.send(
+    return _then(
+        lambda: signals.email_changed.send(
             sender=type(user), request=w.request(user), user=user, from_email_address=old, to_email_address=new
-        )
-        return Expect(actor=user, subject=user)
-
-    return act
+        ),
+        actor=user,
+        subject=user,
+    )
 
 
 def other_sessions_ended(w: World) -> Thunk:
@@ -399,11 +406,7 @@ def other_sessions_ended(w: World) -> Thunk:
 
     user = w.citizen
 
-    def act():
-        other_sessions_end(user=user, current_session_key=None)
-        return Expect(actor=user, subject=user)
-
-    return act
+    return _then(lambda: other_sessions_end(user=user, current_session_key=None), actor=user, subject=user)
 
 
 def profile_updated(w: World) -> Thunk:
@@ -510,11 +513,12 @@ def identity_review_resolved(w: World) -> Thunk:
     )
     admin = w.staff("agency_admin")
 
-    def act():
-        identity_review_close(actor=admin, review=review, outcome="Checked with both people; Ben's typo.")
-        return Expect(actor=admin, subject=review, agency=w.agency_a)
-
-    return act
+    return _then(
+        lambda: identity_review_close(actor=admin, review=review, outcome="Checked with both people; Ben's typo."),
+        actor=admin,
+        subject=review,
+        agency=w.agency_a,
+    )
 
 
 def staff_relative_declared(w: World) -> Thunk:
@@ -538,11 +542,12 @@ def staff_relative_removed(w: World) -> Thunk:
     admin = w.staff("agency_admin")
     declaration = staff_relative_declare(actor=clerk, staff=clerk, relative=w.citizen, relationship="sibling")
 
-    def act():
-        staff_relative_remove(actor=admin, declaration=declaration)
-        return Expect(actor=admin, subject=declaration, agency=w.agency_a)
-
-    return act
+    return _then(
+        lambda: staff_relative_remove(actor=admin, declaration=declaration),
+        actor=admin,
+        subject=declaration,
+        agency=w.agency_a,
+    )
 
 
 # --- agencies and privacy ---------------------------------------------------------------------
@@ -610,11 +615,12 @@ def staff_viewed_citizen(w: World) -> Thunk:
 
     staff, agency, citizen = w.caseworker_a, w.agency_a, w.citizen
 
-    def act():
-        access_record(staff=staff, agency=agency, citizen=citizen, purpose="Identity check", subject=citizen)
-        return Expect(actor=staff, subject=citizen, agency=agency)
-
-    return act
+    return _then(
+        lambda: access_record(staff=staff, agency=agency, citizen=citizen, purpose="Identity check", subject=citizen),
+        actor=staff,
+        subject=citizen,
+        agency=agency,
+    )
 
 
 def audit_log_viewed(w: World) -> Thunk:
@@ -699,11 +705,7 @@ def application_payment_received(w: World) -> Thunk:
     assert application.status == "awaiting_payment"
     payment = w.payment(Bill.objects.get(application=application))
 
-    def act():
-        w.callback(payment)
-        return Expect(subject=application, agency=application.agency)
-
-    return act
+    return _then(lambda: w.callback(payment), subject=application, agency=application.agency)
 
 
 def _info_requested(w: World):
@@ -736,11 +738,14 @@ def case_assigned(w: World) -> Thunk:
     application = w.submitted()
     actor = w.caseworker_a
 
-    def act():
-        services.case_assign(actor=actor, application=application, assignee=actor, expected_version=application.version)
-        return Expect(actor=actor, subject=application, agency=application.agency)
-
-    return act
+    return _then(
+        lambda: services.case_assign(
+            actor=actor, application=application, assignee=actor, expected_version=application.version
+        ),
+        actor=actor,
+        subject=application,
+        agency=application.agency,
+    )
 
 
 def case_note_added(w: World) -> Thunk:
@@ -749,11 +754,12 @@ def case_note_added(w: World) -> Thunk:
     application = w.submitted()
     actor = w.caseworker_a
 
-    def act():
-        services.case_add_note(actor=actor, application=application, text="Called the applicant")
-        return Expect(actor=actor, subject=application, agency=application.agency)
-
-    return act
+    return _then(
+        lambda: services.case_add_note(actor=actor, application=application, text="Called the applicant"),
+        actor=actor,
+        subject=application,
+        agency=application.agency,
+    )
 
 
 def case_info_requested(w: World) -> Thunk:
@@ -762,13 +768,14 @@ def case_info_requested(w: World) -> Thunk:
     application = w.submitted()
     actor = w.caseworker_a
 
-    def act():
-        services.case_request_info(
+    return _then(
+        lambda: services.case_request_info(
             actor=actor, application=application, message="Send a bill", expected_version=application.version
-        )
-        return Expect(actor=actor, subject=application, agency=application.agency)
-
-    return act
+        ),
+        actor=actor,
+        subject=application,
+        agency=application.agency,
+    )
 
 
 def case_approved(w: World) -> Thunk:
@@ -777,11 +784,12 @@ def case_approved(w: World) -> Thunk:
     application = w.submitted()
     actor = w.caseworker_a
 
-    def act():
-        services.case_approve(actor=actor, application=application, expected_version=application.version)
-        return Expect(actor=actor, subject=application, agency=application.agency)
-
-    return act
+    return _then(
+        lambda: services.case_approve(actor=actor, application=application, expected_version=application.version),
+        actor=actor,
+        subject=application,
+        agency=application.agency,
+    )
 
 
 def case_refused(w: World) -> Thunk:
@@ -790,13 +798,14 @@ def case_refused(w: World) -> Thunk:
     application = w.submitted()
     actor = w.caseworker_a
 
-    def act():
-        services.case_refuse(
+    return _then(
+        lambda: services.case_refuse(
             actor=actor, application=application, reason="Not a resident", expected_version=application.version
-        )
-        return Expect(actor=actor, subject=application, agency=application.agency)
-
-    return act
+        ),
+        actor=actor,
+        subject=application,
+        agency=application.agency,
+    )
 
 
 def file_uploaded(w: World) -> Thunk:
@@ -854,11 +863,7 @@ def notification_read(w: World) -> Thunk:
     _notify(user)
     notification = Notification.objects.get(user=user)
 
-    def act():
-        notification_mark_read(user=user, notification=notification)
-        return Expect(actor=user, subject=notification)
-
-    return act
+    return _then(lambda: notification_mark_read(user=user, notification=notification), actor=user, subject=notification)
 
 
 # --- catalogue ------------------------------------------------------------------------------------
@@ -882,11 +887,12 @@ def service_updated(w: World) -> Thunk:
     service = w.draft_service()
     data = {**w.service_data(), "summary": {"en": "Changed."}}
 
-    def act():
-        service_update(actor=w.admin_a, service=service, data=data)
-        return Expect(actor=w.admin_a, subject=service, agency=service.agency)
-
-    return act
+    return _then(
+        lambda: service_update(actor=w.admin_a, service=service, data=data),
+        actor=w.admin_a,
+        subject=service,
+        agency=service.agency,
+    )
 
 
 def service_form_updated(w: World) -> Thunk:
@@ -895,11 +901,12 @@ def service_form_updated(w: World) -> Thunk:
 
     service = w.draft_service()
 
-    def act():
-        service_form_update(actor=w.admin_a, service=service, form=PARKING_FORM)
-        return Expect(actor=w.admin_a, subject=service, agency=service.agency)
-
-    return act
+    return _then(
+        lambda: service_form_update(actor=w.admin_a, service=service, form=PARKING_FORM),
+        actor=w.admin_a,
+        subject=service,
+        agency=service.agency,
+    )
 
 
 def service_published(w: World) -> Thunk:
@@ -907,11 +914,12 @@ def service_published(w: World) -> Thunk:
 
     service = w.publishable_service()
 
-    def act():
-        service_publish(actor=w.admin_a, service=service)
-        return Expect(actor=w.admin_a, subject=service, agency=service.agency)
-
-    return act
+    return _then(
+        lambda: service_publish(actor=w.admin_a, service=service),
+        actor=w.admin_a,
+        subject=service,
+        agency=service.agency,
+    )
 
 
 def service_retired(w: World) -> Thunk:
@@ -920,11 +928,12 @@ def service_retired(w: World) -> Thunk:
     service = w.publishable_service()
     service_publish(actor=w.admin_a, service=service)
 
-    def act():
-        service_retire(actor=w.admin_a, service=service)
-        return Expect(actor=w.admin_a, subject=service, agency=service.agency)
-
-    return act
+    return _then(
+        lambda: service_retire(actor=w.admin_a, service=service),
+        actor=w.admin_a,
+        subject=service,
+        agency=service.agency,
+    )
 
 
 # --- documents ------------------------------------------------------------------------------------
@@ -951,11 +960,12 @@ def document_revoked(w: World) -> Thunk:
     document = IssuedDocument.objects.get(application=w.approved())
     actor = w.caseworker_a
 
-    def act():
-        document_revoke(actor=actor, document=document, reason="Issued in error")
-        return Expect(actor=actor, subject=document, agency=w.agency_a)
-
-    return act
+    return _then(
+        lambda: document_revoke(actor=actor, document=document, reason="Issued in error"),
+        actor=actor,
+        subject=document,
+        agency=w.agency_a,
+    )
 
 
 def signing_key_created(w: World) -> Thunk:
@@ -1014,11 +1024,12 @@ def refund_rejected(w: World) -> Thunk:
     pending = w.awaiting_refund()
     actor = w.admin_a
 
-    def act():
-        refund_reject(actor=actor, refund=pending, reason="Not owed")
-        return Expect(actor=actor, subject=pending, agency=w.agency_a)
-
-    return act
+    return _then(
+        lambda: refund_reject(actor=actor, refund=pending, reason="Not owed"),
+        actor=actor,
+        subject=pending,
+        agency=w.agency_a,
+    )
 
 
 def payment_settings_proposed(w: World) -> Thunk:
@@ -1047,11 +1058,12 @@ def payment_settings_changed(w: World) -> Thunk:
     agency = w.agency_a
     second_admin = w.staff("agency_admin", agency)
 
-    def act():
-        payment_settings_confirm(actor=second_admin, agency=agency, expected_threshold=5000)
-        return Expect(actor=second_admin, subject=settings, agency=agency)
-
-    return act
+    return _then(
+        lambda: payment_settings_confirm(actor=second_admin, agency=agency, expected_threshold=5000),
+        actor=second_admin,
+        subject=settings,
+        agency=agency,
+    )
 
 
 def payment_settings_proposal_withdrawn(w: World) -> Thunk:
@@ -1060,11 +1072,9 @@ def payment_settings_proposal_withdrawn(w: World) -> Thunk:
     settings = _proposed(w)
     actor, agency = w.admin_a, w.agency_a
 
-    def act():
-        payment_settings_withdraw(actor=actor, agency=agency)
-        return Expect(actor=actor, subject=settings, agency=agency)
-
-    return act
+    return _then(
+        lambda: payment_settings_withdraw(actor=actor, agency=agency), actor=actor, subject=settings, agency=agency
+    )
 
 
 def bill_created(w: World) -> Thunk:
@@ -1088,21 +1098,13 @@ def payment_created(w: World) -> Thunk:
 def payment_status_changed(w: World) -> Thunk:
     payment = w.payment()
 
-    def act():
-        w.callback(payment, "failed")
-        return Expect(subject=payment, agency=w.agency_a)
-
-    return act
+    return _then(lambda: w.callback(payment, "failed"), subject=payment, agency=w.agency_a)
 
 
 def payment_succeeded(w: World) -> Thunk:
     payment = w.payment()
 
-    def act():
-        w.callback(payment)
-        return Expect(subject=payment, agency=w.agency_a)
-
-    return act
+    return _then(lambda: w.callback(payment), subject=payment, agency=w.agency_a)
 
 
 def payment_duplicate(w: World) -> Thunk:
@@ -1112,11 +1114,7 @@ def payment_duplicate(w: World) -> Thunk:
     payment = w.payment(bill)
     counter_payment_record(actor=w.caseworker_a, bill=bill, method="cash", amount=3000)
 
-    def act():
-        w.callback(payment)
-        return Expect(subject=payment, agency=w.agency_a)
-
-    return act
+    return _then(lambda: w.callback(payment), subject=payment, agency=w.agency_a)
 
 
 def _sandbox_callback(payment, status):
@@ -1208,11 +1206,7 @@ def payment_for_cancelled_bill(w: World) -> Thunk:
     # withdrawn while the card page is open; the provider is not told in time (on-commit work never runs here)
     services.application_withdraw(citizen=application.citizen, application=application)
 
-    def act():
-        w.callback(payment)
-        return Expect(subject=payment, agency=application.agency)
-
-    return act
+    return _then(lambda: w.callback(payment), subject=payment, agency=application.agency)
 
 
 def payment_counter_recorded(w: World) -> Thunk:
@@ -1248,11 +1242,7 @@ def refund_updated(w: World) -> Thunk:
     payment = w.paid()
     refund = Refund.objects.create(payment=payment, amount=1000, reason="Retry", status=RefundStatus.SUBMITTED)
 
-    def act():
-        refund_retry(refund=refund)
-        return Expect(subject=refund, agency=w.agency_a)
-
-    return act
+    return _then(lambda: refund_retry(refund=refund), subject=refund, agency=w.agency_a)
 
 
 def tax_created(w: World) -> Thunk:
@@ -1273,11 +1263,12 @@ def tax_updated(w: World) -> Thunk:
 
     tax = w.tax()
 
-    def act():
-        tax_save(actor=w.admin_a, agency=w.agency_a, tax=tax, data={**TAX_DATA, "rate_basis_points": 130})
-        return Expect(actor=w.admin_a, subject=tax, agency=w.agency_a)
-
-    return act
+    return _then(
+        lambda: tax_save(actor=w.admin_a, agency=w.agency_a, tax=tax, data={**TAX_DATA, "rate_basis_points": 130}),
+        actor=w.admin_a,
+        subject=tax,
+        agency=w.agency_a,
+    )
 
 
 def tax_assessments_imported(w: World) -> Thunk:
@@ -1286,11 +1277,12 @@ def tax_assessments_imported(w: World) -> Thunk:
 
     tax = w.tax()
 
-    def act():
-        assessments_import_csv(actor=w.admin_a, tax=tax, year=YEAR, file=HOMES_CSV.encode())
-        return Expect(actor=w.admin_a, subject=tax, agency=w.agency_a)
-
-    return act
+    return _then(
+        lambda: assessments_import_csv(actor=w.admin_a, tax=tax, year=YEAR, file=HOMES_CSV.encode()),
+        actor=w.admin_a,
+        subject=tax,
+        agency=w.agency_a,
+    )
 
 
 def tax_bills_generated(w: World) -> Thunk:
@@ -1299,11 +1291,9 @@ def tax_bills_generated(w: World) -> Thunk:
 
     tax = w.assessed_tax()
 
-    def act():
-        bills_generate(actor=w.admin_a, tax=tax, year=YEAR)
-        return Expect(actor=w.admin_a, subject=tax, agency=w.agency_a)
-
-    return act
+    return _then(
+        lambda: bills_generate(actor=w.admin_a, tax=tax, year=YEAR), actor=w.admin_a, subject=tax, agency=w.agency_a
+    )
 
 
 def tax_penalties_applied(w: World) -> Thunk:
@@ -1313,11 +1303,7 @@ def tax_penalties_applied(w: World) -> Thunk:
     tax = w.assessed_tax()
     bills_generate(actor=w.admin_a, tax=tax, year=YEAR)
 
-    def act():
-        penalties_apply(on_date=datetime.date(YEAR, 12, 31))
-        return Expect(agency=w.agency_a)
-
-    return act
+    return _then(lambda: penalties_apply(on_date=datetime.date(YEAR, 12, 31)), agency=w.agency_a)
 
 
 def tax_bills_claimed(w: World) -> Thunk:
@@ -1329,11 +1315,7 @@ def tax_bills_claimed(w: World) -> Thunk:
     carmen = w.make_user("carmen@example.org", given_name="Carmen", family_name="Ruiz")
     verify(carmen, CARMEN_ID)
 
-    def act():
-        bills_claim(user=carmen)
-        return Expect(actor=carmen)
-
-    return act
+    return _then(lambda: bills_claim(user=carmen), actor=carmen)
 
 
 # --- report a problem ---------------------------------------------------------------------------
@@ -1357,11 +1339,7 @@ def report_confirmed(w: World) -> Thunk:
 
     report = w.report(actor=AnonymousUser(), name="Sam", email="sam@example.org")
 
-    def act():
-        report_confirm(token=make_token("confirm", report.pk))
-        return Expect(subject=report, agency=w.agency_a)
-
-    return act
+    return _then(lambda: report_confirm(token=make_token("confirm", report.pk)), subject=report, agency=w.agency_a)
 
 
 def report_status_changed(w: World) -> Thunk:
@@ -1370,11 +1348,12 @@ def report_status_changed(w: World) -> Thunk:
     report = w.report()
     actor = w.caseworker_a
 
-    def act():
-        report_set_status(actor=actor, report=report, status="investigating", public_note="Looking into it")
-        return Expect(actor=actor, subject=report, agency=w.agency_a)
-
-    return act
+    return _then(
+        lambda: report_set_status(actor=actor, report=report, status="investigating", public_note="Looking into it"),
+        actor=actor,
+        subject=report,
+        agency=w.agency_a,
+    )
 
 
 def report_update_added(w: World) -> Thunk:
@@ -1383,11 +1362,12 @@ def report_update_added(w: World) -> Thunk:
     report = w.report()
     other = w.other_citizen
 
-    def act():
-        report_add_update(actor=other, report=report, text="Still there this morning")
-        return Expect(actor=other, subject=report, agency=w.agency_a)
-
-    return act
+    return _then(
+        lambda: report_add_update(actor=other, report=report, text="Still there this morning"),
+        actor=other,
+        subject=report,
+        agency=w.agency_a,
+    )
 
 
 def report_note_added(w: World) -> Thunk:
@@ -1396,11 +1376,12 @@ def report_note_added(w: World) -> Thunk:
     report = w.report()
     actor = w.caseworker_a
 
-    def act():
-        report_add_note(actor=actor, report=report, text="Crew booked")
-        return Expect(actor=actor, subject=report, agency=w.agency_a)
-
-    return act
+    return _then(
+        lambda: report_add_note(actor=actor, report=report, text="Crew booked"),
+        actor=actor,
+        subject=report,
+        agency=w.agency_a,
+    )
 
 
 def report_assigned(w: World) -> Thunk:
@@ -1409,11 +1390,12 @@ def report_assigned(w: World) -> Thunk:
     report = w.report()
     actor = w.caseworker_a
 
-    def act():
-        report_assign(actor=actor, report=report, assignee=actor)
-        return Expect(actor=actor, subject=report, agency=w.agency_a)
-
-    return act
+    return _then(
+        lambda: report_assign(actor=actor, report=report, assignee=actor),
+        actor=actor,
+        subject=report,
+        agency=w.agency_a,
+    )
 
 
 def report_merged(w: World) -> Thunk:
@@ -1423,11 +1405,12 @@ def report_merged(w: World) -> Thunk:
     duplicate = w.report(title="Pot-hole again")
     actor = w.caseworker_a
 
-    def act():
-        report_merge(actor=actor, report=duplicate, into=original)
-        return Expect(actor=actor, subject=duplicate, agency=w.agency_a)
-
-    return act
+    return _then(
+        lambda: report_merge(actor=actor, report=duplicate, into=original),
+        actor=actor,
+        subject=duplicate,
+        agency=w.agency_a,
+    )
 
 
 def report_forwarded(w: World) -> Thunk:
@@ -1437,11 +1420,12 @@ def report_forwarded(w: World) -> Thunk:
     w.pothole(w.agency_b)
     actor = w.caseworker_a
 
-    def act():
-        report_forward(actor=actor, report=report, agency=w.agency_b)
-        return Expect(actor=actor, subject=report, agency=w.agency_a)
-
-    return act
+    return _then(
+        lambda: report_forward(actor=actor, report=report, agency=w.agency_b),
+        actor=actor,
+        subject=report,
+        agency=w.agency_a,
+    )
 
 
 def report_reopened(w: World) -> Thunk:
@@ -1451,11 +1435,12 @@ def report_reopened(w: World) -> Thunk:
     report_set_status(actor=w.caseworker_a, report=report, status="fixed", public_note="Filled")
     citizen = w.citizen
 
-    def act():
-        report_add_update(actor=citizen, report=report, text="It is back", not_fixed=True)
-        return Expect(actor=citizen, subject=report, agency=w.agency_a)
-
-    return act
+    return _then(
+        lambda: report_add_update(actor=citizen, report=report, text="It is back", not_fixed=True),
+        actor=citizen,
+        subject=report,
+        agency=w.agency_a,
+    )
 
 
 def report_hidden(w: World) -> Thunk:
@@ -1464,11 +1449,12 @@ def report_hidden(w: World) -> Thunk:
     report = w.report()
     actor = w.admin_a
 
-    def act():
-        report_hide(actor=actor, report=report, reason="Personal details")
-        return Expect(actor=actor, subject=report, agency=w.agency_a)
-
-    return act
+    return _then(
+        lambda: report_hide(actor=actor, report=report, reason="Personal details"),
+        actor=actor,
+        subject=report,
+        agency=w.agency_a,
+    )
 
 
 def report_unhidden(w: World) -> Thunk:
@@ -1478,11 +1464,7 @@ def report_unhidden(w: World) -> Thunk:
     actor = w.admin_a
     report_hide(actor=actor, report=report, reason="Personal details")
 
-    def act():
-        report_unhide(actor=actor, report=report)
-        return Expect(actor=actor, subject=report, agency=w.agency_a)
-
-    return act
+    return _then(lambda: report_unhide(actor=actor, report=report), actor=actor, subject=report, agency=w.agency_a)
 
 
 def report_update_hidden(w: World) -> Thunk:
@@ -1492,11 +1474,9 @@ def report_update_hidden(w: World) -> Thunk:
     update = report_add_update(actor=w.other_citizen, report=report, text="Rude words")
     actor = w.admin_a
 
-    def act():
-        update_hide(actor=actor, update=update, reason="Abuse")
-        return Expect(actor=actor, subject=report, agency=w.agency_a)
-
-    return act
+    return _then(
+        lambda: update_hide(actor=actor, update=update, reason="Abuse"), actor=actor, subject=report, agency=w.agency_a
+    )
 
 
 def report_photo_uploaded(w: World) -> Thunk:
@@ -1560,11 +1540,12 @@ def report_questionnaire_answered(w: World) -> Thunk:
     token = questionnaire_token(Questionnaire.objects.get(report=report))
     citizen = w.citizen
 
-    def act():
-        questionnaire_answer(token=token, answer="fixed", actor=citizen)
-        return Expect(actor=citizen, subject=report, agency=w.agency_a)
-
-    return act
+    return _then(
+        lambda: questionnaire_answer(token=token, answer="fixed", actor=citizen),
+        actor=citizen,
+        subject=report,
+        agency=w.agency_a,
+    )
 
 
 def report_alert_created(w: World) -> Thunk:
@@ -1586,11 +1567,7 @@ def report_alert_confirmed(w: World) -> Thunk:
 
     alert = w.alert()
 
-    def act():
-        alerts.alert_confirm(token=alerts.confirm_token(alert))
-        return Expect(subject=alert)
-
-    return act
+    return _then(lambda: alerts.alert_confirm(token=alerts.confirm_token(alert)), subject=alert)
 
 
 def report_alert_unsubscribed(w: World) -> Thunk:
@@ -1599,11 +1576,7 @@ def report_alert_unsubscribed(w: World) -> Thunk:
     alert = w.alert()
     alerts.alert_confirm(token=alerts.confirm_token(alert))
 
-    def act():
-        alerts.alert_unsubscribe(token=alerts.unsubscribe_token(alert))
-        return Expect(subject=alert)
-
-    return act
+    return _then(lambda: alerts.alert_unsubscribe(token=alerts.unsubscribe_token(alert)), subject=alert)
 
 
 def report_category_saved(w: World) -> Thunk:
@@ -1629,11 +1602,9 @@ def report_area_saved(w: World) -> Thunk:
     area = w.city()
     actor = w.admin_a
 
-    def act():
-        area_set_active(actor=actor, area=area, active=False)
-        return Expect(actor=actor, subject=area, agency=w.agency_a)
-
-    return act
+    return _then(
+        lambda: area_set_active(actor=actor, area=area, active=False), actor=actor, subject=area, agency=w.agency_a
+    )
 
 
 def open311_client_issued(w: World) -> Thunk:
@@ -1654,11 +1625,7 @@ def open311_client_revoked(w: World) -> Thunk:
     actor = w.superuser()
     client, _raw = api_client_issue(actor=actor, name="FixIt", contact_email="dev@fixit.example")
 
-    def act():
-        api_client_revoke(actor=actor, client=client)
-        return Expect(actor=actor, subject=client)
-
-    return act
+    return _then(lambda: api_client_revoke(actor=actor, client=client), actor=actor, subject=client)
 
 
 # --- platform ------------------------------------------------------------------------------------

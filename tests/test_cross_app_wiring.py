@@ -184,16 +184,7 @@ def billed_to_amina(w):
 
 
 def test_verifying_against_the_register_claims_the_persons_tax_bills(w, billed_to_amina):
-    from ecitizen.accounts.services import identity_verify_with_register
-
-    person = w.register_person()
-    identity_verify_with_register(
-        user=w.citizen,
-        given_name=person.given_name,
-        family_name=person.family_name,
-        date_of_birth=person.date_of_birth,
-        national_id=person.national_id,
-    )
+    w.verify_citizen_against_register()
 
     assert {b.payer for b in billed_to_amina.all()} == {w.citizen}
 

@@ -161,26 +161,16 @@ def test_a_non_string_is_invalid():
 # --- format, then parse: the same amount ---------------------------------------------------
 
 
+@pytest.mark.parametrize("format_", [format_money, format_amount])
 @settings(max_examples=300, deadline=None)
 @given(
     amount=st.integers(min_value=0, max_value=MAXIMUM),
     currency=st.sampled_from(CURRENCIES),
     language=st.sampled_from(LANGUAGES),
 )
-def test_format_money_then_parse_gives_the_same_amount(amount, currency, language):
-    shown = format_money(amount, currency, language)
+def test_format_then_parse_gives_the_same_amount(format_, amount, currency, language):
+    shown = format_(amount, currency, language)
     assert parse_amount(shown, currency, language=language) == amount
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    amount=st.integers(min_value=0, max_value=MAXIMUM),
-    currency=st.sampled_from(CURRENCIES),
-    language=st.sampled_from(LANGUAGES),
-)
-def test_format_amount_then_parse_gives_the_same_amount(amount, currency, language):
-    typed = format_amount(amount, currency, language)
-    assert parse_amount(typed, currency, language=language) == amount
 
 
 @settings(max_examples=100, deadline=None)
