@@ -61,9 +61,17 @@ migrate: install .env
 demo: migrate
 	$(MANAGE) seed_demo
 
+# The web server, a task worker and the scheduler, under one supervisor (scripts/run-dev.py): their
+# output prefixed, Ctrl-C stops all three. Links sent out (emails, QR codes, the JWKS address) use
+# SITE_URL: here http://HOST:PORT, for the demo it seeds too, unless SITE_URL is set (environment or .env).
+ifeq ($(origin SITE_URL),undefined)
+ifeq ($(shell grep -qs '^SITE_URL=.' .env && echo set),)
+run: export SITE_URL = http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
+endif
+endif
 run: demo
-	@echo "Serving http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	$(MANAGE) runserver $(HOST):$(PORT)
+	@echo "Serving http://$(HOST):$(PORT)/ with a task worker and the scheduler (Ctrl-C stops all three)"
+	$(PY) scripts/run-dev.py --host $(HOST) --port $(PORT)
 
 test: test-fast test-contract test-browser
 

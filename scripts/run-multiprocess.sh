@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
-# The production shape on one machine: several gunicorn processes, production
-# settings, one PostgreSQL database. Any process can serve any request because
-# sessions and the cache live in that database.
+# The production shape on one machine: several gunicorn processes, two task
+# workers and one scheduler, production settings, one PostgreSQL database. Any
+# process can serve any request because sessions and the cache live in that
+# database; the workers share its task queue (SELECT ... SKIP LOCKED) and the
+# scheduler queues the periodic jobs (settings.PERIODIC_JOBS) into it.
 #
 #   createdb -h 127.0.0.1 -U postgres ecitizen_multi
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5432/ecitizen_multi \
 #     scripts/run-multiprocess.sh [--check] [--no-seed] [PORT ...]
 #
 # Ports default to 8031 8032; WORKERS (default 2) sets gunicorn's workers per
-# process. The script migrates the database, creates the cache table, collects
-# static files into var/staticfiles, loads the demo data (unless --no-seed) and
-# starts one gunicorn per port. Without --check it serves until Ctrl-C. With
-# --check it shows that every process answers /api/health and / and that one
-# session works on all of them (a citizen signs in on the first port and is
-# known on the second; a caseworker gives the password on the first and the
-# TOTP code on the second), then stops the processes.
+# process, TASK_WORKERS (default 2) the number of `manage.py db_worker`
+# processes. The script migrates the database, creates the cache table, collects
+# static files into var/staticfiles, loads the demo data (unless --no-seed),
+# starts one gunicorn per port, the task workers and one `manage.py
+# run_scheduler` (logs in var/). Without --check it serves until Ctrl-C (or
+# until any process dies). With --check it shows that every process answers
+# /api/health and / and that one session works on all of them (a citizen signs
+# in on the first port and is known on the second; a caseworker gives the
+# password on the first and the TOTP code on the second), that the scheduler's
+# first runs were done by the workers, then stops the processes.
 #
 # All processes must share SECRET_KEY, FIELD_ENCRYPTION_KEYS and BLIND_INDEX_KEY.
 # They are taken from the environment when all three are set, otherwise from
@@ -34,7 +39,7 @@ for arg in "$@"; do
   case "$arg" in
     --check) check=1 ;;
     --no-seed) seed=0 ;;
-    -h | --help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *[!0-9]* | '') echo "Unknown argument: $arg (see --help)" >&2; exit 2 ;;
     *) ports+=("$arg") ;;
   esac
@@ -61,6 +66,8 @@ export SECURE_SSL_REDIRECT="${SECURE_SSL_REDIRECT:-false}"
 export PAYMENTS_SANDBOX_ENABLED="${PAYMENTS_SANDBOX_ENABLED:-true}"
 export PAYMENT_PROVIDER="${PAYMENT_PROVIDER:-sandbox}"
 export SANDBOX_CALLBACK_SECRET="${SANDBOX_CALLBACK_SECRET:-$(head -c 32 /dev/urandom | base64)}"
+# Links sent out (emails, QR codes) point at the first process unless SITE_URL says otherwise.
+export SITE_URL="${SITE_URL:-http://127.0.0.1:${ports[0]}}"
 
 mkdir -p var
 if [ -z "${SECRET_KEY:-}" ] || [ -z "${FIELD_ENCRYPTION_KEYS:-}" ] || [ -z "${BLIND_INDEX_KEY:-}" ]; then
@@ -89,7 +96,7 @@ pids=()
 stop() {
   trap - EXIT INT TERM
   if [ ${#pids[@]} -gt 0 ]; then
-    echo "== Stopping gunicorn (PIDs ${pids[*]})"
+    echo "== Stopping gunicorn, the task workers and the scheduler (PIDs ${pids[*]})"
     kill "${pids[@]}" 2> /dev/null || true
     wait "${pids[@]}" 2> /dev/null || true
   fi
@@ -105,6 +112,17 @@ for port in "${ports[@]}"; do
   echo "port $port: PID $! (log var/gunicorn-$port.log)"
 done
 
+echo "== Starting ${TASK_WORKERS:-2} task workers and the scheduler"
+for n in $(seq 1 "${TASK_WORKERS:-2}"); do
+  "$PY" manage.py db_worker --queue-name '*' --no-reload --worker-id "$(hostname)-worker-$n" \
+    > "var/worker-$n.log" 2>&1 &
+  pids+=("$!")
+  echo "task worker $n: PID $! (log var/worker-$n.log)"
+done
+"$PY" manage.py run_scheduler --no-reload > var/scheduler.log 2>&1 &
+pids+=("$!")
+echo "scheduler: PID $! (log var/scheduler.log)"
+
 for port in "${ports[@]}"; do
   for _ in $(seq 1 50); do
     curl -fs -o /dev/null "http://127.0.0.1:$port/api/health" && break
@@ -119,6 +137,22 @@ if [ "$check" = 0 ]; then
   echo "== Serving on ${ports[*]} until Ctrl-C"
   wait -n "${pids[@]}" || true
   exit 0
+fi
+
+echo "== The scheduler queued the periodic jobs and the workers ran them"
+# "done" once the scheduler has queued runs and the workers have finished every one of them.
+runs_check='from ecitizen.scheduler.selectors import run_counts
+c = run_counts()
+print("done" if c["queued"] == c["running"] == 0 and c["succeeded"] + c["failed"] else "waiting", c)'
+for _ in $(seq 1 60); do
+  runs=$("$PY" manage.py shell -v 0 -c "$runs_check")
+  [ "${runs%% *}" = done ] && break
+  sleep 1
+done
+echo "periodic job runs by status: ${runs#* }"
+if [ "${runs%% *}" != done ]; then
+  echo "FAIL: periodic job runs still waiting after 60 s (see var/worker-*.log, var/scheduler.log)" >&2
+  exit 1
 fi
 
 if [ "$seed" = 0 ] || [ ${#ports[@]} -lt 2 ]; then
