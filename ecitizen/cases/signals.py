@@ -13,3 +13,6 @@ and two apps that listen to each other share their signals through core.
 from django.dispatch import Signal
 
 application_approved = Signal()  # application (locked, approved), actor
+# Sent before a caseworker confirms an approval, to show what approving would issue. The documents
+# app returns the document, unsaved and unsigned (None when the application's service issues none).
+approval_preview_requested = Signal()  # application

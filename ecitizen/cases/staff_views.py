@@ -9,10 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ecitizen.agencies.conflicts import ConflictOfInterest, conflict_reason
 from ecitizen.agencies.models import Membership
@@ -20,6 +18,7 @@ from ecitizen.cases import selectors, services
 from ecitizen.cases.forms import NoteForm, QueueFilterForm, RefuseForm, RequestInfoForm, VersionedForm
 from ecitizen.cases.models import Status, Upload
 from ecitizen.cases.policies import CASE_ROLES, case_policy
+from ecitizen.cases.signals import approval_preview_requested
 from ecitizen.catalogue.models import Service
 from ecitizen.core.i18n import pick
 from ecitizen.core.pagination import CappedPaginator
@@ -101,13 +100,15 @@ def bulk_assign(request):
 
 
 def _record_access(request, application):
+    from ecitizen.core.access_purposes import AccessPurpose
     from ecitizen.privacy.services import access_record
 
     access_record(
         staff=request.user,
         agency=application.agency,
         citizen=application.citizen,
-        purpose=format_lazy(gettext_lazy("Application {reference}"), reference=application.reference),
+        purpose=AccessPurpose.APPLICATION,
+        reference=application.reference,
         subject=application,
     )
 
@@ -128,6 +129,7 @@ def _case_page(request, application, *, forms=None, status=200, conflict=False):
         "note_form": forms.get("note") or NoteForm(),
         "version_form": VersionedForm(initial={"version": application.version}),
         "conflict": conflict,
+        "issues_document": _issues_document(application),
         # Why this person may not act on this case at all (their own or a relative's), or None.
         "conflict_of_interest": conflict_reason(
             staff=request.user, citizen=application.citizen, agency=application.agency
@@ -199,14 +201,58 @@ def request_info(request, pk):
     return _act(request, pk, "request_info", run, form_key="request", form_class=RequestInfoForm)
 
 
+def _document_preview(application):
+    """The document approving *application* would issue (unsaved), or None if its service issues none."""
+    responses = approval_preview_requested.send(sender=type(application), application=application)
+    return next((document for _receiver, document in responses if document is not None), None)
+
+
+def _approve_confirmation(request, pk):
+    """What approving will issue (the document name, holder, answers shown, validity dates), to
+    confirm before anything is decided or signed. Reads only."""
+    application = access(case_policy, request.user, "view", pk=pk)
+    if not case_policy.can_for(request.user, "decide", application):
+        messages.info(request, _("This application has already been decided."))
+        return redirect("cases_staff:case", pk=application.pk)
+    if conflict_reason(staff=request.user, citizen=application.citizen, agency=application.agency):
+        # Refused, as the decision itself would be: the case page says why (403).
+        return _case_page(request, application, status=403)
+    if application.status == Status.INFO_REQUESTED:
+        messages.error(request, _("Wait for the applicant's answer before you decide."))
+        return redirect("cases_staff:case", pk=application.pk)
+    _record_access(request, application)
+    return render(
+        request,
+        "cases/staff/approve_confirm.html",
+        {
+            "application": application,
+            "service_title": pick(application.service_version.snapshot["title"]),
+            "document": _document_preview(application),
+            "version_form": VersionedForm(initial={"version": application.version}),
+        },
+    )
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def approve(request, pk):
+    """GET: the confirmation page. POST from it (with ``confirm``): approve, issuing the document.
+    A POST without ``confirm`` decides nothing and shows the confirmation page."""
+    if request.method == "GET" or request.POST.get("confirm") != "yes":
+        return _approve_confirmation(request, pk)
+
     def run(application, data):
         services.case_approve(actor=request.user, application=application, expected_version=data["version"])
-        messages.success(request, _("Approved. The document has been issued to the applicant."))
+        if _issues_document(application):
+            messages.success(request, _("Approved. The document has been issued to the applicant."))
+        else:
+            messages.success(request, _("Approved. The applicant has been told."))
 
     return _act(request, pk, "decide", run)
+
+
+def _issues_document(application) -> bool:
+    return bool((application.service_version.snapshot or {}).get("issues"))
 
 
 @login_required

@@ -94,7 +94,20 @@ class Service(models.Model):
     deadline_working_days = models.PositiveSmallIntegerField(
         _("decision within (working days)"), default=20, validators=[MinValueValidator(1)]
     )
-    issues = models.CharField(_("issued on approval"), max_length=12, choices=IssuedKind.choices)
+    # Blank: approving completes the application and issues no document.
+    issues = models.CharField(_("issued on approval"), max_length=12, choices=IssuedKind.choices, blank=True)
+    document_name = models.JSONField(
+        _("document name per language"),
+        default=dict,
+        blank=True,
+        help_text=_("What the issued document is called, like “Resident parking permit”; the title if empty."),
+    )
+    document_fields = models.JSONField(
+        _("answers shown on the document"),
+        default=list,
+        blank=True,
+        help_text=_("Ids of the questions whose answers the document shows, for whoever checks it."),
+    )
     validity_days = models.PositiveIntegerField(
         _("valid for (days)"), default=365, help_text=_("0 means the document does not expire.")
     )
@@ -115,6 +128,9 @@ class Service(models.Model):
 
     def display_title(self, language: str | None = None) -> str:
         return pick(self.title, language)
+
+    def display_document_name(self, language: str | None = None) -> str:
+        return pick(self.document_name, language) or pick(self.title, language)
 
 
 class ServiceVersion(models.Model):

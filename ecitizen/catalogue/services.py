@@ -22,12 +22,12 @@ from ecitizen.agencies.models import Agency
 from ecitizen.catalogue.formbuilder import ID_PATTERN
 from ecitizen.catalogue.formdef import validate_definition
 from ecitizen.catalogue.models import Category, LifeEvent, Service, ServiceStatus, ServiceVersion
-from ecitizen.catalogue.selectors import edit_token, search_text_for, service_snapshot
+from ecitizen.catalogue.selectors import document_field_choices, edit_token, search_text_for, service_snapshot
 from ecitizen.core.audit import audit_record
 from ecitizen.core.models import AuditAction
 from ecitizen.core.money import CURRENCIES
 
-TEXT_FIELDS = ("title", "summary", "description", "documents_required")
+TEXT_FIELDS = ("title", "summary", "description", "documents_required", "document_name")
 DETAIL_FIELDS = (
     "category",
     "identity_level",
@@ -36,6 +36,7 @@ DETAIL_FIELDS = (
     "deadline_working_days",
     "issues",
     "validity_days",
+    "document_fields",
 )
 # Paths under /services/ that a service's slug must not take.
 RESERVED_SLUGS = frozenset({"category", "life-event", "search"})
@@ -78,7 +79,23 @@ def _apply_details(service: Service, data: dict[str, Any]) -> list[str]:
         raise ValidationError({"title": _("Enter a title in English.")})
     if service.fee_currency not in CURRENCIES:
         raise ValidationError({"fee_currency": _("Choose a currency from the list.")})
+    if "document_fields" in changed:
+        _check_document_fields(service)
     return changed
+
+
+def _check_document_fields(service: Service) -> None:
+    """The answers a document shows must be questions of the form that have a printable answer."""
+    fields = service.document_fields
+    if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
+        raise ValidationError({"document_fields": _("Choose the answers from the list.")})
+    if len(set(fields)) != len(fields):
+        raise ValidationError({"document_fields": _("Choose each answer once.")})
+    allowed = {qid for qid, _label in document_field_choices(service.form)}
+    unknown = [f for f in fields if f not in allowed]
+    if unknown:
+        message = _("“%(id)s” is not a question of this form whose answer can be shown.") % {"id": unknown[0]}
+        raise ValidationError({"document_fields": message})
 
 
 def _set_life_events(service: Service, life_events: Iterable[LifeEvent] | None) -> bool:
@@ -230,6 +247,14 @@ def publish_problems(service: Service) -> list[str]:
     if not service.agency.is_active:
         problems.append(_("The agency is not active."))
     problems.extend(validate_definition(service.form))
+    if service.issues:
+        allowed = {qid for qid, _label in document_field_choices(service.form)}
+        for qid in service.document_fields or []:
+            if qid not in allowed:
+                problems.append(
+                    _("The document shows the answer to “%(id)s”, which is no longer a question of the form.")
+                    % {"id": qid}
+                )
     return problems
 
 

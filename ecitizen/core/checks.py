@@ -51,3 +51,21 @@ def payment_provider_available(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.urls)
+def site_url_is_an_allowed_host(app_configs, **kwargs):
+    """Links sent outside a request (emails, QR codes printed by tasks) use SITE_URL: when it names a
+    host that ALLOWED_HOSTS refuses, every such link is dead. Checked when DEBUG is off (production)."""
+    from ecitizen.core.site import site_url_host_allowed
+
+    if settings.DEBUG or site_url_host_allowed():
+        return []
+    return [
+        Warning(
+            f"SITE_URL ({settings.SITE_URL}) is not an address of this site: its host is not in ALLOWED_HOSTS "
+            f"({', '.join(settings.ALLOWED_HOSTS)}). Links in emails and on documents would not work.",
+            hint="Set SITE_URL to the public address people use, like https://portal.example.gov.",
+            id="ecitizen.W010",
+        )
+    ]

@@ -69,7 +69,11 @@ class IssuedDocument(models.Model):
     ``holder_name`` their name as printed; ``agency`` the issuing agency
     (copied from the application for scoping). ``title`` and
     ``what_is_permitted`` are ``{language: text}`` copied from the service
-    version the citizen applied to. ``number`` is the document's public
+    version the citizen applied to: ``title`` is the service's document name
+    ("Resident parking permit"), or its title when it has none. ``fields``
+    are the answers the agency chose to print for whoever checks the document
+    (a vehicle registration, an address), each ``{"id", "label", "value"}``
+    with ``label`` and ``value`` as ``{language: text}``. ``number`` is the document's public
     identifier (the application reference), ``token`` the compact JWS that
     proves it, signed by the key ``kid``. ``issued_by`` is the staff member
     whose approval issued it (empty for the system), ``revoked_by`` the staff
@@ -84,6 +88,7 @@ class IssuedDocument(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=IssuedKind.choices)
     title = models.JSONField(_("title per language"), default=dict)
     what_is_permitted = models.JSONField(_("what is permitted per language"), default=dict, blank=True)
+    fields = models.JSONField(_("answers shown for checking"), default=list, blank=True)
     reference = models.CharField(_("application reference"), max_length=20)
     number = models.CharField(_("document number"), max_length=40, unique=True)
     valid_from = models.DateField(_("valid from"))
@@ -112,6 +117,14 @@ class IssuedDocument(models.Model):
 
     def display_permitted(self, language: str | None = None) -> str:
         return pick(self.what_is_permitted, language)
+
+    def display_fields(self, language: str | None = None) -> list[tuple[str, str]]:
+        """The answers shown for checking, as (label, value) in *language* (default: the active one)."""
+        return [
+            (pick(item.get("label"), language), pick(item.get("value"), language))
+            for item in self.fields or []
+            if isinstance(item, dict)
+        ]
 
     def status_on(self, day: datetime.date) -> DocumentStatus:
         """Revoked, expired or valid on *day* (a date in the deployment's timezone)."""

@@ -6,8 +6,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from ecitizen.documents import jws
@@ -19,6 +18,29 @@ def documents_for_citizen(user: Any) -> QuerySet[IssuedDocument]:
     if not user.is_authenticated:
         return IssuedDocument.objects.none()
     return IssuedDocument.objects.filter(holder=user).select_related("agency")
+
+
+def documents_expiring_for_citizen(
+    user: Any, *, today: datetime.date | None = None, within_days: int = 60, expired_days: int = 30, limit: int = 10
+) -> list[IssuedDocument]:
+    """*user*'s documents that are not revoked and run out within *within_days* of *today*, or ran
+    out in the last *expired_days*: soonest first, at most *limit*. Each carries ``service_slug``,
+    the service that issued it (where to renew). One query."""
+    if not user.is_authenticated:
+        return []
+    today = today or timezone.localdate()
+    return list(
+        IssuedDocument.objects.filter(
+            holder=user,
+            revoked_at__isnull=True,
+            valid_until__isnull=False,
+            valid_until__gte=today - datetime.timedelta(days=expired_days),
+            valid_until__lte=today + datetime.timedelta(days=within_days),
+        )
+        .annotate(service_slug=F("application__service_version__service__slug"))
+        .select_related("agency")
+        .order_by("valid_until", "id")[:limit]
+    )
 
 
 def signing_jwks() -> dict[str, list[dict[str, str]]]:
@@ -74,7 +96,11 @@ def document_verify(token: str, *, now: datetime.datetime | None = None) -> Veri
         claims = jws.verify(token, jwks=signing_jwks())
     except jws.InvalidToken:
         return INVALID
-    if claims.get("iss") != settings.SITE_URL or not isinstance(claims.get("sub"), str):
+    # The issuer is the site address the document was issued at; it is not
+    # compared with today's SITE_URL, so moving the site (or fixing SITE_URL)
+    # keeps every document valid. What proves the token is ours is the check
+    # below that it is the very token on record.
+    if not isinstance(claims.get("iss"), str) or not isinstance(claims.get("sub"), str):
         return INVALID
     document = IssuedDocument.objects.filter(number=claims["sub"]).select_related("agency").first()
     # A signature alone is not enough: the token must be the one issued, so a

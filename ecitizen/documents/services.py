@@ -11,15 +11,18 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ecitizen.accounts.selectors import profile_for
 from ecitizen.agencies.conflicts import ensure_no_conflict
 from ecitizen.agencies.selectors import agencies_where
+from ecitizen.catalogue.formdef import DefinitionError, FormDefinition, display_answer
 from ecitizen.catalogue.models import IssuedKind
+from ecitizen.catalogue.selectors import DOCUMENT_FIELD_TYPES
 from ecitizen.core.audit import audit_record
 from ecitizen.core.models import AuditAction
+from ecitizen.core.site import site_url
 from ecitizen.documents import jws
 from ecitizen.documents.models import IssuedDocument, SigningKey
 from ecitizen.documents.policies import REVOKE_ROLES, document_policy
@@ -97,7 +100,7 @@ def document_claims(document: IssuedDocument) -> dict[str, Any]:
     that does not expire has no ``exp``.
     """
     claims: dict[str, Any] = {
-        "iss": settings.SITE_URL,
+        "iss": site_url(),
         "sub": document.number,
         "ref": document.reference,
         "kind": document.kind,
@@ -107,7 +110,24 @@ def document_claims(document: IssuedDocument) -> dict[str, Any]:
     }
     if document.valid_until is not None:
         claims["exp"] = _epoch(document.valid_until + datetime.timedelta(days=1))
+    # The document's name in the default language, so an offline verifier sees what the document
+    # is for; cut short so the token (and the QR code holding it) stays small. The answers shown
+    # for checking (an address, a registration) are not in the token: it travels in QR codes and
+    # ?t= links that end up in logs, and the verify page reads them from the stored document.
+    # (Documents issued before this claim existed carry none.)
+    title = _short(document.display_title(settings.LANGUAGE_CODE), CLAIM_TITLE_MAX)
+    if title:
+        claims["title"] = title
     return claims
+
+
+# The QR code must stay easy to scan.
+CLAIM_TITLE_MAX = 100
+
+
+def _short(text: str, limit: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _texts(value: Any) -> dict[str, str]:
@@ -117,6 +137,64 @@ def _texts(value: Any) -> dict[str, str]:
     if isinstance(value, str) and value:
         return {settings.LANGUAGE_CODE: value}
     return {}
+
+
+def checker_fields(snapshot: dict[str, Any], answers: dict[str, Any]) -> list[dict[str, Any]]:
+    """The answers the service chose to show on its document, each in every language.
+
+    Only questions the applicant was shown and answered; each item is
+    ``{"id", "label": {language: text}, "value": {language: text}}``.
+    """
+    wanted = [qid for qid in snapshot.get("document_fields") or [] if isinstance(qid, str)]
+    if not wanted:
+        return []
+    try:
+        definition = FormDefinition.parse(snapshot.get("form"))
+    except DefinitionError:
+        return []
+    shown = definition.visible_answers(answers or {})
+    questions = {q.id: q for q in definition.questions}
+    languages = [code for code, _name in settings.LANGUAGES]
+    items = []
+    for qid in wanted:
+        question = questions.get(qid)
+        if question is None or question.type not in DOCUMENT_FIELD_TYPES or qid not in shown:
+            continue
+        values = {}
+        for language in languages:
+            with translation.override(language):
+                text = display_answer(question, shown[qid], language)
+            if text:
+                values[language] = text
+        if values:
+            items.append({"id": qid, "label": _texts(question.label), "value": values})
+    return items
+
+
+def document_will_issue(application: Any) -> IssuedDocument | None:
+    """The document approving *application* would issue now, unsaved and unsigned (None if its
+    service issues none): what a caseworker confirms before approving."""
+    snapshot = application.service_version.snapshot or {}
+    kind = snapshot.get("issues")
+    if kind not in IssuedKind.values:
+        return None
+    valid_from = timezone.localdate()
+    validity_days = int(snapshot.get("validity_days") or 0)
+    holder = application.citizen
+    return IssuedDocument(
+        application=application,
+        holder=holder,
+        holder_name=profile_for(holder).full_name or holder.email,
+        agency_id=application.agency_id,
+        kind=kind,
+        title=_texts(snapshot.get("document_name")) or _texts(snapshot.get("title")),
+        what_is_permitted=_texts(snapshot.get("what_is_permitted") or snapshot.get("summary")),
+        fields=checker_fields(snapshot, application.answers),
+        reference=application.reference,
+        number=application.reference,
+        valid_from=valid_from,
+        valid_until=valid_from + datetime.timedelta(days=validity_days - 1) if validity_days > 0 else None,
+    )
 
 
 def _check_may_issue(actor: Any | None, application: Any) -> None:
@@ -154,28 +232,12 @@ def document_issue(*, actor: Any | None, application: Any) -> IssuedDocument:
     if existing is not None:
         return existing
     _check_may_issue(actor, application)
-    snapshot = application.service_version.snapshot or {}
-    kind = snapshot.get("issues")
-    if kind not in IssuedKind.values:
+    document = document_will_issue(application)
+    if document is None:
         raise ValidationError(_("This service does not issue a document."))
-    valid_from = timezone.localdate()
-    validity_days = int(snapshot.get("validity_days") or 0)
-    holder = application.citizen
-    document = IssuedDocument(
-        application=application,
-        holder=holder,
-        holder_name=profile_for(holder).full_name or holder.email,
-        agency_id=application.agency_id,
-        kind=kind,
-        title=_texts(snapshot.get("title")),
-        what_is_permitted=_texts(snapshot.get("what_is_permitted") or snapshot.get("summary")),
-        reference=application.reference,
-        number=application.reference,
-        valid_from=valid_from,
-        valid_until=valid_from + datetime.timedelta(days=validity_days - 1) if validity_days > 0 else None,
-        issued_at=timezone.now(),
-        issued_by=actor,
-    )
+    document.issued_at = timezone.now()
+    document.issued_by = actor
+    holder, kind = document.holder, document.kind
     key = signing_key_current()
     document.kid = key.kid
     document.token = jws.sign(document_claims(document), private_key=key.private(), kid=key.kid)

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import re
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -10,15 +9,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ecitizen.catalogue.models import IssuedKind
 from ecitizen.core.policies import access
 from ecitizen.core.ratelimits import rate_limited
+from ecitizen.core.site import absolute_url
 from ecitizen.documents import selectors
 from ecitizen.documents.forms import RevokeForm, VerifyForm
 from ecitizen.documents.models import IssuedDocument
@@ -38,7 +36,9 @@ def document_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def document_detail(request: HttpRequest, number: str) -> HttpResponse:
     document = access(document_policy, request.user, "view", number=number)
-    return render(request, "documents/detail.html", {"document": document, "check_url": verify_url(document.token)})
+    return render(
+        request, "documents/detail.html", {"document": document, "check_url": verify_url(document.token, request)}
+    )
 
 
 def _ascii_filename(document: IssuedDocument) -> str:
@@ -49,7 +49,7 @@ def _ascii_filename(document: IssuedDocument) -> str:
 @require_GET
 def document_pdf(request: HttpRequest, number: str) -> HttpResponse:
     document = access(document_policy, request.user, "view", number=number)
-    response = HttpResponse(render_document_pdf(document), content_type="application/pdf")
+    response = HttpResponse(render_document_pdf(document, request=request), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{_ascii_filename(document)}"'
     response["Cache-Control"] = "private, no-store"
     return response
@@ -82,8 +82,11 @@ def verify(request: HttpRequest) -> HttpResponse:
             "holder": _initials(document.holder_name) if result.by_number else document.holder_name,
             "kind": IssuedKind(document.kind).label,
             "title": document.display_title(),
+            # What the holder answered that a checker needs (a registration, an address): only with
+            # the signed code, which proves more than a number that anyone could type.
+            "fields": [] if result.by_number else document.display_fields(),
             "number": document.number,
-            "agency": document.agency.name,
+            "agency": document.agency.display_name,
             "valid_from": document.valid_from,
             "valid_until": document.valid_until,
         }
@@ -91,7 +94,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         "form": form,
         "result": result,
         "details": details,
-        "jwks_url": f"{settings.SITE_URL.rstrip('/')}{reverse('documents_jwks')}",
+        "jwks_url": absolute_url(reverse("documents_jwks"), request),
     }
     response = render(request, "documents/verify.html", context)
     response["X-Robots-Tag"] = "noindex"
@@ -112,13 +115,15 @@ def jwks(request: HttpRequest) -> HttpResponse:
 def document_revoke_view(request: HttpRequest, number: str) -> HttpResponse:
     document = access(document_policy, request.user, "revoke", view_action="staff_view", number=number)
     if request.method == "GET":
+        from ecitizen.core.access_purposes import AccessPurpose
         from ecitizen.privacy.services import access_record
 
         access_record(
             staff=request.user,
             agency=document.agency,
             citizen=document.holder,
-            purpose=format_lazy(gettext_lazy("Document {number}"), number=document.number),
+            purpose=AccessPurpose.DOCUMENT,
+            reference=document.number,
             subject=document,
         )
     form = RevokeForm(request.POST if request.method == "POST" else None)

@@ -118,6 +118,8 @@ def test_apply_request_information_answer_approve_download_and_verify(browser, l
     staff_page.reload()
     assert "Here it is." in staff_page.content()
     click_button(staff_page, "Approve and issue")
+    assert "Check the document before you issue it" in staff_page.content()
+    click_button(staff_page, "Issue document")
     assert "Approved" in staff_page.content()
 
     # the citizen downloads the document and verifies it publicly

@@ -71,7 +71,9 @@ def test_request_info_answer_and_approve(client, submitted, caseworker_a, django
     # the caseworker approves
     client.force_login(caseworker_a)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"/staff/cases/{submitted.pk}/approve/", {"version": submitted.version})
+        response = client.post(
+            f"/staff/cases/{submitted.pk}/approve/", {"version": submitted.version, "confirm": "yes"}
+        )
     assert response.status_code == 302
     submitted.refresh_from_db()
     assert submitted.status == Status.APPROVED
@@ -101,7 +103,7 @@ def test_two_caseworkers_cannot_overwrite_each_other(client, submitted, casework
     client.force_login(caseworker_a)
     client.post(f"/staff/cases/{submitted.pk}/refuse/", {"version": seen, "reason": "Incomplete"})
     client.force_login(admin_a)
-    late = client.post(f"/staff/cases/{submitted.pk}/approve/", {"version": seen})
+    late = client.post(f"/staff/cases/{submitted.pk}/approve/", {"version": seen, "confirm": "yes"})
     assert late.status_code == 409
     assert "Someone else changed this case" in late.content.decode()
     assert "Refused" in late.content.decode()

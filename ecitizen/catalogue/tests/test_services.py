@@ -132,8 +132,10 @@ def test_publish_freezes_the_contract_snapshot(admin_a, agency_a, draft_service)
         "deadline_working_days": 10,
         "issues": "permit",
         "validity_days": 365,
+        "document_name": {},
+        "document_fields": [],
         "form": PARKING_FORM,
-        "agency": {"id": agency_a.pk, "name": "City Council", "code": "CC"},
+        "agency": {"id": agency_a.pk, "name": "City Council", "names": {"en": "City Council"}, "code": "CC"},
         "category": "parking-and-roads",
     }
     assert (draft_service.status, draft_service.current_version) == (ServiceStatus.PUBLISHED, version)

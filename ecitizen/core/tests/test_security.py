@@ -57,6 +57,7 @@ def _production_env() -> dict:
         FIELD_ENCRYPTION_KEYS=settings.FIELD_ENCRYPTION_KEYS,
         BLIND_INDEX_KEY=settings.BLIND_INDEX_KEY,
         ALLOWED_HOSTS="ecitizen.example",
+        SITE_URL="https://ecitizen.example",
         SANDBOX_CALLBACK_SECRET="a-long-random-sandbox-secret-for-the-test",
     )
     return env

@@ -32,9 +32,9 @@ def test_pdf_in_french(document):
     assert b"Permis de commerce de rue" in text
 
 
-def test_pdf_in_a_right_to_left_language_falls_back_to_the_default(document):
+def test_pdf_in_a_right_to_left_language_uses_the_default_text_where_there_is_no_translation(document):
     with translation.override("ar"):
-        text = pdf_text(render_document_pdf(document))
+        text = pdf_text(render_document_pdf(document, language="ar"))
 
     assert b"Street trading permit" in text
 

@@ -75,8 +75,20 @@ def test_a_genuinely_signed_token_that_is_not_on_record_is_invalid(document):
     assert document_verify(minted).status == DocumentStatus.INVALID
 
 
-def test_other_issuer_is_invalid(document, settings):
+def test_moving_the_site_keeps_documents_valid(document, settings):
+    """A document issued while SITE_URL was the default stays valid once SITE_URL is fixed:
+    the token on record, not today's address, proves it is ours."""
     settings.SITE_URL = "https://elsewhere.example"
+
+    assert document_verify(document.token).status == DocumentStatus.VALID
+
+
+def test_a_token_without_an_issuer_is_invalid(document):
+    key = SigningKey.objects.get(kid=document.kid)
+    claims = jws.verify(document.token, jwks={"keys": [key.jwk()]})
+    del claims["iss"]
+    document.token = jws.sign(claims, private_key=key.private(), kid=key.kid)
+    document.save(update_fields=["token"])
 
     assert document_verify(document.token).status == DocumentStatus.INVALID
 
@@ -132,7 +144,7 @@ def test_verify_page_says_revoked_with_reason_and_date(client, document, casewor
     body = response.content.decode()
     assert "Revoked" in body
     assert "Stall licence withdrawn" in body
-    assert "revoked on June 5, 2027" in body
+    assert "revoked on 5 June 2027" in body
 
 
 def test_verify_page_says_not_valid_for_rubbish(client, db):

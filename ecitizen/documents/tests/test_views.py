@@ -120,8 +120,9 @@ def test_staff_opening_the_revoke_page_is_shown_to_the_holder(client, caseworker
     client.force_login(caseworker_a)
     assert client.get(f"/staff/documents/{document.number}/revoke/").status_code == 200
     record = AccessRecord.objects.get()
-    assert (record.staff, record.citizen, record.purpose) == (
+    assert (record.staff, record.citizen, record.purpose_code, record.purpose_reference) == (
         caseworker_a,
         document.holder,
-        f"Document {document.number}",
+        "document",
+        document.number,
     )
