@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ecitizen.core.addresses import address_is_blank, address_missing_parts, normalise_postcode, postcode_looks_valid
 from ecitizen.core.forms import DateInput
 
 
@@ -25,7 +26,7 @@ class ProfileForm(forms.Form):
         label=_("Date of birth"),
         required=False,
         widget=DateInput(),
-        help_text=_("For example, 1985-03-27"),
+        help_text=_("For example, 27 3 1985"),
         validators=[_validate_birth_date],
     )
     address_line_1 = forms.CharField(label=_("Address line 1"), max_length=200, required=False)
@@ -52,6 +53,29 @@ class ProfileForm(forms.Form):
         self.fields["postcode"].widget.attrs["autocomplete"] = "postal-code"
         self.fields["phone"].widget.attrs["autocomplete"] = "tel"
         self.fields["phone"].widget.input_type = "tel"
+        self.fields["postcode"].widget.attrs["class"] = "govuk-input--width-10"
+
+    def clean(self):
+        """The address is optional, but once started it must be one a letter can reach:
+        a first line, a town and a real-looking postcode (a town alone is not an address)."""
+        cleaned = super().clean()
+        names = {"line1": "address_line_1", "line2": "address_line_2", "town": "town", "postcode": "postcode"}
+        address = {part: (cleaned.get(name) or "").strip() for part, name in names.items()}
+        if address_is_blank(address) or any(name in self.errors for name in names.values()):
+            return cleaned
+        messages = {
+            "line1": _("Enter address line 1, typically the building and street"),
+            "town": _("Enter the town or city"),
+            "postcode": _("Enter a postcode"),
+        }
+        for part in address_missing_parts(address):
+            if address[part]:
+                self.add_error(names[part], _("Enter a real postcode, like RV1 4AB"))
+            else:
+                self.add_error(names[part], messages[part])
+        if address["postcode"] and postcode_looks_valid(address["postcode"]):
+            cleaned["postcode"] = normalise_postcode(address["postcode"])
+        return cleaned
 
 
 class IdentityDetailsForm(forms.Form):
@@ -60,7 +84,7 @@ class IdentityDetailsForm(forms.Form):
     date_of_birth = forms.DateField(
         label=_("Date of birth"),
         widget=DateInput(),
-        help_text=_("For example, 1985-03-27"),
+        help_text=_("For example, 27 3 1985"),
         validators=[_validate_birth_date],
     )
     national_id = forms.RegexField(

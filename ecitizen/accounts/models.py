@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ecitizen.core.addresses import address_complete
 from ecitizen.core.fields import EncryptedTextField
 
 
@@ -123,3 +124,22 @@ class Profile(models.Model):
     @property
     def full_name(self) -> str:
         return " ".join(part for part in (self.given_name, self.family_name) if part)
+
+    @property
+    def address(self) -> dict[str, str]:
+        """The postal address in the shape service forms use: ``line1``, ``line2``, ``town``, ``postcode``."""
+        return {
+            "line1": self.address_line_1,
+            "line2": self.address_line_2,
+            "town": self.town,
+            "postcode": self.postcode,
+        }
+
+    @property
+    def address_text(self) -> str:
+        return ", ".join(part for part in self.address.values() if part)
+
+    @property
+    def address_complete(self) -> bool:
+        """Whether a letter can reach the address (a first line, a town and a postcode)."""
+        return address_complete(self.address)

@@ -29,6 +29,7 @@ from ecitizen.cases.models import (
 from ecitizen.cases.signals import application_approved
 from ecitizen.catalogue.formdef import FormDefinition
 from ecitizen.catalogue.models import ServiceVersion
+from ecitizen.core.addresses import address_complete
 from ecitizen.core.audit import audit_record
 from ecitizen.core.i18n import pick
 from ecitizen.core.models import AuditAction
@@ -121,6 +122,8 @@ def prefill_answers(form: FormDefinition, user: Any) -> dict[str, Any]:
             "postcode": profile.postcode,
         },
     }
+    if not address_complete(known["address"]):
+        known["address"] = None  # a town alone is not a postal address: the citizen is asked for it
     answers = {}
     for question in form.questions:
         if question.prefill and known.get(question.prefill):
@@ -463,7 +466,8 @@ def _decide(application: Application, actor: Any, *, status: Status, reason: str
 
 @transaction.atomic
 def case_approve(*, actor: Any, application: Application, expected_version: int) -> Application:
-    """Approve and issue the document, in one transaction.
+    """Approve and issue the document, in one transaction (a service that issues no
+    document is just approved).
 
     The documents app issues it, receiving ``cases.signals.application_approved`` in this
     transaction; if none is issued (or issuing fails), nothing is approved.
@@ -473,7 +477,8 @@ def case_approve(*, actor: Any, application: Application, expected_version: int)
         raise ValidationError(_("Wait for the applicant's answer before you decide."))
     _decide(application, actor, status=Status.APPROVED)
     issued = application_approved.send(sender=Application, application=application, actor=actor)
-    if not any(number for _receiver, number in issued):
+    issues_document = bool((application.service_version.snapshot or {}).get("issues"))
+    if issues_document and not any(number for _receiver, number in issued):
         raise ImproperlyConfigured("No installed app issues the documents of approved applications.")
     _notify_citizen(application)
     return application

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/status.json", views.status_json, name="status_json"),
     path("<int:pk>/questions/<slug:page_id>/", views.question_page, name="page"),
+    path("<int:pk>/continue/", views.resume, name="resume"),
     path("<int:pk>/check/", views.check_answers, name="check"),
     path("<int:pk>/confirmation/", views.confirmation, name="confirmation"),
     path("<int:pk>/respond/", views.respond, name="respond"),

@@ -83,16 +83,20 @@ def question_page(request, pk, page_id):
     page = definition.page(page_id)
     if page is None or page not in definition.visible_pages(application.answers):
         raise Http404
+    saving_draft = request.method == "POST" and "save_and_exit" in request.POST
     form = PageForm(
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,
         page=page,
         answers=application.answers,
+        draft=saving_draft,
     )
     if request.method == "POST":
         limited = rate_limited(request, "application_save", "120/m/user")
         if limited is not None:
             return limited
+        if saving_draft:
+            return _save_draft(request, application, page, form)
         if form.is_valid():
             answers = form.answers()
             answers.update(_store_files(request, application, form))
@@ -100,9 +104,6 @@ def question_page(request, pk, page_id):
             application = services.application_save_page(
                 citizen=request.user, application=application, page_id=page.id, answers=answers
             )
-            if "save_and_exit" in request.POST:
-                messages.success(request, _("Your answers have been saved. You can come back to them at any time."))
-                return redirect("cases:mine")
             if request.GET.get("change"):
                 return redirect("cases:check", pk=application.pk)
             following = definition.next_page(page.id, application.answers)
@@ -110,7 +111,7 @@ def question_page(request, pk, page_id):
                 return redirect("cases:check", pk=application.pk)
             return redirect("cases:page", pk=application.pk, page_id=following.id)
     previous = definition.previous_page(page.id, application.answers)
-    pages = definition.visible_pages(application.answers)
+    step, steps = definition.step_of(page, application.answers)
     return render(
         request,
         "cases/question_page.html",
@@ -120,12 +121,48 @@ def question_page(request, pk, page_id):
             "page_title": pick(page.title),
             "form": form,
             "previous": previous,
-            "step": pages.index(page) + 1,
-            "steps": len(pages),
+            "step": step,
+            "steps": steps,
             "service_title": pick(application.service_version.snapshot["title"]),
             "files": Upload.objects.filter(application=application, info_request__isnull=True),
         },
     )
+
+
+def _save_draft(request, application, page, form: PageForm):
+    """ "Save and come back later": keep every valid answer given, never refuse, never lose one.
+
+    Nothing is required on a draft. An answer in the wrong format is not saved (the
+    citizen is told which, and the page asks again when they come back); an answer the
+    citizen emptied is cleared, a field that was blank stays unanswered.
+    """
+    answers, dropped = form.draft_answers()
+    answers.update(_store_files(request, application, form))
+    dropped += [q for q in form.file_fields() if q.id in form.errors]
+    services.application_save_page(citizen=request.user, application=application, page_id=page.id, answers=answers)
+    if dropped:
+        messages.warning(
+            request,
+            _("Your answers have been saved, except: %(questions)s. They were not in the right format.")
+            % {"questions": "; ".join(pick(q.label) for q in dropped)},
+        )
+    else:
+        messages.success(request, _("Your answers have been saved. You can come back to them at any time."))
+    return redirect("cases:mine")
+
+
+@login_required
+@require_GET
+def resume(request, pk):
+    """Carry on with a draft where the citizen left it: the first page not answered yet, or
+    "check your answers" when every page is."""
+    application = access(policy, request.user, "view", pk=pk)
+    if application.status != Status.DRAFT:
+        return redirect("cases:detail", pk=application.pk)
+    page = selectors.form_for(application).first_unanswered_page(application.answers)
+    if page is None:
+        return redirect("cases:check", pk=application.pk)
+    return redirect("cases:page", pk=application.pk, page_id=page.id)
 
 
 @login_required
@@ -178,7 +215,7 @@ def confirmation(request, pk):
 def detail(request, pk):
     application = access(policy, request.user, "view", pk=pk)
     if application.status == Status.DRAFT:
-        return redirect("cases:check", pk=application.pk)
+        return redirect("cases:resume", pk=application.pk)
     open_request = application.info_requests.filter(responded_at__isnull=True).last()
     return render(
         request,

@@ -18,9 +18,14 @@ when an earlier question's answer equals a value (or, for multiple choice,
 contains it). ``prefill`` names a profile field whose value pre-fills the
 answer (once-only: the platform does not ask for what it already knows).
 
+A question may also carry ``short_label`` (how error messages name the answer,
+"your business description") and the agency's own error texts
+``required_message``, ``pattern_message`` and ``range_message``, each
+``{language: text}``; see :func:`error_messages`.
+
 Answers are JSON: strings, numbers, ISO dates, lists, and for ``address`` an
-object with ``line1``, ``line2``, ``town``, ``postcode``; for ``file`` a list
-of upload ids.
+object with ``line1``, ``line2``, ``town``, ``postcode`` (an answer only when
+complete: see :mod:`ecitizen.core.addresses`); for ``file`` a list of upload ids.
 """
 
 from __future__ import annotations
@@ -31,12 +36,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.formats import date_format
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 
 from ecitizen.catalogue.patterns import PatternValidator, pattern_problem
 from ecitizen.catalogue.richtext import hint_html
+from ecitizen.core.addresses import (
+    ADDRESS_PARTS,
+    address_complete,
+    address_is_blank,
+    address_missing_parts,
+    normalise_postcode,
+    postcode_looks_valid,
+)
 from ecitizen.core.forms import DateInput
 from ecitizen.core.i18n import pick
 
@@ -63,7 +77,8 @@ PREFILL_FIELDS = {
     "address",
 }
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-ADDRESS_PARTS = ("line1", "line2", "town", "postcode")
+# Texts a question may carry besides its label and hint, each {language: text}.
+MESSAGE_KEYS = ("short_label", "required_message", "pattern_message", "range_message")
 
 
 class DefinitionError(ValueError):
@@ -87,6 +102,11 @@ class Question:
     max: float | None = None
     pattern: str | None = None
     pattern_message: dict = field(default_factory=dict)
+    # How error messages name the answer ("your business description"), and the agency's own
+    # error texts; each {language: text}. See :func:`error_messages`.
+    short_label: dict = field(default_factory=dict)
+    required_message: dict = field(default_factory=dict)
+    range_message: dict = field(default_factory=dict)
     choices: tuple = ()
     condition: dict | None = None
     prefill: str | None = None
@@ -155,6 +175,9 @@ class FormDefinition:
                     max=q.get("max"),
                     pattern=q.get("pattern") or None,
                     pattern_message=q.get("pattern_message") or {},
+                    short_label=q.get("short_label") or {},
+                    required_message=q.get("required_message") or {},
+                    range_message=q.get("range_message") or {},
                     choices=tuple(q.get("choices") or ()),
                     condition=q.get("condition") or None,
                     prefill=q.get("prefill") or None,
@@ -206,6 +229,37 @@ class FormDefinition:
     def page_complete(self, page: Page, answers: dict[str, Any]) -> bool:
         return all(not q.required or not _is_empty(answers.get(q.id)) for q in page.visible_questions(answers))
 
+    def page_answered(self, page: Page, answers: dict[str, Any]) -> bool:
+        """Has the citizen been through *page*? Every required question shown has an answer, and every
+        optional one (but a file) has been saved, even blank: "Save and continue" saves each field."""
+        for q in page.visible_questions(answers):
+            if q.required and _is_empty(answers.get(q.id)):
+                return False
+            if not q.required and q.type != "file" and q.id not in answers:
+                return False
+        return True
+
+    def first_unanswered_page(self, answers: dict[str, Any]) -> Page | None:
+        """Where a citizen coming back to a draft carries on; None when every page is answered
+        (then "check your answers" is next)."""
+        return next((p for p in self.visible_pages(answers) if not self.page_answered(p, answers)), None)
+
+    def step_pages(self, answers: dict[str, Any]) -> list[Page]:
+        """The pages that count as steps ("Step 2 of 4"), given the answers so far.
+
+        A page counts unless the answers rule it out: one that waits on a question not answered
+        yet counts, so the total does not grow as the citizen answers; it can only drop, when an
+        answer skips a page. Every shown page is in the list, in form order.
+        """
+        states = _question_states(tuple(self.questions), answers)
+        return [p for p in self.pages if any(states[q.id] != _HIDDEN for q in p.questions)]
+
+    def step_of(self, page: Page, answers: dict[str, Any]) -> tuple[int, int]:
+        """``(step, steps)`` for *page*: its place among :meth:`step_pages` and how many there are."""
+        pages = self.step_pages(answers)
+        ids = [p.id for p in pages]
+        return (ids.index(page.id) + 1 if page.id in ids else 1), len(pages)
+
     def summary(self, answers: dict[str, Any], language: str | None = None) -> list[dict]:
         """Rows for "check your answers": page, question label, answer as text, the page to change it on."""
         rows = []
@@ -223,16 +277,39 @@ class FormDefinition:
         return rows
 
 
+_SHOWN, _HIDDEN, _UNKNOWN = "shown", "hidden", "unknown"
+
+
+def _question_states(questions: tuple[Question, ...], answers: dict[str, Any]) -> dict[str, str]:
+    """Each question shown, hidden, or unknown (its condition rests on a question not answered yet)."""
+    states: dict[str, str] = {}
+    for q in questions:
+        if not q.condition:
+            states[q.id] = _SHOWN
+            continue
+        parent = states.get(q.condition["question"], _HIDDEN)
+        if parent == _SHOWN and answers.get(q.condition["question"]) is None:  # never answered (blank is an answer)
+            parent = _UNKNOWN
+        if parent == _SHOWN:
+            states[q.id] = _SHOWN if q.is_visible(answers) else _HIDDEN
+        else:
+            states[q.id] = parent
+    return states
+
+
 def _is_empty(value: Any) -> bool:
+    """No usable answer. An address counts only when complete (first line, town, postcode)."""
     if value is None or value == "" or value == []:
         return True
     if isinstance(value, dict):
-        return not any(value.get(part) for part in ("line1", "town", "postcode"))
+        return not address_complete(value)
     return False
 
 
 def display_answer(question: Question, value: Any, language: str | None = None) -> str:
     """An answer as a person reads it, in *language*."""
+    if question.type == "address" and isinstance(value, dict):
+        return ", ".join(value.get(part) for part in ADDRESS_PARTS if value.get(part))  # even if incomplete
     if _is_empty(value):
         return ""
     if question.type == "yes_no":
@@ -295,7 +372,7 @@ def _question_errors(q: Any, earlier: dict[str, dict], same_page: dict[str, dict
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
             errors.append(_("Question “%(id)s” has a limit that is not a number.") % {"id": qid})
             return errors
-    for key in ("label", "hint", "pattern_message"):
+    for key in ("label", "hint", *MESSAGE_KEYS):
         if q.get(key) is not None and not isinstance(q.get(key), dict):
             errors.append(_("Question “%(id)s” has texts in the wrong shape.") % {"id": qid})
             return errors
@@ -339,14 +416,118 @@ def _question_errors(q: Any, earlier: dict[str, dict], same_page: dict[str, dict
     return errors
 
 
+# --- Error messages -----------------------------------------------------------
+
+
+def _exact(texts: dict | None, language: str | None) -> str:
+    """The text in exactly *language* (no fallback to another language), or ""."""
+    language = (language or get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    value = (texts or {}).get(language) if isinstance(texts, dict) else None
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _capfirst(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _number_text(value: float | int) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def error_messages(q: Question, language: str | None = None) -> dict[str, str]:
+    """What a citizen is told when an answer to *q* is missing, in the wrong format or out of range.
+
+    The agency's own text for the language comes first (``required_message``,
+    ``pattern_message``, ``range_message``); otherwise a sentence built from the
+    question's ``short_label`` in that language ("Enter your business description",
+    "Number of vehicles must be between 1 and 4"); otherwise a general one that
+    quotes the question. Keys: ``required``, ``pattern``, ``range``, ``length``,
+    ``invalid`` (not a number or date).
+    """
+    label = pick(q.label, language)
+    short = _exact(q.short_label, language)
+    name = _capfirst(short) if short else (_("The number") if q.type == "number" else _("The answer"))
+    messages: dict[str, str] = {}
+
+    if q.type in {"choice", "multi_choice"}:
+        default = _("Select %(short)s") % {"short": short} if short else None
+        generic = _("Select an answer to “%(label)s”") % {"label": label}
+    elif q.type == "yes_no":
+        default, generic = None, _("Select yes or no")
+    elif q.type == "file":
+        default = _("Select %(short)s") % {"short": short} if short else None
+        generic = _("Select a file")
+    elif q.type == "email":
+        default = _("Enter %(short)s") % {"short": short} if short else None
+        generic = _("Enter an email address")
+    elif q.type == "phone":
+        default = _("Enter %(short)s") % {"short": short} if short else None
+        generic = _("Enter a phone number")
+    else:
+        default = _("Enter %(short)s") % {"short": short} if short else None
+        generic = _("Answer “%(label)s”") % {"label": label}
+    messages["required"] = _exact(q.required_message, language) or default or generic
+
+    messages["pattern"] = (
+        _exact(q.pattern_message, language)
+        or (_("Enter %(short)s in the correct format") % {"short": short} if short else "")
+        or pick(q.pattern_message, language)
+        or _("Enter the answer to “%(label)s” in the correct format") % {"label": label}
+    )
+
+    custom_range = _exact(q.range_message, language)
+    low, high = q.min, q.max
+    if low is not None and high is not None:
+        number_range = _("%(name)s must be between %(min)s and %(max)s")
+    elif high is not None:
+        number_range = _("%(name)s must be %(max)s or fewer")
+    else:
+        number_range = _("%(name)s must be %(min)s or more")
+    numbers = {"name": name, "min": _number_text(low or 0), "max": _number_text(high or 0)}
+    messages["range"] = custom_range or number_range % numbers
+
+    shortest, longest = q.min_length, q.max_length or (5000 if q.type == "textarea" else 500)
+    if shortest:
+        length = _("%(name)s must be between %(min)s and %(max)s characters")
+    else:
+        length = _("%(name)s must be %(max)s characters or fewer")
+    lengths = {"name": name, "min": shortest or 0, "max": longest}
+    messages["length"] = custom_range or length % lengths
+
+    if q.type == "date":
+        messages["invalid"] = _("%(name)s must be a real date") % {"name": name} if short else _("Enter a real date")
+    else:
+        messages["invalid"] = _("%(name)s must be a number") % {"name": name}
+    return messages
+
+
 # --- Django forms -----------------------------------------------------------
 
 
-class PageForm(forms.Form):
-    """One page of questions. ``answers()`` returns the page's answers as JSON values."""
+def _address_labels() -> dict[str, str]:
+    return {
+        "line1": _("Address line 1"),
+        "line2": _("Address line 2 (optional)"),
+        "town": _("Town or city"),
+        "postcode": _("Postcode"),
+    }
 
-    def __init__(self, *args, page: Page, answers: dict[str, Any], language: str | None = None, **kwargs):
+
+class PageForm(forms.Form):
+    """One page of questions. ``answers()`` returns the page's answers as JSON values.
+
+    With ``draft=True`` (the citizen chose "Save and come back later") nothing is
+    required and :meth:`draft_answers` keeps what was given and valid instead of
+    refusing the page: a draft can always be saved.
+    """
+
+    def __init__(
+        self, *args, page: Page, answers: dict[str, Any], language: str | None = None, draft: bool = False, **kwargs
+    ):
         self.page = page
+        self.draft = draft
+        self.language = language
+        self.saved = answers
         self.questions = page.visible_questions(answers)
         initial = {}
         for q in self.questions:
@@ -359,43 +540,92 @@ class PageForm(forms.Form):
         super().__init__(*args, initial=initial, **kwargs)
         for q in self.questions:
             for name, form_field in _fields_for(q, language, already=answers.get(q.id)):
+                if draft:
+                    form_field.required = False
                 self.fields[name] = form_field
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.draft:
+            return cleaned
+        labels = _address_labels()
+        for q in self.questions:
+            if q.type != "address":
+                continue
+            names = {part: f"{q.id}__{part}" for part in ADDRESS_PARTS}
+            given = {part: cleaned.get(name) or "" for part, name in names.items()}
+            if names["postcode"] in self.errors:
+                continue
+            if given["postcode"] and not postcode_looks_valid(given["postcode"]):
+                self.add_error(names["postcode"], _("Enter a real postcode, like RV1 4AB"))
+            if not q.required and not address_is_blank(given):
+                # An optional address is optional as a whole: once started, it must be complete.
+                for part in address_missing_parts(given):
+                    if names[part] not in self.errors and not given[part]:
+                        self.add_error(names[part], _("Enter %(part)s") % {"part": _lower_first(str(labels[part]))})
+        return cleaned
+
+    def _answer(self, q: Question, data: dict) -> Any:
+        if q.type == "address":
+            value = {part: (data.get(f"{q.id}__{part}") or "").strip() for part in ADDRESS_PARTS}
+            value["postcode"] = normalise_postcode(value["postcode"])
+            return value
+        if q.type == "date":
+            return data[q.id].isoformat() if data.get(q.id) else ""
+        if q.type == "number":
+            value = data.get(q.id)
+            return (int(value) if value == int(value) else float(value)) if value is not None else None
+        return data.get(q.id)
 
     def answers(self) -> dict[str, Any]:
         data = self.cleaned_data
-        result: dict[str, Any] = {}
+        return {q.id: self._answer(q, data) for q in self.questions if q.type != "file"}  # files: the caller
+
+    def draft_answers(self) -> tuple[dict[str, Any], list[Question]]:
+        """For a draft: the answers given that are valid, and the questions whose answer was not
+        (it is dropped, not saved: the citizen is told and corrects it later). A field left blank
+        saves nothing, but one the citizen emptied (its saved answer was on the page) is cleared,
+        so a draft keeps exactly what the page showed when they left it."""
+        self.is_valid()
+        data, kept, dropped = self.cleaned_data, {}, []
         for q in self.questions:
-            if q.type == "address":
-                result[q.id] = {part: data.get(f"{q.id}__{part}", "") for part in ADDRESS_PARTS}
-            elif q.type == "file":
-                continue  # stored by the caller, which records upload ids
-            elif q.type == "date":
-                result[q.id] = data[q.id].isoformat() if data.get(q.id) else ""
-            elif q.type == "number":
-                value = data.get(q.id)
-                result[q.id] = (int(value) if value == int(value) else float(value)) if value is not None else None
-            else:
-                result[q.id] = data.get(q.id)
-        return result
+            if q.type == "file":
+                continue
+            names = [name for name in self.fields if name == q.id or name.startswith(f"{q.id}__")]
+            if any(name in self.errors for name in names):
+                dropped.append(q)
+                continue
+            value = self._answer(q, data)
+            if value in (None, "", []) or (q.type == "address" and address_is_blank(value)):
+                if not _is_empty(self.saved.get(q.id)):
+                    kept[q.id] = None  # the citizen cleared (or unticked) an answer shown to them
+                continue
+            kept[q.id] = value
+        return kept, dropped
 
     def file_fields(self) -> list[Question]:
         return [q for q in self.questions if q.type == "file"]
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 def _fields_for(q: Question, language: str | None, already: Any = None):
     label = pick(q.label, language)
     hint = hint_html(pick(q.hint, language))  # agency-written: a sanitised subset of HTML, never raw
     common = {"label": label, "help_text": hint, "required": q.required}
+    texts = error_messages(q, language)
+    # Django fills these three with ``message % params``: a "%" an agency wrote ("100% or less")
+    # must stay a percent sign, not crash the citizen's page.
+    for key in ("range", "length", "pattern"):
+        texts[key] = str(texts[key]).replace("%", "%%")
+    required = {"required": texts["required"]}
     if q.type in {"text", "textarea"}:
         validators = []
         if q.pattern:
-            validators.append(
-                PatternValidator(  # RE2, never Python's backtracking re: an agency's pattern cannot freeze us
-                    q.pattern,
-                    pick(q.pattern_message, language)
-                    or _("Enter %(label)s in the right format") % {"label": label.lower()},
-                )
-            )
+            # RE2, never Python's backtracking re: an agency's pattern cannot freeze us
+            validators.append(PatternValidator(q.pattern, texts["pattern"]))
         widget = forms.Textarea if q.type == "textarea" else forms.TextInput
         yield (
             q.id,
@@ -405,7 +635,7 @@ def _fields_for(q: Question, language: str | None, already: Any = None):
                 max_length=q.max_length or (5000 if q.type == "textarea" else 500),
                 validators=validators,
                 widget=widget,
-                error_messages={"required": _("Enter %(label)s") % {"label": label.lower()}},
+                error_messages={**required, "min_length": texts["length"], "max_length": texts["length"]},
             ),
         )
     elif q.type == "number":
@@ -419,22 +649,20 @@ def _fields_for(q: Question, language: str | None, already: Any = None):
                 decimal_places=4,
                 widget=forms.TextInput(attrs={"inputmode": "decimal"}),
                 error_messages={
-                    "required": _("Enter %(label)s") % {"label": label.lower()},
-                    "invalid": _("Enter a number"),
+                    **required,
+                    "invalid": texts["invalid"],
+                    "min_value": texts["range"],
+                    "max_value": texts["range"],
+                    "max_digits": _("Enter a smaller number"),
+                    "max_whole_digits": _("Enter a smaller number"),
+                    "max_decimal_places": _("Enter a number with no more than 4 decimal places"),
                 },
             ),
         )
     elif q.type == "date":
         yield (
             q.id,
-            forms.DateField(
-                **common,
-                widget=DateInput(),
-                error_messages={
-                    "required": _("Enter %(label)s") % {"label": label.lower()},
-                    "invalid": _("Enter a real date"),
-                },
-            ),
+            forms.DateField(**common, widget=DateInput(), error_messages={**required, "invalid": texts["invalid"]}),
         )
     elif q.type == "yes_no":
         yield (
@@ -443,27 +671,18 @@ def _fields_for(q: Question, language: str | None, already: Any = None):
                 **common,
                 choices=[("yes", _("Yes")), ("no", _("No"))],
                 widget=forms.RadioSelect,
-                error_messages={"required": _("Select yes or no")},
+                error_messages={**required, "invalid_choice": _("Select yes or no")},
             ),
         )
-    elif q.type == "choice":
+    elif q.type in {"choice", "multi_choice"}:
+        field_class = forms.ChoiceField if q.type == "choice" else forms.MultipleChoiceField
         yield (
             q.id,
-            forms.ChoiceField(
+            field_class(
                 **common,
                 choices=[(c["value"], pick(c["label"], language)) for c in q.choices],
-                widget=forms.RadioSelect,
-                error_messages={"required": _("Select an option")},
-            ),
-        )
-    elif q.type == "multi_choice":
-        yield (
-            q.id,
-            forms.MultipleChoiceField(
-                **common,
-                choices=[(c["value"], pick(c["label"], language)) for c in q.choices],
-                widget=forms.CheckboxSelectMultiple,
-                error_messages={"required": _("Select at least one option")},
+                widget=forms.RadioSelect if q.type == "choice" else forms.CheckboxSelectMultiple,
+                error_messages={**required, "invalid_choice": _("Select one of the options")},
             ),
         )
     elif q.type == "email":
@@ -473,8 +692,9 @@ def _fields_for(q: Question, language: str | None, already: Any = None):
                 **common,
                 max_length=254,
                 error_messages={
-                    "required": _("Enter an email address"),
+                    **required,
                     "invalid": _("Enter an email address in the correct format, like name@example.com"),
+                    "max_length": _("Enter an email address of 254 characters or fewer"),
                 },
             ),
         )
@@ -483,36 +703,44 @@ def _fields_for(q: Question, language: str | None, already: Any = None):
             **common,
             regex=r"^\+?[0-9 ()-]{6,20}$",
             error_messages={
-                "required": _("Enter a phone number"),
+                **required,
                 "invalid": _("Enter a phone number, like 01632 960 001 or +44 808 157 0192"),
             },
         )
         phone.widget.input_type = "tel"
         yield (q.id, phone)
     elif q.type == "address":
-        labels = {
-            "line1": _("Address line 1"),
-            "line2": _("Address line 2 (optional)"),
-            "town": _("Town or city"),
-            "postcode": _("Postcode"),
-        }
+        labels = _address_labels()
+        short = _exact(q.short_label, language)
+        autocomplete = {"line1": "address-line1", "line2": "address-line2", "town": "address-level2"}
         for part in ADDRESS_PARTS:
-            required = q.required and part != "line2"
-            yield (
-                f"{q.id}__{part}",
-                forms.CharField(
-                    label=f"{label}: {labels[part]}" if part == "line1" else labels[part],
-                    help_text=hint if part == "line1" else "",
-                    required=required,
-                    max_length=20 if part == "postcode" else 200,
-                    error_messages={"required": _("Enter %(part)s") % {"part": str(labels[part]).lower()}},
-                ),
+            if part == "line1" and _exact(q.required_message, language):
+                message = texts["required"]
+            elif short:
+                message = {
+                    "line1": _("Enter the first line of %(short)s"),
+                    "line2": "",
+                    "town": _("Enter the town or city of %(short)s"),
+                    "postcode": _("Enter the postcode of %(short)s"),
+                }[part] % {"short": short}
+            else:
+                message = _("Enter %(part)s") % {"part": _lower_first(str(labels[part]))}
+            limit = 20 if part == "postcode" else 200
+            part_field = forms.CharField(
+                label=f"{label}: {labels[part]}" if part == "line1" else labels[part],
+                help_text=hint if part == "line1" else "",
+                required=q.required and part != "line2",
+                max_length=limit,
+                error_messages={
+                    "required": message,
+                    "max_length": _("%(part)s must be %(max)s characters or fewer")
+                    % {"part": labels[part], "max": limit},
+                },
             )
+            part_field.widget.attrs["autocomplete"] = autocomplete.get(part, "postal-code")
+            yield (f"{q.id}__{part}", part_field)
     elif q.type == "file":
         yield (
             q.id,
-            forms.FileField(
-                **{**common, "required": q.required and _is_empty(already)},
-                error_messages={"required": _("Select a file")},
-            ),
+            forms.FileField(**{**common, "required": q.required and _is_empty(already)}, error_messages=required),
         )

@@ -20,10 +20,13 @@ from ecitizen.catalogue import formbuilder
 from ecitizen.catalogue.formdef import PREFILL_FIELDS, QUESTION_TYPES
 from ecitizen.catalogue.models import Category, IdentityRequirement, IssuedKind, LifeEvent, Service
 from ecitizen.catalogue.patterns import invalid_pattern_message, pattern_problem
+from ecitizen.catalogue.selectors import document_field_choices
 from ecitizen.core.i18n import pick
 from ecitizen.core.money import CURRENCIES, MoneyError, format_amount, parse_amount
 
 DEFAULT_LANGUAGE = settings.LANGUAGE_CODE
+# The "issued on approval" choice for a service that issues nothing (stored as "").
+NO_DOCUMENT = "none"
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
 OTHER_LANGUAGES = [code for code in LANGUAGES if code != DEFAULT_LANGUAGE]
 _CHOICE_VALUE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
@@ -109,12 +112,23 @@ class ServiceDetailsForm(SectionedForm):
 
     token = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, agencies=None, creating: bool = False, **kwargs):
+    def __init__(self, *args, agencies=None, creating: bool = False, service: Service | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         _language_fields(
             self,
             [
                 ("title", _("Title"), {"max_length": 200, "required_in_default": True}),
+                (
+                    "document_name",
+                    _("Document name"),
+                    {
+                        "max_length": 200,
+                        "help_text": _(
+                            "What the issued document is called, like “Resident parking permit”. "
+                            "Leave blank to use the title."
+                        ),
+                    },
+                ),
                 ("summary", _("Summary"), {"max_length": 500, "textarea": True}),
                 ("description", _("Description"), {"max_length": 5000, "textarea": True}),
                 (
@@ -183,10 +197,23 @@ class ServiceDetailsForm(SectionedForm):
         )
         self.fields["issues"] = forms.ChoiceField(
             label=_("Issued on approval"),
-            choices=IssuedKind.choices,
+            choices=[*IssuedKind.choices, (NO_DOCUMENT, _("No document: approving completes the application"))],
             widget=forms.RadioSelect,
             error_messages={"required": _("Choose what is issued on approval")},
         )
+        field_choices = document_field_choices(service.form) if service is not None else []
+        if field_choices:
+            self.fields["document_fields"] = forms.MultipleChoiceField(
+                label=_("Answers shown on the document"),
+                choices=field_choices,
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+                help_text=_(
+                    "What someone checking the document needs to see, like a vehicle registration or an address. "
+                    "The holder's name, the dates and the document number are always shown."
+                ),
+                error_messages={"invalid_choice": _("Choose the answers from the list")},
+            )
         self.fields["validity_days"] = forms.IntegerField(
             label=_("Valid for (days)"),
             min_value=0,
@@ -204,14 +231,21 @@ class ServiceDetailsForm(SectionedForm):
             *_language_sections(["title", "summary", "description", "documents_required"], _("English")),
             (_("Service"), ["agency", "slug", "category", "life_events", "identity_level"], False),
             (_("Fee and timing"), ["fee_currency", "fee", "deadline_working_days"], False),
-            (_("What is issued"), ["issues", "validity_days"], False),
+            (
+                _("What is issued"),
+                ["issues", f"document_name_{DEFAULT_LANGUAGE}", "validity_days", "document_fields"],
+                False,
+            ),
         ]
+        for _section_title, names, optional in self.sections:
+            if optional and names and names[0].startswith("title_"):
+                names.append(f"document_name_{names[0].removeprefix('title_')}")
         self.order_by_sections()
 
     @staticmethod
     def initial_from(service: Service) -> dict[str, Any]:
         initial: dict[str, Any] = {}
-        for name in ("title", "summary", "description", "documents_required"):
+        for name in ("title", "summary", "description", "documents_required", "document_name"):
             initial.update(language_initial(getattr(service, name), name))
         initial.update(
             category=service.category_id,
@@ -220,8 +254,9 @@ class ServiceDetailsForm(SectionedForm):
             fee_currency=service.fee_currency,
             fee=format_amount(service.fee_amount, service.fee_currency),
             deadline_working_days=service.deadline_working_days,
-            issues=service.issues,
+            issues=service.issues or NO_DOCUMENT,
             validity_days=service.validity_days,
+            document_fields=list(service.document_fields or []),
         )
         return initial
 
@@ -244,11 +279,18 @@ class ServiceDetailsForm(SectionedForm):
     def data_for_service(self) -> dict[str, Any]:
         """The cleaned form as the ``data`` that service_create/service_update take."""
         cleaned = self.cleaned_data
-        data = {name: _texts(cleaned, name) for name in ("title", "summary", "description", "documents_required")}
+        data = {
+            name: _texts(cleaned, name)
+            for name in ("title", "summary", "description", "documents_required", "document_name")
+        }
         for name in ("category", "life_events", "identity_level", "fee_amount", "fee_currency"):
             data[name] = cleaned[name]
         for name in ("deadline_working_days", "issues", "validity_days"):
             data[name] = cleaned[name]
+        if data["issues"] == NO_DOCUMENT:
+            data["issues"] = ""
+        if "document_fields" in self.fields:
+            data["document_fields"] = list(cleaned.get("document_fields") or [])
         if cleaned.get("slug"):
             data["slug"] = cleaned["slug"]
         return data
@@ -290,12 +332,53 @@ def _parse_choices(text: str) -> list[tuple[str, str]]:
     return pairs
 
 
+# Which options each type of question has, besides those every question has. The editor shows
+# only these (the type is chosen first, on its own step), so no pattern on a list, no range on a date.
+TYPE_OPTIONS = {
+    "text": ("min_length", "max_length", "pattern", "pattern_message", "range_message"),
+    "textarea": ("min_length", "max_length", "pattern", "pattern_message", "range_message"),
+    "number": ("min_value", "max_value", "range_message"),
+    "choice": ("choices",),
+    "multi_choice": ("choices",),
+}
+_ALL_OPTIONS = {name for names in TYPE_OPTIONS.values() for name in names}
+# A condition rests on an answer chosen from a list: these types have one.
+CONDITION_TYPES = {"yes_no", "choice", "multi_choice"}
+
+
+def question_type(value: Any) -> str | None:
+    """*value* if it is a question type, else None."""
+    return value if isinstance(value, str) and value in QUESTION_TYPES else None
+
+
+class QuestionTypeForm(forms.Form):
+    """The first step of adding a question (or changing its type): which type, on which page.
+
+    Sent with GET: its answers only choose which fields the question form shows.
+    """
+
+    type = forms.ChoiceField(
+        label=_("Type of answer"),
+        choices=list(QUESTION_TYPES.items()),
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose the type of answer"), "invalid_choice": _("Choose the type of answer")},
+    )
+
+    def __init__(self, *args, pages: list[tuple[str, str]] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if pages:
+            self.fields["page"] = forms.ChoiceField(
+                label=_("Page"), choices=pages, error_messages={"invalid_choice": _("Choose a page of the form")}
+            )
+            self.order_fields(["page", "type"])
+
+
 class QuestionForm(SectionedForm):
     """One question of the form. ``question()`` gives it as form-definition JSON.
 
-    Options that do not apply to the chosen type (a pattern on a date, say)
-    are left out of the result rather than refused, so that changing a
-    question's type never traps the admin.
+    The question's type is chosen first (:class:`QuestionTypeForm`) and carried
+    here in a hidden field; only the options that type has are fields, so the
+    admin sees what applies and ``question()`` stores nothing else.
     """
 
     token = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -309,7 +392,7 @@ class QuestionForm(SectionedForm):
             "Leave blank to make one from the English label."
         ),
     )
-    type = forms.ChoiceField(label=_("Type of answer"), choices=list(QUESTION_TYPES.items()))
+    type = forms.ChoiceField(label=_("Type of answer"), choices=list(QUESTION_TYPES.items()), widget=forms.HiddenInput)
     required = forms.BooleanField(label=_("An answer is required"), required=False, initial=True)
     min_length = forms.IntegerField(
         label=_("Minimum length (characters)"),
@@ -350,16 +433,14 @@ class QuestionForm(SectionedForm):
         help_text=_("Short and long text only. For example ^[A-Z0-9 ]+$"),
         widget=forms.TextInput(attrs={"spellcheck": "false"}),
     )
-    condition_question = forms.ChoiceField(
-        label=_("Only ask this question when the answer to"),
+    condition = forms.ChoiceField(
+        label=_("Only ask this question when"),
         required=False,
-        help_text=_("A question on an earlier page. Leave as “Always ask” to ask it every time."),
-    )
-    condition_value = forms.CharField(
-        label=_("is"),
-        required=False,
-        max_length=100,
-        help_text=_("For a yes or no question enter yes or no; for a list, the value of one of its choices."),
+        help_text=_(
+            "The answer to a yes or no question, or a choice from a list, on an earlier page. "
+            "Leave as “Always ask” to ask it every time."
+        ),
+        error_messages={"invalid_choice": _("Choose an answer from the list")},
     )
     prefill = forms.ChoiceField(
         label=_("Pre-fill from the applicant's profile"),
@@ -371,20 +452,44 @@ class QuestionForm(SectionedForm):
         super().__init__(*args, **kwargs)
         self.definition = formbuilder.normalise(definition)
         self.editing = editing
+        self.kind = question_type(self.data.get("type") if self.is_bound else self.initial.get("type")) or "text"
         self.fields["page"].choices = [(p["id"], pick(p.get("title")) or p["id"]) for p in self.definition["pages"]]
-        others = [
-            (q["id"], f"{pick(p.get('title')) or p['id']}: {pick(q.get('label')) or q['id']}")
-            for p in self.definition["pages"]
-            for q in p["questions"]
-            if q.get("id") != editing
-        ]
-        self.fields["condition_question"].choices = [("", _("Always ask"))] + others
+        page = self.data.get("page") if self.is_bound else self.initial.get("page")
+        self.fields["condition"].choices = self._condition_choices(page)
         _language_fields(
             self,
             [
                 ("label", _("Question"), {"max_length": 300, "required_in_default": True}),
                 ("hint", _("Hint"), {"max_length": 500}),
+                (
+                    "short_label",
+                    _("Short name for error messages"),
+                    {
+                        "max_length": 100,
+                        "help_text": _(
+                            "How error messages name the answer, written as in the middle of a sentence: "
+                            "“your business description” gives “Enter your business description”, "
+                            "“number of vehicles” gives “Number of vehicles must be 4 or fewer”."
+                        ),
+                    },
+                ),
+                (
+                    "required_message",
+                    _("Message when there is no answer"),
+                    {"max_length": 300, "help_text": _("Leave blank to build one from the short name.")},
+                ),
                 ("pattern_message", _("Message when the pattern does not match"), {"max_length": 300}),
+                (
+                    "range_message",
+                    _("Message when the answer is too small or too large"),
+                    {
+                        "max_length": 300,
+                        "help_text": _(
+                            "For a number outside the smallest and largest allowed, or a text too short or too "
+                            "long. Leave blank for a message like “Number of vehicles must be between 1 and 4”."
+                        ),
+                    },
+                ),
                 (
                     "choices",
                     _("Choices"),
@@ -401,13 +506,54 @@ class QuestionForm(SectionedForm):
             self.fields[f"choices_{code}"].help_text = _(
                 "One per line, as value|label, using the values of the English choices."
             )
+        for code in OTHER_LANGUAGES:
+            self.fields[f"short_label_{code}"].help_text = _("Written as in the middle of a sentence in this language.")
+            self.fields[f"required_message_{code}"].help_text = ""
+            self.fields[f"range_message_{code}"].help_text = ""
+        prefills = [(name, PREFILL_LABELS[name]) for name in sorted(PREFILL_FIELDS) if self.kind in PREFILL_TYPES[name]]
+        self.fields["prefill"].choices = [("", _("No"))] + prefills
+        options = set(TYPE_OPTIONS.get(self.kind, ()))
+        for name in list(self.fields):
+            option = name.rsplit("_", 1)[0] if name.rsplit("_", 1)[-1] in LANGUAGES else name
+            if (option in _ALL_OPTIONS and option not in options) or (name == "prefill" and not prefills):
+                del self.fields[name]
         self.sections = [
-            (_("Question"), ["page", "question_id", "type", "required"], False),
-            *_language_sections(["label", "hint", "choices", "pattern_message"], _("English")),
+            (_("Question"), ["page", "question_id", "required"], False),  # the type is a hidden field
+            *_language_sections(
+                ["label", "hint", "choices", "short_label", "required_message", "pattern_message", "range_message"],
+                _("English"),
+            ),
             (_("Checks on the answer"), ["min_length", "max_length", "min_value", "max_value", "pattern"], True),
-            (_("Conditions and pre-filling"), ["condition_question", "condition_value", "prefill"], True),
+            (_("Conditions and pre-filling"), ["condition", "prefill"], True),
         ]
         self.order_by_sections()
+
+    def _condition_choices(self, page_id: str | None) -> list:
+        """ "Always ask", then each answer of each list question on an earlier page, in form order:
+        “Is it electric?” is Yes (the value is ``question_id=answer``). Options stand alone, without
+        groups, so each reads whole to a screen reader. A condition saved before on another kind of
+        question stays on offer, so editing the question does not drop it."""
+        earlier = formbuilder.questions_before_page(self.definition, page_id) if page_id else []
+        if not page_id or not any(p.get("id") == page_id for p in self.definition["pages"]):
+            earlier = [q for p in self.definition["pages"] for q in p["questions"]]
+        choices: list = [("", _("Always ask"))]
+        for q in earlier:
+            if q.get("id") == self.editing or q.get("type") not in CONDITION_TYPES:
+                continue
+            if q.get("type") == "yes_no":
+                answers = [("yes", _("Yes")), ("no", _("No"))]
+            else:
+                answers = [(c.get("value"), pick(c.get("label")) or c.get("value")) for c in q.get("choices") or []]
+            question = pick(q.get("label")) or q.get("id")
+            for value, label in answers:
+                choices.append(
+                    (f"{q['id']}={value}", _("“%(question)s” is %(answer)s") % {"question": question, "answer": label})
+                )
+        current = self.initial.get("condition")
+        if current and current not in {value for value, _label in choices}:
+            question_id, _sep, value = current.partition("=")
+            choices.append((current, _("“%(question)s” is %(answer)s") % {"question": question_id, "answer": value}))
+        return choices
 
     @staticmethod
     def initial_from(question: dict, page_id: str) -> dict[str, Any]:
@@ -421,11 +567,14 @@ class QuestionForm(SectionedForm):
             "min_value": question.get("min"),
             "max_value": question.get("max"),
             "pattern": question.get("pattern", ""),
-            "condition_question": (question.get("condition") or {}).get("question", ""),
-            "condition_value": (question.get("condition") or {}).get("equals", ""),
+            "condition": (
+                f"{question['condition'].get('question')}={question['condition'].get('equals')}"
+                if isinstance(question.get("condition"), dict)
+                else ""
+            ),
             "prefill": question.get("prefill") or "",
         }
-        for name in ("label", "hint", "pattern_message"):
+        for name in ("label", "hint", "short_label", "required_message", "pattern_message", "range_message"):
             initial.update(language_initial(question.get(name), name))
         for code in LANGUAGES:
             lines = [
@@ -505,25 +654,20 @@ class QuestionForm(SectionedForm):
         self.choice_list = [{"value": value, "label": labels[value]} for value in values]
 
     def _clean_condition(self, cleaned: dict) -> None:
-        target_id, value = cleaned.get("condition_question"), (cleaned.get("condition_value") or "").strip()
-        cleaned["condition_value"] = value
+        target_id, _sep, value = (cleaned.get("condition") or "").partition("=")
+        cleaned["condition_question"], cleaned["condition_value"] = target_id, value
         if not target_id:
-            if value:
-                self.add_error("condition_question", _("Choose the question this one depends on"))
             return
         earlier = {q["id"]: q for q in formbuilder.questions_before_page(self.definition, cleaned.get("page"))}
         target = earlier.get(target_id)
         if target is None:
-            self.add_error("condition_question", _("Choose a question on an earlier page"))
-            return
-        if not value:
-            self.add_error("condition_value", _("Enter the answer that makes this question appear"))
+            self.add_error("condition", _("Choose an answer to a question on an earlier page"))
         elif target.get("type") == "yes_no" and value not in {"yes", "no"}:
-            self.add_error("condition_value", _("Enter yes or no"))
+            self.add_error("condition", _("Choose yes or no"))
         elif target.get("type") in {"choice", "multi_choice"} and value not in {
             c.get("value") for c in target.get("choices") or []
         }:
-            self.add_error("condition_value", _("Enter the value of one of that question's choices"))
+            self.add_error("condition", _("Choose one of that question's answers"))
 
     def question(self) -> dict[str, Any]:
         """The question as form-definition JSON (only the options its type uses)."""
@@ -535,8 +679,11 @@ class QuestionForm(SectionedForm):
             "label": _texts(cleaned, "label"),
             "required": bool(cleaned.get("required")),
         }
-        if hint := _texts(cleaned, "hint"):
-            question["hint"] = hint
+        for name in ("hint", "short_label", "required_message"):
+            if texts := _texts(cleaned, name):
+                question[name] = texts
+        if kind in {"text", "textarea", "number"} and (message := _texts(cleaned, "range_message")):
+            question["range_message"] = message
         if kind in {"text", "textarea"}:
             for name in ("min_length", "max_length"):
                 if cleaned.get(name) is not None:

@@ -20,20 +20,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ecitizen.catalogue import formbuilder
-from ecitizen.catalogue.formdef import FormDefinition, Page, PageForm
+from ecitizen.catalogue.formdef import QUESTION_TYPES, FormDefinition, Page, PageForm
 from ecitizen.catalogue.forms import (
     DEFAULT_LANGUAGE,
     PREFILL_LABELS,
     PageDetailsForm,
     QuestionForm,
+    QuestionTypeForm,
     ServiceDetailsForm,
     TokenForm,
     language_initial,
     language_name,
+    question_type,
 )
 from ecitizen.catalogue.models import Category, IdentityRequirement, IssuedKind, Service, ServiceStatus
 from ecitizen.catalogue.policies import service_policy
-from ecitizen.catalogue.selectors import edit_token, service_versions, snapshot_changes
+from ecitizen.catalogue.selectors import document_field_choices, edit_token, service_versions, snapshot_changes
 from ecitizen.catalogue.services import (
     publish_problems,
     service_create,
@@ -42,6 +44,7 @@ from ecitizen.catalogue.services import (
     service_retire,
     service_update,
 )
+from ecitizen.catalogue.translations import missing_translations
 from ecitizen.core.i18n import pick
 from ecitizen.core.money import format_money
 from ecitizen.core.policies import access
@@ -115,6 +118,11 @@ def service_new(request: HttpRequest) -> HttpResponse:
     return render(request, "catalogue/staff/details_form.html", {"form": form, "creating": True})
 
 
+def _document_field_labels(service: Service) -> list[str]:
+    labels = dict(document_field_choices(service.form))
+    return [labels.get(qid, qid) for qid in service.document_fields or []]
+
+
 @login_required
 @require_http_methods(["GET"])
 def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -128,6 +136,7 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "versions": service_versions(service),
             "unpublished_changes": bool(changes),
             "life_events": service.life_events.all(),
+            "document_field_labels": _document_field_labels(service),
         },
     )
 
@@ -137,7 +146,7 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def service_edit(request: HttpRequest, pk: int) -> HttpResponse:
     service = _service(request, pk)
     initial = {**ServiceDetailsForm.initial_from(service), "token": edit_token(service)}
-    form = ServiceDetailsForm(_posted(request), initial=initial)
+    form = ServiceDetailsForm(_posted(request), initial=initial, service=service)
     if request.method == "POST" and form.is_valid():
         try:
             service_update(
@@ -303,7 +312,11 @@ def question_add(request: HttpRequest, pk: int) -> HttpResponse:
     if not definition["pages"]:
         messages.info(request, _("Add a page first: every question belongs to a page."))
         return redirect("catalogue_staff:page_add", service.pk)
-    initial = {"token": edit_token(service), "page": request.GET.get("page"), "required": True}
+    kind = question_type(request.GET.get("type"))
+    if request.method == "GET" and kind is None:
+        pages = [(p["id"], pick(p.get("title")) or p["id"]) for p in definition["pages"]]
+        return _choose_type(request, service, pages=pages, initial={"page": request.GET.get("page")})
+    initial = {"token": edit_token(service), "page": request.GET.get("page"), "required": True, "type": kind}
     form = QuestionForm(_posted(request), initial=initial, definition=definition)
     if request.method == "POST" and form.is_valid():
         question = form.question()
@@ -312,7 +325,24 @@ def question_add(request: HttpRequest, pk: int) -> HttpResponse:
         if not problems:
             return redirect(_builder_url(service, f"question-{question['id']}"))
         form.add_error(None, problems)
-    return render(request, "catalogue/staff/question_form.html", {"form": form, "service": service})
+    change_type = reverse("catalogue_staff:question_add", args=[service.pk])
+    return render(
+        request,
+        "catalogue/staff/question_form.html",
+        {"form": form, "service": service, "type_label": QUESTION_TYPES[form.kind], "change_type_url": change_type},
+    )
+
+
+def _choose_type(request: HttpRequest, service: Service, *, pages=None, initial=None, question=None) -> HttpResponse:
+    """The first step of a question: its type (and page), sent by GET back to the same address."""
+    chosen = "type" in request.GET
+    form = QuestionTypeForm(request.GET if chosen else None, pages=pages, initial=initial)
+    return render(
+        request,
+        "catalogue/staff/question_type.html",
+        {"form": form, "service": service, "question": question},
+        status=400 if chosen else 200,
+    )
 
 
 @login_required
@@ -325,6 +355,12 @@ def question_edit(request: HttpRequest, pk: int, question_id: str) -> HttpRespon
     except LookupError as exc:
         raise Http404 from exc
     initial = {**QuestionForm.initial_from(question, page["id"]), "token": edit_token(service)}
+    if request.method == "GET" and "choose_type" in request.GET:
+        return _choose_type(request, service, initial={"type": question.get("type")}, question=question)
+    if request.method == "GET" and "type" in request.GET:
+        if question_type(request.GET["type"]) is None:
+            return _choose_type(request, service, question=question)
+        initial["type"] = request.GET["type"]
     form = QuestionForm(_posted(request), initial=initial, definition=definition, editing=question_id)
     if request.method == "POST" and form.is_valid():
         new = form.question()
@@ -333,10 +369,17 @@ def question_edit(request: HttpRequest, pk: int, question_id: str) -> HttpRespon
         if not problems:
             return redirect(_builder_url(service, f"question-{new['id']}"))
         form.add_error(None, problems)
+    change_type = reverse("catalogue_staff:question_edit", args=[service.pk, question_id]) + "?choose_type=1"
     return render(
         request,
         "catalogue/staff/question_form.html",
-        {"form": form, "service": service, "question": question},
+        {
+            "form": form,
+            "service": service,
+            "question": question,
+            "type_label": QUESTION_TYPES[form.kind],
+            "change_type_url": change_type,
+        },
     )
 
 
@@ -370,7 +413,7 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _describe_changes(changes: list[dict]) -> list[dict]:
+def _describe_changes(changes: list[dict], service: Service) -> list[dict]:
     """:func:`snapshot_changes` as rows a person reads: a label and the before and after as text."""
     labels = {
         "title": _("Title"),
@@ -383,6 +426,8 @@ def _describe_changes(changes: list[dict]) -> list[dict]:
         "deadline_working_days": _("Decision within (working days)"),
         "issues": _("Issued on approval"),
         "validity_days": _("Valid for (days)"),
+        "document_name": _("Document name"),
+        "document_fields": _("Answers shown on the document"),
         "category": _("Category"),
         "agency": _("Agency"),
         "form": _("Questions"),
@@ -390,9 +435,18 @@ def _describe_changes(changes: list[dict]) -> list[dict]:
     categories = {c.slug: c for c in Category.objects.all()}
     choices = {"identity_level": dict(IdentityRequirement.choices), "issues": dict(IssuedKind.choices)}
 
+    question_labels = dict(document_field_choices(service.form))
+    if service.current_version_id:
+        published = dict(document_field_choices(service.current_version.snapshot.get("form")))
+        question_labels = {**published, **question_labels}
+
     def text(field: str, value) -> str:
+        if field == "issues" and value == "":
+            return _("No document")
         if value in (None, "", [], {}):
             return ""
+        if field == "document_fields":
+            return ", ".join(question_labels.get(qid, qid) for qid in value)
         if field == "fee":
             return format_money(value["amount"], value["currency"])
         if field in choices:
@@ -439,7 +493,8 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "service": service,
             "problems": publish_problems(service),
-            "changes": _describe_changes(snapshot_changes(service)),
+            "missing_translations": missing_translations(service),
+            "changes": _describe_changes(snapshot_changes(service), service),
             "next_number": last + 1,
         },
     )

@@ -16,14 +16,11 @@ from django.utils import timezone, translation
 from ecitizen.accounts.selectors import preferred_language_for
 from ecitizen.core.audit import audit_record
 from ecitizen.core.models import AuditAction
+from ecitizen.core.site import absolute_url
 from ecitizen.core.site_paths import is_site_path
 from ecitizen.notifications.models import Notification
 
 SUBJECT_MAX_LENGTH = Notification._meta.get_field("subject").max_length
-
-
-def absolute_url(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
 
 
 def _check_site_path(url: str) -> None:
@@ -51,12 +48,16 @@ def notify(
     language (not the language of whoever caused the message): pass lazy
     translations (``Status.APPROVED.label``) and multilingual dicts (filtered
     with ``|pick``), not strings already translated. *url* is a path on this
-    site (``/applications/12/``); the email links to it with ``SITE_URL``.
+    site (``/applications/12/``); templates get it as ``link``, a full address
+    (``SITE_URL`` + path), so the message shows a link a person can follow wherever
+    they read it, and the email adds it at the end unless the body already has it.
     The email is sent after commit and a failure to send is logged, never
     raised: the inbox row is the message of record.
     """
     _check_site_path(url)
     language = preferred_language_for(user) or settings.LANGUAGE_CODE
+    link = absolute_url(url) if url else ""
+    context = {"link": link, **context}
     with translation.override(language):
         subject = " ".join(render_to_string(subject_template, context).split())[:SUBJECT_MAX_LENGTH]
         body = render_to_string(body_template, context).strip()
@@ -64,7 +65,7 @@ def notify(
             "notifications/email/message.txt",
             {
                 "body": body,
-                "link": absolute_url(url) if url else "",
+                "link": link if link and link not in body else "",
                 "inbox_link": absolute_url(reverse("notifications:inbox")),
                 "PLATFORM_NAME": settings.PLATFORM_NAME,
             },
@@ -96,6 +97,26 @@ def notification_mark_read(*, user: Any, notification: Notification) -> bool:
     notification.read_at = now
     audit_record(actor=user, action=AuditAction.NOTIFICATION_READ, subject=notification, subject_user=user)
     return True
+
+
+@transaction.atomic
+def notification_mark_older_read(*, actor: Any, user: Any, keep_unread: int) -> int:
+    """Mark read all but *user*'s *keep_unread* newest unread messages; returns how many changed.
+
+    For tidying an inbox in bulk (the demo does it, so a citizen starts with a few unread
+    messages, not dozens). One audit row when any changed; running it again changes nothing.
+    """
+    unread = Notification.objects.filter(user=user, read_at__isnull=True).order_by("-created_at", "-id")
+    keep = list(unread.values_list("pk", flat=True)[: max(keep_unread, 0)])
+    changed = unread.exclude(pk__in=keep).update(read_at=timezone.now())
+    if changed:
+        audit_record(
+            actor=actor,
+            action=AuditAction.NOTIFICATION_READ,
+            subject_user=user,
+            extra={"count": changed, "kept_unread": len(keep)},
+        )
+    return changed
 
 
 @transaction.atomic

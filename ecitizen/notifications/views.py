@@ -8,7 +8,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ecitizen.core.policies import access
+from ecitizen.core.site import absolute_url
 from ecitizen.notifications import selectors, services
+from ecitizen.notifications.links import linkify
 from ecitizen.notifications.policies import notification_policy
 
 
@@ -22,9 +24,23 @@ def inbox(request):
 @login_required
 @require_GET
 def message(request, pk: int):
-    # Reading does not mark the message read: no change on GET.
+    """Show one message, and mark it read: opening it is reading it, as in any mail client.
+
+    A GET that writes is safe here: the change goes through the service (audited, only
+    the owner's own message, the policy has just checked), and it is idempotent, so a
+    reload or a prefetch changes nothing more than the first view did.
+    """
     notification = access(notification_policy, request.user, "view", pk=pk)
-    return render(request, "notifications/message.html", {"notification": notification})
+    services.notification_mark_read(user=request.user, notification=notification)
+    return render(
+        request,
+        "notifications/message.html",
+        {
+            "notification": notification,
+            "paragraphs": [linkify(paragraph, request) for paragraph in notification.paragraphs()],
+            "details_url": absolute_url(notification.url, request) if notification.url else "",
+        },
+    )
 
 
 @login_required

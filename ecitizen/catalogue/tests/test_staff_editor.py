@@ -84,8 +84,7 @@ def test_create_add_pages_and_questions_then_publish(editor, category, moving_ho
             "type": "file",
             "label_en": "Food hygiene certificate",
             "required": "on",
-            "condition_question": "what_will_you_sell",
-            "condition_value": "food",
+            "condition": "what_will_you_sell=food",
         },
     )
     service.refresh_from_db()
@@ -190,14 +189,11 @@ def test_a_stale_move_is_refused(editor, draft_service):
 def test_a_condition_must_point_to_an_earlier_page_and_a_real_answer(editor, draft_service):
     base = f"/staff/services/{draft_service.pk}/form/questions/add/"
     question = {"token": token(draft_service), "type": "text", "label_en": "Colour", "required": "on"}
-    same_page = editor.post(
-        base, {**question, "page": "vehicle", "condition_question": "electric", "condition_value": "yes"}
-    )
-    assert "Choose a question on an earlier page" in body(same_page)
-    not_yes_no = editor.post(
-        base, {**question, "page": "charging", "condition_question": "electric", "condition_value": "maybe"}
-    )
-    assert "Enter yes or no" in body(not_yes_no)
+    same_page = editor.post(base, {**question, "page": "vehicle", "condition": "electric=yes"})
+    # only answers to questions on earlier pages are on offer
+    assert "Choose an answer from the list" in body(same_page)
+    not_yes_no = editor.post(base, {**question, "page": "charging", "condition": "electric=maybe"})
+    assert "Choose an answer from the list" in body(not_yes_no)
 
 
 def test_unknown_pages_and_questions_are_404(editor, draft_service):

@@ -1,4 +1,4 @@
-"""The inbox pages: owner only, nothing changes on GET, the unread count in the header."""
+"""The inbox pages: owner only, opening a message reads it, full links, the unread count in the header."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def message_for():
     def make(user, subject="Your application CC-2026-000123: Approved", **fields):
-        return Notification.objects.create(user=user, subject=subject, body="First.\n\nSecond.", **fields)
+        return Notification.objects.create(user=user, subject=subject, **{"body": "First.\n\nSecond.", **fields})
 
     return make
 
@@ -62,7 +62,9 @@ def test_no_badge_when_everything_is_read(client, citizen, message_for):
     assert 'href="/account/inbox/"' in body
 
 
-def test_opening_a_message_shows_it_without_marking_it_read(client, citizen, message_for):
+def test_opening_a_message_marks_it_read_once_with_one_audit_row(client, citizen, message_for):
+    from ecitizen.core.models import AuditAction, AuditLog
+
     notification = message_for(citizen, url="/applications/7/")
     client.force_login(citizen)
 
@@ -71,10 +73,37 @@ def test_opening_a_message_shows_it_without_marking_it_read(client, citizen, mes
     assert response.status_code == 200
     body = response.content.decode()
     assert '<p class="govuk-body">First.</p>' in body and '<p class="govuk-body">Second.</p>' in body
-    assert 'href="/applications/7/"' in body
-    assert "Mark as read" in body
+    # the link to the page it is about is the full address, shown and clickable
+    assert (
+        '<a class="govuk-link" href="http://testserver/applications/7/">http://testserver/applications/7/</a>' in body
+    )
+    assert "Mark as read" not in body
     notification.refresh_from_db()
-    assert notification.read_at is None
+    first_read = notification.read_at
+    assert first_read is not None
+    # opening it again changes nothing: same time, no second audit row
+    client.get(f"/account/inbox/{notification.pk}/")
+    notification.refresh_from_db()
+    assert notification.read_at == first_read
+    assert AuditLog.objects.filter(action=AuditAction.NOTIFICATION_READ, subject_user=citizen).count() == 1
+    assert "(1 unread message" not in client.get("/account/").content.decode()
+
+
+def test_paths_and_site_links_in_a_message_become_full_clickable_addresses(client, citizen, message_for, settings):
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    notification = message_for(
+        citizen,
+        body="Your report's page: /reports/39/.\n\nOr http://127.0.0.1:8000/reports/40/ and "
+        "not https://evil.example/x nor //evil.example/y <b>bold</b>",
+    )
+    client.force_login(citizen)
+
+    body = client.get(f"/account/inbox/{notification.pk}/").content.decode()
+
+    assert 'href="http://testserver/reports/39/">http://testserver/reports/39/</a>.' in body
+    assert 'href="http://testserver/reports/40/">http://testserver/reports/40/</a>' in body
+    assert 'href="https://evil.example' not in body and 'href="//evil.example' not in body
+    assert "&lt;b&gt;bold&lt;/b&gt;" in body
 
 
 def test_mark_read_needs_a_post(client, citizen, message_for):

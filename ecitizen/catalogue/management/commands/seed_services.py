@@ -13,7 +13,7 @@ from django.db import transaction
 
 from ecitizen.agencies.models import Agency
 from ecitizen.catalogue.models import Category, LifeEvent, Service
-from ecitizen.catalogue.services import service_create, service_form_update, service_publish
+from ecitizen.catalogue.services import service_create, service_form_update, service_publish, service_update
 
 
 def t(en: str, es: str, fr: str, ar: str) -> dict[str, str]:
@@ -102,6 +102,12 @@ PARKING_FORM = {
                     ),
                     hint=t("For example, AB12 CDE", "Por ejemplo, AB12 CDE", "Par exemple, AB12 CDE", "مثال: AB12 CDE"),
                     max_length=8,
+                    short_label=t(
+                        "the vehicle registration number",
+                        "la matrícula del vehículo",
+                        "le numéro d'immatriculation",
+                        "رقم لوحة المركبة",
+                    ),
                     pattern="^[A-Za-z0-9 ]{2,8}$",
                     pattern_message=t(
                         "Enter the registration using only letters, numbers and spaces",
@@ -209,6 +215,7 @@ TRADING_FORM = {
                     "text",
                     t("Trading name", "Nombre comercial", "Nom commercial", "الاسم التجاري"),
                     max_length=100,
+                    short_label=t("your trading name", "su nombre comercial", "votre nom commercial", "اسمك التجاري"),
                 ),
                 q(
                     "goods",
@@ -249,6 +256,12 @@ TRADING_FORM = {
                         "في 500 حرف أو أقل",
                     ),
                     max_length=500,
+                    short_label=t(
+                        "a description of what you will sell",
+                        "una descripción de lo que va a vender",
+                        "une description de ce que vous allez vendre",
+                        "وصفًا لما ستبيعه",
+                    ),
                 ),
             ],
         },
@@ -279,6 +292,9 @@ TRADING_FORM = {
                     hint=t("Between 1 and 20", "Entre 1 y 20", "Entre 1 et 20", "بين 1 و20"),
                     min=1,
                     max=20,
+                    short_label=t(
+                        "the pitch size", "el tamaño del puesto", "la taille de l'emplacement", "مساحة الموقع"
+                    ),
                 ),
                 q(
                     "start_date",
@@ -367,6 +383,7 @@ BIRTH_FORM = {
                     hint=t("From 1 to 5", "De 1 a 5", "De 1 à 5", "من 1 إلى 5"),
                     min=1,
                     max=5,
+                    short_label=t("the number of copies", "el número de copias", "le nombre de copies", "عدد النسخ"),
                 ),
             ],
         },
@@ -494,6 +511,14 @@ SERVICES = [
         "deadline_working_days": 10,
         "issues": "permit",
         "validity_days": 365,
+        "document_name": t(
+            "Resident parking permit",
+            "Permiso de aparcamiento para residentes",
+            "Carte de stationnement résident",
+            "تصريح وقوف السيارات للمقيمين",
+        ),
+        # What a parking warden checks: the vehicle and the zone (the address it is for).
+        "document_fields": ["registration", "address"],
         "form": PARKING_FORM,
     },
     {
@@ -530,6 +555,12 @@ SERVICES = [
         "deadline_working_days": 20,
         "issues": "licence",
         "validity_days": 365,
+        "document_name": t(
+            "Street trading licence",
+            "Licencia de venta ambulante",
+            "Autorisation de vente sur la voie publique",
+            "ترخيص البيع في الشارع",
+        ),
         "form": TRADING_FORM,
     },
     {
@@ -566,6 +597,12 @@ SERVICES = [
         "deadline_working_days": 5,
         "issues": "certificate",
         "validity_days": 0,
+        "document_name": t(
+            "Certified copy of a birth certificate",
+            "Copia certificada de un certificado de nacimiento",
+            "Copie certifiée d'acte de naissance",
+            "نسخة مصدقة من شهادة الميلاد",
+        ),
         "form": BIRTH_FORM,
     },
     {
@@ -602,6 +639,12 @@ SERVICES = [
         "deadline_working_days": 10,
         "issues": "permit",
         "validity_days": 730,
+        "document_name": t(
+            "Concessionary bus pass",
+            "Pase de autobús bonificado",
+            "Carte de bus à tarif réduit",
+            "بطاقة حافلة مخفضة",
+        ),
         "form": BUS_PASS_FORM,
     },
 ]
@@ -634,11 +677,14 @@ class Command(BaseCommand):
             if agency is None:
                 self.stderr.write(f"{spec['agency']}  {title}: skipped, no agency with code {spec['agency']}")
                 continue
-            data = {key: spec[key] for key in spec if key not in {"agency", "form", "category", "life_events"}}
+            skip = {"agency", "form", "category", "life_events", "document_fields"}
+            data = {key: spec[key] for key in spec if key not in skip}
             data["category"] = categories[spec["category"]]
             data["life_events"] = [life_events[slug] for slug in spec["life_events"]]
             data["fee_currency"] = "GBP"
             service = service_create(actor=None, agency=agency, data=data)
             service_form_update(actor=None, service=service, form=spec["form"])
+            if spec.get("document_fields"):  # questions of the form, so chosen once it has them
+                service_update(actor=None, service=service, data={"document_fields": spec["document_fields"]})
             version = service_publish(actor=None, service=service)
             self.stdout.write(f"{spec['agency']}  {title}: published v{version.number} at /services/{service.slug}/")
