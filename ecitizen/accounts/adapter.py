@@ -49,6 +49,29 @@ class AccountAdapter(DefaultAccountAdapter):
         with translation.override(language or settings.LANGUAGE_CODE):
             self.render_mail(template_prefix, email, ctx).send()
 
+    def get_login_redirect_url(self, request) -> str:
+        """Where to land after signing in when no safe ``next`` was given (allauth honours that first):
+        what a ``login_destination`` receiver answers (staff: the back office), else LOGIN_REDIRECT_URL."""
+        from ecitizen.accounts.signals import login_destination
+
+        for _receiver, url in login_destination.send(sender=self.__class__, user=request.user):
+            if url:
+                return url
+        return super().get_login_redirect_url(request)
+
+    def add_message(self, request, level, message_template=None, message_context=None, extra_tags="", message=None):
+        """allauth's messages (our wording: templates/account/messages/*.txt) in the reader's language.
+
+        Someone signing in from a page in another language reads "You are signed in as …" in the
+        language saved on their account, the one every page after it is shown in.
+        """
+        user = getattr(request, "user", None)
+        language = preferred_language_for(user) if user is not None and user.is_authenticated else ""
+        with translation.override(language or translation.get_language()):
+            super().add_message(
+                request, level, message_template, message_context, extra_tags=extra_tags, message=message
+            )
+
     def get_client_ip(self, request) -> str:
         """The same visitor address as our audit rows and limits (TRUSTED_PROXIES decides)."""
         from django.core.exceptions import PermissionDenied

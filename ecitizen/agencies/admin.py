@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db import transaction
 
 from ecitizen.agencies import services
+from ecitizen.agencies.forms import AgencyAdminForm
 from ecitizen.agencies.models import Agency, IdentityReview, Membership, StaffRelative
 from ecitizen.core.admin_audit import AuditedModelAdmin
 
@@ -17,6 +18,7 @@ class MembershipInline(admin.TabularInline):
 class AgencyAdmin(AuditedModelAdmin):
     """Platform admins manage agencies here; every change goes through the services (audited)."""
 
+    form = AgencyAdminForm
     list_display = ("name", "code", "is_active", "created_at")
     search_fields = ("name", "code")
     prepopulated_fields = {"slug": ("name",)}

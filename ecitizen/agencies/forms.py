@@ -3,10 +3,14 @@ from __future__ import annotations
 import datetime
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
-from ecitizen.agencies.models import Relationship
+from ecitizen.agencies.models import Agency, Relationship
+from ecitizen.core.dates import format_date
 from ecitizen.core.forms import DateInput
 from ecitizen.core.models import AuditAction
 
@@ -20,7 +24,7 @@ def validate_filter_date(value: datetime.date) -> None:
         raise forms.ValidationError(
             _("Enter a date between %(start)s and %(end)s."),
             code="date_out_of_range",
-            params={"start": FILTER_DATE_MIN.isoformat(), "end": FILTER_DATE_MAX.isoformat()},
+            params={"start": format_date(FILTER_DATE_MIN), "end": format_date(FILTER_DATE_MAX)},
         )
 
 
@@ -107,3 +111,53 @@ class ReviewCloseForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+def other_languages() -> list[tuple[str, str]]:
+    """The languages besides the default one, as (code, English name)."""
+    return [
+        (code, get_language_info(code)["name"]) for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE
+    ]
+
+
+class _AgencyNamesForm(forms.ModelForm):
+    class Meta:
+        model = Agency
+        fields = ("name", "slug", "code", "email", "is_active", "relatives_are_conflicts")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        names = self.instance.name_translations or {}
+        for code, _language in other_languages():
+            self.initial.setdefault(f"name_{code}", names.get(code, ""))
+
+    def clean(self):
+        cleaned = super().clean()
+        self.instance.name_translations = {
+            code: cleaned[f"name_{code}"].strip()
+            for code, _language in other_languages()
+            if (cleaned.get(f"name_{code}") or "").strip()
+        }
+        return cleaned
+
+
+# The agency form of the admin, with a box for the agency's name in each of the other
+# languages (kept in ``Agency.name_translations``; an empty box means "use the default name").
+AgencyAdminForm = type(
+    "AgencyAdminForm",
+    (_AgencyNamesForm,),
+    {
+        f"name_{code}": forms.CharField(
+            label=format_lazy(_("Name in {language}"), language=language),
+            required=False,
+            max_length=200,
+            help_text=_("Leave empty to show the name above."),
+        )
+        for code, language in other_languages()
+    },
+)
+# The names in other languages right under the default name.
+AgencyAdminForm.base_fields = {
+    name: AgencyAdminForm.base_fields[name]
+    for name in sorted(AgencyAdminForm.base_fields, key=lambda n: 0 if n.startswith("name") else 1)
+}

@@ -7,11 +7,15 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ecitizen.core.i18n import pick
+
 
 class Agency(models.Model):
     """A public body that offers services and works cases. ``code`` prefixes its references."""
 
     name = models.CharField(_("name"), max_length=200, unique=True)
+    # The name in the other languages, {language: name}; the default language's is ``name``.
+    name_translations = models.JSONField(_("name in other languages"), blank=True, default=dict)
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     code = models.CharField(
         _("reference code"),
@@ -37,6 +41,15 @@ class Agency(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language (the active one), else the default ``name``."""
+        return pick({settings.LANGUAGE_CODE: self.name, **(self.name_translations or {})})
+
+    def name_in(self, language: str) -> str:
+        """The name in *language* (an email or PDF for someone else), else the default ``name``."""
+        return pick({settings.LANGUAGE_CODE: self.name, **(self.name_translations or {})}, language)
 
 
 class Role(models.TextChoices):

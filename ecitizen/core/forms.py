@@ -11,11 +11,30 @@ class GovukFormRenderer(TemplatesSetting):
     field_template_name = "forms/govuk_field.html"
 
 
-class DateInput(forms.DateInput):
-    """A native date input: keyboard-friendly, and on old browsers a plain text box
-    that accepts YYYY-MM-DD."""
+class DatePartsInput(forms.Widget):
+    """The GOV.UK date input: day, month and year boxes, with the hint "For example, 27 3 2007".
 
-    input_type = "date"
+    Posts ``<name>-day``, ``<name>-month`` and ``<name>-year`` (templates/forms/govuk_field.html
+    draws them); one ``<name>`` in ISO form (a shared link, an older client) is still read.
+    The DateField gets "YYYY-MM-DD" when the three parts are numbers, and otherwise the parts as
+    typed, which it rejects with its "invalid" message, so a missing part is a field error.
+    """
+
+    PARTS = ("day", "month", "year")
 
     def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
+        super().__init__(attrs=attrs)
+
+    def value_from_datadict(self, data, files, name):
+        day, month, year = ((data.get(f"{name}-{part}") or "").strip() for part in self.PARTS)
+        if not (day or month or year):
+            return data.get(name)
+        if day.isdigit() and month.isdigit() and year.isdigit() and len(year) == 4:
+            return f"{year}-{int(month):02d}-{int(day):02d}"
+        return f"{year}-{month}-{day}"
+
+    def value_omitted_from_data(self, data, files, name):
+        return name not in data and not any(f"{name}-{part}" in data for part in self.PARTS)
+
+
+DateInput = DatePartsInput  # every date field of the platform asks for a date this way

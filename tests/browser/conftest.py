@@ -101,8 +101,8 @@ def sign_in(page, email: str, totp_secret: str | None = None) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("Email", exact=True).fill(email)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
-    click_button(page, "Sign In")
+    click_button(page, "Sign in")
     if totp_secret:
         page.get_by_label("Code", exact=True).fill(totp_now(totp_secret))
-        click_button(page, "Sign In")
+        click_button(page, "Sign in")
     assert "/accounts/login/" not in page.url

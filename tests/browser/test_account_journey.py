@@ -32,25 +32,25 @@ def test_sign_up_confirm_set_up_totp_sign_in_again_and_switch_language(page):
 
     # when: they make a mistake, they are told where
     page.get_by_label("Email", exact=True).fill("not-an-email")
-    _submit(page, "Sign Up")
+    _submit(page, "Create an account")
     summary = page.locator(".govuk-error-summary")
     assert summary.is_visible()
-    assert page.title().startswith("Signup \N{EN DASH} Error")
+    assert page.title().startswith("Create an account \N{EN DASH} Error")
     assert_accessible(page)
 
     # when: they sign up properly, an email asks them to confirm their address
     page.get_by_label("Email", exact=True).fill(EMAIL)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password (again)").fill(PASSWORD)
-    _submit(page, "Sign Up")
-    assert page.get_by_role("heading", level=1).inner_text() == "Verify Your Email Address"
+    page.get_by_label("Confirm password").fill(PASSWORD)
+    _submit(page, "Create an account")
+    assert page.get_by_role("heading", level=1).inner_text() == "Confirm your email address"
     assert_accessible(page)
     assert [m.to for m in mail.outbox] == [[EMAIL]]
     link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[0].body).group(0)
 
     # the link opens a page that confirms with a button (a GET changes nothing)
     page.goto(link)
-    assert page.get_by_role("heading", level=1).inner_text() == "Confirm Email Address"
+    assert page.get_by_role("heading", level=1).inner_text() == "Confirm your email address"
     assert_accessible(page)
     _submit(page, "Confirm")
     assert page.url.endswith("/account/")
@@ -58,20 +58,20 @@ def test_sign_up_confirm_set_up_totp_sign_in_again_and_switch_language(page):
 
     # set up an authenticator app: allauth first asks for the password again
     page.goto("/accounts/2fa/totp/activate/")
-    assert page.get_by_role("heading", level=1).inner_text() == "Confirm Access"
+    assert page.get_by_role("heading", level=1).inner_text() == "Confirm it is you"
     assert_accessible(page)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     _submit(page, "Confirm")
-    assert page.get_by_role("heading", level=1).inner_text() == "Activate Authenticator App"
+    assert page.get_by_role("heading", level=1).inner_text() == "Set up an authenticator app"
     qr_code = page.get_by_role("img", name="QR code for your authenticator app")
     assert qr_code.evaluate("img => img.complete && img.naturalWidth > 0")  # the CSP lets data: images through
     assert_accessible(page)
     secret = page.locator("#totp-secret").inner_text().strip()
     page.get_by_label("Authenticator code").fill(totp_now(secret))
-    _submit(page, "Activate")
+    _submit(page, "Set up")
 
     # allauth shows the recovery codes once set up; keep them
-    assert page.get_by_role("heading", level=1).inner_text() == "Recovery Codes"
+    assert page.get_by_role("heading", level=1).inner_text() == "Recovery codes"
     assert_accessible(page)
     codes = page.get_by_label("Unused codes").input_value().split()
     assert len(codes) == 10
@@ -90,16 +90,16 @@ def test_sign_up_confirm_set_up_totp_sign_in_again_and_switch_language(page):
     assert_accessible(page)
     page.get_by_label("Email", exact=True).fill(EMAIL)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
-    _submit(page, "Sign In")
-    assert page.get_by_role("heading", level=1).inner_text() == "Two-Factor Authentication"
+    _submit(page, "Sign in")
+    assert page.get_by_role("heading", level=1).inner_text() == "Two-factor authentication"
     assert_accessible(page)
     good = totp_now(secret)
     page.get_by_label("Code", exact=True).fill("000000" if good != "000000" else "111111")
-    _submit(page, "Sign In")
+    _submit(page, "Sign in")
     assert page.locator(".govuk-error-summary").is_visible()
     assert_accessible(page)
     page.get_by_label("Code", exact=True).fill(totp_now(secret))
-    _submit(page, "Sign In")
+    _submit(page, "Sign in")
     assert page.url.endswith("/account/")
     assert page.get_by_role("heading", level=1).inner_text() == "Your account"
 
@@ -127,10 +127,10 @@ def test_sign_in_works_without_javascript(page_without_js, make_user):
     assert not page.get_by_role("button", name="Sign in with a passkey").is_visible()
     page.get_by_label("Email", exact=True).fill("amina@example.org")
     page.get_by_label("Password", exact=True).fill("not my password")
-    _submit(page, "Sign In")
+    _submit(page, "Sign in")
     assert page.locator(".govuk-error-summary").is_visible()
     page.get_by_label("Email", exact=True).fill("amina@example.org")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
-    _submit(page, "Sign In")
+    _submit(page, "Sign in")
     assert page.url.endswith("/account/")
     assert page.get_by_role("heading", level=1).inner_text() == "Your account"

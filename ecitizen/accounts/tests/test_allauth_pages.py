@@ -38,13 +38,13 @@ def assert_govuk_page(response, *, h1: str | None = None, nav: bool = False) -> 
 @pytest.mark.parametrize(
     ("url_name", "h1"),
     [
-        ("account_login", "Sign In"),
-        ("account_signup", "Sign Up"),
-        ("account_reset_password", "Password Reset"),
-        ("account_reset_password_done", "Password Reset"),
-        ("account_reset_password_from_key_done", "Change Password"),
-        ("account_inactive", "Account Inactive"),
-        ("account_email_verification_sent", "Verify Your Email Address"),
+        ("account_login", "Sign in"),
+        ("account_signup", "Create an account"),
+        ("account_reset_password", "Reset your password"),
+        ("account_reset_password_done", "Reset your password"),
+        ("account_reset_password_from_key_done", "Change your password"),
+        ("account_inactive", "Account not active"),
+        ("account_email_verification_sent", "Confirm your email address"),
     ],
 )
 def test_entrance_pages_for_visitors(client, url_name, h1):
@@ -76,10 +76,10 @@ def test_password_reset_from_key_pages(client, citizen):
     key = default_token_generator.make_token(citizen)
     url = reverse("account_reset_password_from_key", kwargs={"uidb36": user_pk_to_url_str(citizen), "key": key})
     page = client.get(url, follow=True)
-    body = assert_govuk_page(page, h1="Change Password")
+    body = assert_govuk_page(page, h1="Change your password")
     assert body.count('autocomplete="new-password"') == 2
     bad = client.get(reverse("account_reset_password_from_key", kwargs={"uidb36": "zz", "key": "bad-key"}))
-    assert_govuk_page(bad, h1="Bad Token")
+    assert_govuk_page(bad, h1="This link does not work")
 
 
 def test_email_confirm_page_asks_for_a_post(client, make_user):
@@ -90,7 +90,7 @@ def test_email_confirm_page_asks_for_a_post(client, make_user):
     assert 'type="submit" class="govuk-button"' in body
     assert not EmailAddress.objects.get(user=user).verified
     expired = client.get(reverse("account_confirm_email", args=["not-a-key"]))
-    assert "expired or is invalid" in assert_govuk_page(expired)
+    assert "has expired or does not work" in assert_govuk_page(expired)
 
 
 @pytest.fixture
@@ -105,13 +105,13 @@ def signed_in(client, citizen, sign_in):
 @pytest.mark.parametrize(
     ("url_name", "h1"),
     [
-        ("account_logout", "Sign Out"),
-        ("account_email", "Email Address"),
-        ("account_change_password", "Change Password"),
-        ("account_reauthenticate", "Confirm Access"),
-        ("mfa_index", "Two-Factor Authentication"),
-        ("mfa_add_webauthn", "Add Security Key"),
-        ("mfa_list_webauthn", "Security Keys"),
+        ("account_logout", "Sign out"),
+        ("account_email", "Email address"),
+        ("account_change_password", "Change your password"),
+        ("account_reauthenticate", "Confirm it is you"),
+        ("mfa_index", "Two-factor authentication"),
+        ("mfa_add_webauthn", "Add a security key"),
+        ("mfa_list_webauthn", "Security keys"),
         ("usersessions_list", "Where you're signed in"),
     ],
 )
@@ -134,7 +134,7 @@ def test_password_set_page(client, citizen):
     session["account_authentication_methods_user"] = str(citizen.pk)
     session["account_authentication_methods"] = [{"method": "code", "at": time.time(), "reauthenticated": True}]
     session.save()
-    assert_govuk_page(client.get(reverse("account_set_password")), h1="Set Password", nav=True)
+    assert_govuk_page(client.get(reverse("account_set_password")), h1="Set a password", nav=True)
 
 
 def test_email_change_page_shows_pending_address(signed_in, citizen):
@@ -145,7 +145,7 @@ def test_email_change_page_shows_pending_address(signed_in, citizen):
 
 
 def test_totp_activation_shows_qr_code_and_typeable_secret(signed_in):
-    body = assert_govuk_page(signed_in.get(reverse("mfa_activate_totp")), h1="Activate Authenticator App", nav=True)
+    body = assert_govuk_page(signed_in.get(reverse("mfa_activate_totp")), h1="Set up an authenticator app", nav=True)
     assert re.search(r'<img src="data:image/svg\+xml;base64,[^"]+" alt="[^"]+">', body)
     secret = re.search(r'<code class="ec-secret" id="totp-secret"[^>]*>([A-Z2-7]+)</code>', body).group(1)
     assert len(secret) == 32
@@ -158,22 +158,22 @@ def test_totp_activation_with_a_wrong_code_shows_an_error_summary(signed_in):
     body = assert_govuk_page(response, nav=True)
     assert 'class="govuk-error-summary"' in body and 'href="#id_code"' in body
     assert "govuk-input--error" in body
-    assert f"<title>Activate Authenticator App {DASH} Error {DASH} " in " ".join(body.split())
+    assert f"<title>Set up an authenticator app {DASH} Error {DASH} " in " ".join(body.split())
 
 
 def test_pages_for_someone_with_totp(signed_in, citizen, with_mfa):
     with_mfa(citizen)
     RecoveryCodes.activate(citizen)
     deactivate = signed_in.get(reverse("mfa_deactivate_totp"))
-    assert "govuk-button--warning" in assert_govuk_page(deactivate, h1="Deactivate Authenticator App", nav=True)
-    codes = assert_govuk_page(signed_in.get(reverse("mfa_view_recovery_codes")), h1="Recovery Codes", nav=True)
+    assert "govuk-button--warning" in assert_govuk_page(deactivate, h1="Turn off the authenticator app", nav=True)
+    codes = assert_govuk_page(signed_in.get(reverse("mfa_view_recovery_codes")), h1="Recovery codes", nav=True)
     assert re.search(r'<textarea class="govuk-textarea" id="recovery_codes" rows="10" readonly>\d{8}', codes)
-    assert_govuk_page(signed_in.get(reverse("mfa_generate_recovery_codes")), h1="Recovery Codes", nav=True)
+    assert_govuk_page(signed_in.get(reverse("mfa_generate_recovery_codes")), h1="Recovery codes", nav=True)
     download = signed_in.get(reverse("mfa_download_recovery_codes"))
     assert download["Content-Disposition"] == 'attachment; filename="recovery-codes.txt"'
     index = assert_govuk_page(signed_in.get(reverse("mfa_index")), nav=True)
     assert index.count('class="govuk-summary-card"') == 3
-    reauthenticate = assert_govuk_page(signed_in.get(reverse("mfa_reauthenticate")), h1="Confirm Access")
+    reauthenticate = assert_govuk_page(signed_in.get(reverse("mfa_reauthenticate")), h1="Confirm it is you")
     assert 'autocomplete="one-time-code" inputmode="numeric"' in reauthenticate
 
 
@@ -185,10 +185,10 @@ def test_webauthn_key_pages(signed_in, citizen):
     assert "Blue key" in listing and "Not used." in listing
     assert '<span class="govuk-visually-hidden"> Blue key</span>' in listing
     edit_page = signed_in.get(reverse("mfa_edit_webauthn", args=[key.pk]))
-    edit = assert_govuk_page(edit_page, h1="Edit Security Key", nav=True)
+    edit = assert_govuk_page(edit_page, h1="Edit security key", nav=True)
     assert 'value="Blue key"' in edit
     remove = signed_in.get(reverse("mfa_remove_webauthn", args=[key.pk]))
-    assert "govuk-button--warning" in assert_govuk_page(remove, h1="Remove Security Key", nav=True)
+    assert "govuk-button--warning" in assert_govuk_page(remove, h1="Remove security key", nav=True)
 
 
 def test_sessions_page_signs_out_others_through_the_audited_view(client, citizen, sign_in):

@@ -41,7 +41,7 @@ def test_sign_up_sends_a_verification_email_and_cannot_sign_in_before_verifying(
     assert response["Location"] == reverse("account_email_verification_sent")
     user = User.objects.get(email="layla@example.org")
     assert [m.to for m in mail.outbox] == [["layla@example.org"]]
-    assert "Hello from E-Citizen!" in mail.outbox[0].body
+    assert "From E-Citizen" in mail.outbox[0].body
     assert "/accounts/confirm-email/" in mail.outbox[0].body
     assert not EmailAddress.objects.get(user=user).verified
     assert _signed_in_user_id(client) is None

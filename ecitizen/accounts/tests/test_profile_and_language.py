@@ -16,16 +16,18 @@ def test_profile_form_saves_and_audits_field_names_only(client, citizen):
             "given_name": "Amina",
             "family_name": "Haddad",
             "phone": "+44 808 157 0192",
+            "address_line_1": "12 River Street",
             "town": "Riverton",
+            "postcode": "rv1 4ab",
             "preferred_language": "en",
         },
     )
     assert response.status_code == 302
     profile = profile_for(citizen)
     profile.refresh_from_db()
-    assert (profile.phone, profile.town) == ("+44 808 157 0192", "Riverton")
+    assert (profile.phone, profile.town, profile.postcode) == ("+44 808 157 0192", "Riverton", "RV1 4AB")
     row = AuditLog.objects.get(action=AuditAction.PROFILE_UPDATED)
-    assert sorted(row.extra["fields"]) == ["phone", "town"]
+    assert sorted(row.extra["fields"]) == ["address_line_1", "phone", "postcode", "town"]
     assert "Riverton" not in str(row.extra)
 
 
@@ -72,7 +74,7 @@ def test_account_emails_go_out_in_the_recipients_language(make_user):
             "account/email/password_reset_key", user.email, {"user": user, "password_reset_url": "/x"}
         )
     assert len(mail.outbox) == 1
-    english = "Password Reset"
+    english = "Reset your password"
     assert english not in mail.outbox[0].subject
     assert "contraseña" in mail.outbox[0].subject.lower()
 

@@ -15,7 +15,7 @@ def test_dates_out_of_range_are_field_errors(client, platform_auditor, query):
     client.force_login(platform_auditor)
     response = client.get(f"/staff/audit/?{query}")
     assert response.status_code == 200
-    assert "Enter a date between 2000-01-01 and 2099-12-31." in response.content.decode()
+    assert "Enter a date between 1 January 2000 and 31 December 2099." in response.content.decode()
 
 
 def test_dates_in_range_filter(client, platform_auditor):
