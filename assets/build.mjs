@@ -30,7 +30,8 @@ cpSync(join(govuk, "govuk-frontend.min.js"), join(out, "govuk-frontend.min.js"))
 cpSync(join(root, "assets", "js"), join(out, "js"), { recursive: true });
 
 // Leaflet, kept apart from app.css so that rtlcss never flips its internals.
-// The ES module build is imported by build/js/reports-map.mjs as
+// The ES module build is imported by build/js/reports-map.mjs (public maps) and
+// build/js/staff-map.mjs (back-office maps of reports and areas) as
 // "../leaflet/leaflet-src.esm.js". Its source map is copied too: the manifest
 // storage of production rewrites `sourceMappingURL` in *.js files and fails
 // collectstatic when the map is missing. leaflet.css refers to images/.

@@ -10,3 +10,6 @@ class AgenciesConfig(AppConfig):
     def ready(self) -> None:
         # The conflict-of-interest check and identity reviews, on the accounts app's signals.
         from ecitizen.agencies import receivers  # noqa: F401
+        from ecitizen.agencies.references import register
+
+        register()  # how agencies read in the audit log

@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ecitizen.accounts.selectors import identity_level_for, user_by_email
@@ -36,9 +35,11 @@ from ecitizen.agencies.services import (
     staff_relative_declare,
     staff_relative_remove,
 )
+from ecitizen.core.access_purposes import AccessPurpose
 from ecitizen.core.pagination import CappedPaginator
 from ecitizen.core.policies import access
 from ecitizen.core.ratelimits import rate_limited
+from ecitizen.core.references import resolve_references
 
 
 def _staff_required(request):
@@ -83,6 +84,9 @@ def audit_log(request):
             end = data["date_to"] + datetime.timedelta(days=1)
             rows = rows.filter(created_at__lt=datetime.datetime.combine(end, datetime.time.min, tz))
     page = CappedPaginator(rows, 50).get_page(request.GET.get("page"))
+    references = resolve_references(request.user, ((row.subject_type, row.subject_id) for row in page))
+    for row in page:
+        row.reference = references.get((row.subject_type, row.subject_id))
     audit_log_viewed_record(
         actor=request.user,
         filters={k: v for k, v in request.GET.items() if k != "page" and v},
@@ -122,7 +126,7 @@ def identity_check_start(request):
                     staff=request.user,
                     agency=agency,
                     citizen=citizen,
-                    purpose=gettext_lazy("In-person identity check"),
+                    purpose=AccessPurpose.IDENTITY_CHECK,
                     subject=citizen,
                 )
                 request.session["identity_check_user"] = citizen.pk

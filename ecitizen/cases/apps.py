@@ -10,3 +10,6 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         # Receivers of other apps' signals (a paid fee moves the case into the queue).
         from ecitizen.cases import receivers  # noqa: F401
+        from ecitizen.cases.references import register
+
+        register()  # how applications read in the audit log

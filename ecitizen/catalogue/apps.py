@@ -6,3 +6,8 @@ class CatalogueConfig(AppConfig):
     name = "ecitizen.catalogue"
     label = "catalogue"
     verbose_name = _("Service catalogue")
+
+    def ready(self) -> None:
+        from ecitizen.catalogue.references import register
+
+        register()  # how services read in the audit log

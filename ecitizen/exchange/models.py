@@ -43,9 +43,25 @@ def address_normalise(text: str) -> str:
     return " ".join("".join(ch if ch.isalnum() else " " for ch in stripped).split())
 
 
+def house_number_key(number: str) -> tuple[int | None, str]:
+    """A house number as it sorts: (12, "") for "12", (10, "a") for "10A", (1, "") for "Town Hall, 1".
+
+    The first word that starts with digits gives the number and the letters after them; a house
+    with only a name ("Rose Cottage") gives (None, "") and sorts after the numbered ones.
+    """
+    for word in address_normalise(number).split():
+        digits = len(word) - len(word.lstrip("0123456789"))
+        if digits:
+            return min(int(word[:digits]), 2_000_000_000), word[digits:][:20]
+    return None, ""
+
+
 def postcode_key(postcode: str) -> str:
     """A postcode as it is looked up: upper case, letters and digits only ("nb1 2ab" → "NB12AB")."""
     return address_normalise(postcode).replace(" ", "").upper()
+
+
+DERIVED_FIELDS = ("postcode_key", "search_text", "street_key", "number_value", "number_suffix")
 
 
 class Address(models.Model):
@@ -59,6 +75,10 @@ class Address(models.Model):
     spaces, indexed for exact postcode look-ups. There is deliberately no
     index on ``search_text``: a B-tree cannot serve a ``LIKE '%word%'``
     search, so searches scan the active rows (see ``selectors.address_search``).
+    ``street_key`` (the normalised street, indexed), ``number_value`` and
+    ``number_suffix`` (``"10A"`` → 10, ``"a"``) rank and order the matches:
+    the exact street first, then streets that begin with the query, house
+    numbers in natural order (1, 2, 10, 10A, 11).
     """
 
     uprn = models.CharField(_("unique property reference"), max_length=20, unique=True)
@@ -72,6 +92,9 @@ class Address(models.Model):
     latitude = models.FloatField(_("latitude"))
     longitude = models.FloatField(_("longitude"))
     search_text = models.CharField(max_length=400, editable=False)
+    street_key = models.CharField(max_length=150, editable=False, default="")
+    number_value = models.PositiveIntegerField(null=True, editable=False)
+    number_suffix = models.CharField(max_length=20, editable=False, default="")
     is_active = models.BooleanField(_("in use"), default=True)
 
     class Meta:
@@ -81,6 +104,7 @@ class Address(models.Model):
         indexes = [
             models.Index(fields=["postcode_key"], name="exchange_address_postcode"),
             models.Index(fields=["latitude", "longitude"], name="exchange_address_lat_lng"),
+            models.Index(fields=["street_key", "number_value", "number_suffix"], name="exchange_address_street"),
         ]
 
     def __str__(self) -> str:
@@ -89,13 +113,15 @@ class Address(models.Model):
     def save(self, *args, **kwargs):
         self.refresh_derived()
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and {"line", "postcode"} & set(update_fields):
-            kwargs["update_fields"] = {*update_fields, "postcode_key", "search_text"}
+        if update_fields is not None and {"line", "postcode", "street", "number"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, *DERIVED_FIELDS}
         super().save(*args, **kwargs)
 
     def refresh_derived(self) -> None:
-        """Recompute ``postcode_key`` and ``search_text`` from the line and postcode."""
+        """Recompute the derived fields from the line, postcode, street and house number."""
         self.postcode_key = postcode_key(self.postcode)
+        self.street_key = address_normalise(self.street)[:150]
+        self.number_value, self.number_suffix = house_number_key(self.number)
         text = " " + address_normalise(self.line)
         postcode = address_normalise(self.postcode)
         if f" {postcode} " not in text + " ":

@@ -4,11 +4,12 @@ import datetime
 import math
 import re
 import unicodedata
+from dataclasses import dataclass
 
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 
 from ecitizen.core.crypto import blind_index
-from ecitizen.exchange.models import Address, PopulationRecord, address_normalise, postcode_key
+from ecitizen.exchange.models import Address, PopulationRecord, address_normalise, house_number_key, postcode_key
 
 NATIONAL_ID_CONTEXT = "national_id"
 
@@ -65,7 +66,125 @@ ADDRESS_QUERY_MAX_WORDS = 8
 ADDRESS_SEARCH_MAX_LIMIT = 50
 NEAREST_ADDRESS_WITHIN_M = 200.0
 EARTH_RADIUS_M = 6_371_008.8
-_FULL_POSTCODE = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}")
+
+
+_HOUSE_NUMBER = re.compile(r"[0-9]+[a-z]?")
+
+
+@dataclass(frozen=True)
+class _AddressQuery:
+    words: list[str]  # every one must begin a word of the line or postcode
+    postcode: str  # the query as a postcode key ("NB12AB")
+    street: str  # the query without its house number, as a street key ("mill lane")
+    number: tuple[int | None, str]  # the house number in the query, (None, "") when there is none
+
+
+def _parse_address_query(query: str) -> _AddressQuery | None:
+    normalised = address_normalise((query or "")[:ADDRESS_QUERY_MAX_LENGTH])
+    if len(normalised.replace(" ", "")) < ADDRESS_QUERY_MIN_LENGTH:
+        return None
+    words = sorted(set(normalised.split()), key=lambda word: (-len(word), word))[:ADDRESS_QUERY_MAX_WORDS]
+    tokens = normalised.split()
+    numbers = [token for token in tokens if _HOUSE_NUMBER.fullmatch(token)]
+    number = house_number_key(numbers[0]) if len(numbers) == 1 else (None, "")
+    street = " ".join(token for token in tokens if token not in numbers) if number[0] is not None else normalised
+    return _AddressQuery(words=words, postcode=postcode_key(normalised), street=street, number=number)
+
+
+def _address_matches(parsed: _AddressQuery) -> QuerySet[Address]:
+    """Active addresses matching *parsed*, ranked and in the order people expect."""
+    match = Q()
+    for word in parsed.words:
+        match &= Q(search_text__contains=" " + word)
+    postcode_ok = len(parsed.postcode) <= Address._meta.get_field("postcode_key").max_length
+    if postcode_ok:
+        match |= Q(postcode_key=parsed.postcode)
+    ranks = [When(postcode_key=parsed.postcode, then=Value(0))] if postcode_ok else []
+    if parsed.street:
+        value, suffix = parsed.number
+        if value is not None:
+            ranks.append(When(street_key=parsed.street, number_value=value, number_suffix=suffix, then=Value(1)))
+        ranks += [
+            When(street_key=parsed.street, then=Value(2)),
+            When(street_key__startswith=parsed.street, then=Value(3)),
+        ]
+    return (
+        Address.objects.filter(match, is_active=True)
+        .annotate(search_rank=Case(*ranks, default=Value(4), output_field=IntegerField()))
+        .order_by(
+            "search_rank",
+            "street_key",
+            "town",
+            F("number_value").asc(nulls_last=True),
+            "number_suffix",
+            "number",
+            "line",
+            "uprn",
+        )
+    )
+
+
+@dataclass(frozen=True)
+class AddressPage:
+    """One page of an address search: ``items`` are results ``start`` to ``end`` of ``total``."""
+
+    items: list[Address]
+    number: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def start(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.items else 0
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.items) - 1 if self.items else 0
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def address_search_page(query: str, *, page: int | str | None = 1, per_page: int = 10) -> AddressPage:
+    """Page *page* (from 1; out of range or not a number: the nearest page) of the addresses matching *query*.
+
+    Matching is that of :func:`address_search`. The ranking: an address whose postcode is the
+    query; the exact street (with the house number asked for, then the rest of the street); streets
+    that begin with the query; then every other match. Within each, by street, town and house
+    number in natural order (1, 2, 10, 10A, 11, then named houses). Two queries: a count and
+    the page.
+    """
+    per_page = max(1, min(int(per_page), ADDRESS_SEARCH_MAX_LIMIT))
+    parsed = _parse_address_query(query)
+    if parsed is None:
+        return AddressPage(items=[], number=1, per_page=per_page, total=0)
+    matches = _address_matches(parsed)
+    total = matches.count()
+    pages = max(1, math.ceil(total / per_page))
+    try:
+        number = min(max(int(page or 1), 1), pages)
+    except (TypeError, ValueError):
+        number = 1
+    offset = (number - 1) * per_page
+    items = list(matches[offset : offset + per_page]) if total else []
+    return AddressPage(items=items, number=number, per_page=per_page, total=total)
 
 
 def address_search(query: str, *, limit: int = 10) -> list[Address]:
@@ -76,43 +195,32 @@ def address_search(query: str, *, limit: int = 10) -> list[Address]:
     of the address line or postcode, so "12 mill" finds "12 Mill Lane" and
     "120 Millbrook Road" but "ill" finds nothing. An address whose postcode
     is exactly the query, in any case and with or without spaces, also
-    matches. Addresses with exactly that postcode come first, then the rest
-    by line. A query shorter than three letters or digits finds nothing;
-    only its first 200 characters and eight words count.
+    matches. The order is that of :func:`address_search_page`. A query
+    shorter than three letters or digits finds nothing; only its first 200
+    characters and eight words count.
 
-    Cost: when the query is a whole postcode, the postcode index answers it
-    (O(log N)) and nothing else runs if it fills *limit*. Otherwise one
-    query whose ``LIKE '% word%'`` conditions no B-tree index can serve: a
-    scan of the N rows, O(N × words), plus sorting the m matches. That is a
-    few milliseconds for a city's register (10⁵ rows) on SQLite or
-    PostgreSQL without extensions; a national register (10⁷ rows) would want
-    PostgreSQL's pg_trgm GIN index or a search engine behind this function.
-    The longest word is tested first, as the likeliest to rule a row out.
+    Cost: the ``LIKE '% word%'`` conditions cannot use a B-tree index: a
+    scan of the N active rows, O(N × words), then sorting the m matches by
+    the stored street key and house number. That is a few milliseconds for a
+    city's register (10⁵ rows) on SQLite or PostgreSQL without extensions;
+    a national register (10⁷ rows) would want PostgreSQL's pg_trgm GIN index
+    or a search engine behind this function. The ranking compares the
+    indexed ``street_key`` column (equality and prefix), never a computed
+    expression.
     """
     limit = min(int(limit), ADDRESS_SEARCH_MAX_LIMIT)
-    normalised = address_normalise((query or "")[:ADDRESS_QUERY_MAX_LENGTH])
-    compact = normalised.replace(" ", "")
-    if limit < 1 or len(compact) < ADDRESS_QUERY_MIN_LENGTH:
+    parsed = _parse_address_query(query)
+    if limit < 1 or parsed is None:
         return []
-    words = sorted(set(normalised.split()), key=lambda word: (-len(word), word))[:ADDRESS_QUERY_MAX_WORDS]
-    key = postcode_key(normalised)
-    active = Address.objects.filter(is_active=True)
+    return list(_address_matches(parsed)[:limit])
 
-    if _FULL_POSTCODE.fullmatch(key):
-        exact = list(active.filter(postcode_key=key).order_by("line", "uprn")[:limit])
-        if len(exact) == limit:
-            return exact
 
-    match = Q()
-    for word in words:
-        match &= Q(search_text__contains=" " + word)
-    if len(key) <= Address._meta.get_field("postcode_key").max_length:
-        match |= Q(postcode_key=key)
-    return list(
-        active.filter(match)
-        .annotate(postcode_rank=Case(When(postcode_key=key, then=Value(0)), default=Value(1)))
-        .order_by("postcode_rank", "line", "uprn")[:limit]
-    )
+def address_search_find(query: str, uprn: str) -> Address | None:
+    """The address *uprn* if it is among the matches of *query* (on whichever page), else None."""
+    parsed = _parse_address_query(query)
+    if parsed is None or not uprn:
+        return None
+    return _address_matches(parsed).filter(uprn=uprn).first()
 
 
 def address_get(uprn: str, *, include_inactive: bool = False) -> Address | None:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ecitizen.core.audit import audit_record
 from ecitizen.core.models import AuditAction
-from ecitizen.exchange.models import Address, PopulationRecord
+from ecitizen.exchange.models import DERIVED_FIELDS, Address, PopulationRecord
 from ecitizen.exchange.selectors import national_id_blind_index
 
 GIVEN_NAMES = [
@@ -118,7 +118,7 @@ def population_register_load(people: Iterable[Person]) -> int:
 
 ADDRESS_TEXT_FIELDS = ("uprn", "line", "street", "number", "locality", "town", "postcode")
 ADDRESS_REQUIRED_FIELDS = ("uprn", "line", "street", "town", "postcode", "latitude", "longitude")
-ADDRESS_STORED_FIELDS = (*ADDRESS_TEXT_FIELDS, "latitude", "longitude", "is_active", "postcode_key", "search_text")
+ADDRESS_STORED_FIELDS = (*ADDRESS_TEXT_FIELDS, "latitude", "longitude", "is_active", *DERIVED_FIELDS)
 _UPRN = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
 _YES = {"1", "true", "t", "yes", "y"}
 _NO = {"0", "false", "f", "no", "n"}

@@ -10,3 +10,6 @@ class PaymentsConfig(AppConfig):
     def ready(self) -> None:
         # Receivers of other apps' signals (bill an application's fee, cancel a withdrawn one's).
         from ecitizen.payments import receivers  # noqa: F401
+        from ecitizen.payments.references import register
+
+        register()  # how bills, payments and refunds read in the audit log

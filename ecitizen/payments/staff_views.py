@@ -18,12 +18,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ecitizen.agencies.conflicts import ConflictOfInterest, conflict_reasons_by_citizen
+from ecitizen.core.access_purposes import AccessPurpose
 from ecitizen.core.money import format_amount, format_money
 from ecitizen.core.pagination import CappedPaginator
 from ecitizen.core.policies import access
@@ -68,13 +68,15 @@ def _add_errors(form, exc: ValidationError, fields: dict[str, str] | None = None
         form.add_error(None, exc)
 
 
-def _record_access(request, *, agency, citizen, purpose, subject) -> None:
+def _record_access(request, *, agency, citizen, purpose, reference, subject) -> None:
     """Staff opening a payer's data leave a trace the payer can see ("who looked at my data")."""
     if citizen is None:
         return
     from ecitizen.privacy.services import access_record
 
-    access_record(staff=request.user, agency=agency, citizen=citizen, purpose=purpose, subject=subject)
+    access_record(
+        staff=request.user, agency=agency, citizen=citizen, purpose=purpose, reference=reference, subject=subject
+    )
 
 
 def _require_any(*querysets) -> None:
@@ -161,7 +163,8 @@ def _access_payment(request, reference: str) -> Payment:
         request,
         agency=payment.bill.agency,
         citizen=payment.payer or payment.bill.payer,
-        purpose=format_lazy(gettext_lazy("Payment {reference}"), reference=payment.reference),
+        purpose=AccessPurpose.PAYMENT,
+        reference=payment.reference,
         subject=payment,
     )
     return payment
@@ -412,7 +415,7 @@ def payment_settings(request):
                         "Change proposed for %(agency)s. It takes effect when another agency admin "
                         "or a platform admin confirms it."
                     )
-                    % {"agency": agency.name},
+                    % {"agency": agency.display_name},
                 )
                 return redirect("payments_staff:settings")
         status = 400
@@ -452,7 +455,7 @@ def payment_settings_confirm(request, agency_id):
         messages.success(
             request,
             _("Refunds of %(agency)s above %(amount)s now need a second approval.")
-            % {"agency": agency.name, "amount": format_money(settings.four_eyes_threshold, "GBP")},
+            % {"agency": agency.display_name, "amount": format_money(settings.four_eyes_threshold, "GBP")},
         )
     return redirect("payments_staff:settings")
 
@@ -466,7 +469,9 @@ def payment_settings_withdraw(request, agency_id):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("The proposed change for %(agency)s was withdrawn.") % {"agency": agency.name})
+        messages.success(
+            request, _("The proposed change for %(agency)s was withdrawn.") % {"agency": agency.display_name}
+        )
     return redirect("payments_staff:settings")
 
 
@@ -603,7 +608,8 @@ def counter_bill(request, reference):
             request,
             agency=bill.agency,
             citizen=bill.payer,
-            purpose=format_lazy(gettext_lazy("Counter payment of bill {reference}"), reference=bill.reference),
+            purpose=AccessPurpose.COUNTER_PAYMENT,
+            reference=bill.reference,
             subject=bill,
         )
         return _counter_page(request, bill)

@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from ecitizen.core.access_purposes import purpose_text
+
 
 class AccessRecord(models.Model):
     """A member of staff looked at a citizen's personal data: who, for which agency, in what role, and why.
@@ -15,9 +17,12 @@ class AccessRecord(models.Model):
     row; ``staff`` who looked (kept for audits, not shown to the citizen);
     ``agency`` on whose behalf, empty when that could not be told. ``role`` is
     the staff member's roles in that agency at the time, as the English labels
-    (``"Caseworker, Agency admin"``), shown translated. ``purpose`` says why in
-    a few words (``"Application CC-2026-000123"``); ``subject_type`` and
-    ``subject_id`` name the object looked at, as in the audit log.
+    (``"Caseworker, Agency admin"``), shown translated. ``purpose_code`` (an
+    :class:`~ecitizen.core.access_purposes.AccessPurpose`) and ``purpose_reference``
+    (``"CC-2026-000123"``) say why, shown as a sentence in the reader's language;
+    ``purpose`` is that sentence in the deployment's language as it was recorded (the
+    only one for rows recorded before codes, or with a free-text purpose).
+    ``subject_type`` and ``subject_id`` name the object looked at, as in the audit log.
     """
 
     citizen = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_records")
@@ -25,6 +30,8 @@ class AccessRecord(models.Model):
     agency = models.ForeignKey("agencies.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     role = models.CharField(max_length=200, blank=True)
     purpose = models.CharField(max_length=200)
+    purpose_code = models.CharField(max_length=40, blank=True)
+    purpose_reference = models.CharField(max_length=100, blank=True)
     subject_type = models.CharField(max_length=100, blank=True)
     subject_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -39,3 +46,7 @@ class AccessRecord(models.Model):
     def role_display(self) -> str:
         """The roles in the active language (the stored English labels are the message ids)."""
         return ", ".join(gettext(label) for label in self.role.split(", ")) if self.role else ""
+
+    def purpose_display(self) -> str:
+        """Why, in the active language; the stored text when there is no (known) code."""
+        return (purpose_text(self.purpose_code, self.purpose_reference) if self.purpose_code else "") or self.purpose

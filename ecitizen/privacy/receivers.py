@@ -19,4 +19,11 @@ def record_staff_access(
     sender: Any, *, staff: Any, agency: Any, citizen: Any, purpose: Any, subject: Any, **kwargs: Any
 ) -> None:
     """Write the citizen's "who looked at my data" row and its audit row."""
-    access_record(staff=staff, agency=agency, citizen=citizen, purpose=purpose, subject=subject)
+    access_record(
+        staff=staff,
+        agency=agency,
+        citizen=citizen,
+        purpose=purpose,
+        subject=subject,
+        reference=kwargs.get("reference", ""),
+    )

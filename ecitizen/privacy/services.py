@@ -9,6 +9,7 @@ from django.db import models, transaction
 from django.utils import translation
 
 from ecitizen.agencies.models import Agency, Membership, Role
+from ecitizen.core.access_purposes import AccessPurpose, purpose_text
 from ecitizen.core.audit import audit_record
 from ecitizen.core.models import AuditAction
 from ecitizen.privacy.models import AccessRecord
@@ -33,8 +34,9 @@ def access_record(
     staff: Any,
     agency: Agency | None,
     citizen: Any,
-    purpose: str,
+    purpose: AccessPurpose | str,
     subject: models.Model | None,
+    reference: str = "",
 ) -> AccessRecord:
     """Record that *staff*, for *agency*, looked at *citizen*'s data about *subject*, and why.
 
@@ -42,22 +44,29 @@ def access_record(
     (``staff.viewed_citizen``) together. Costs one read (the staff member's
     roles) and two inserts. *agency* may be None only when it truly cannot be
     told which agency the staff member acted for; the roles are then those
-    held in any agency. *purpose* says why in a few words; pass it lazily
-    (``format_lazy(gettext_lazy("Application {reference}"), reference=...)``) so
-    that it is stored in the deployment's language. Call it wherever staff open
-    personal data, before showing it.
+    held in any agency. *purpose* says why: an
+    :class:`~ecitizen.core.access_purposes.AccessPurpose` with the *reference* of the
+    object it names (``AccessPurpose.APPLICATION, reference="CC-2026-000123"``), stored as
+    a code so that the citizen reads it in their own language. A free text (or lazy
+    text) is still accepted and kept as it is, in the deployment's language. Call it
+    wherever staff open personal data, before showing it.
     """
     role = _role_labels(staff, agency)
-    # A lazy purpose (format_lazy(gettext_lazy("Application {reference}"), ...)) is
-    # written in the deployment's language, not in whichever the staff member reads.
+    code = purpose.value if isinstance(purpose, AccessPurpose) else ""
+    reference = " ".join(str(reference).split())[: AccessRecord._meta.get_field("purpose_reference").max_length]
+    # The text kept with the row (and in the audit log) is in the deployment's
+    # language, not in whichever the staff member reads.
     with translation.override(settings.LANGUAGE_CODE):
-        purpose = " ".join(str(purpose).split())[:PURPOSE_MAX_LENGTH]
+        text = purpose_text(code, reference) if code else str(purpose)
+        purpose = " ".join(text.split())[:PURPOSE_MAX_LENGTH]
     record = AccessRecord.objects.create(
         citizen=citizen,
         staff=staff,
         agency=agency,
         role=role,
         purpose=purpose,
+        purpose_code=code,
+        purpose_reference=reference,
         subject_type=subject._meta.label_lower if subject is not None else "",
         subject_id=str(subject.pk) if subject is not None else "",
     )
@@ -67,6 +76,11 @@ def access_record(
         subject=subject,
         subject_user=citizen,
         agency=agency,
-        extra={"purpose": purpose, "role": role},
+        extra={
+            "purpose": purpose,
+            "role": role,
+            **({"purpose_code": code} if code else {}),
+            **({"reference": reference} if reference else {}),
+        },
     )
     return record

@@ -9,3 +9,6 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         # Receivers that queue alerts and area relinking once a change commits.
         from ecitizen.reports import receivers  # noqa: F401
+        from ecitizen.reports.references import register
+
+        register()  # how reports, categories and areas read in the audit log

@@ -24,5 +24,6 @@ urlpatterns = [
     path("categories/<int:pk>/", views.category_edit, name="category_edit"),
     path("areas/", views.areas, name="areas"),
     path("areas/new/", views.area_new, name="area_new"),
+    path("areas/<int:pk>/", views.area_detail, name="area_detail"),
     path("areas/<int:pk>/active/", views.area_active, name="area_active"),
 ]

@@ -10,20 +10,22 @@ every change is a POST through an audited service.
 
 from __future__ import annotations
 
+import json
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ecitizen.core.i18n import pick
 from ecitizen.core.pagination import CappedPaginator
 from ecitizen.core.policies import access
-from ecitizen.reports import admin_services, services, staff_selectors
+from ecitizen.reports import admin_services, geo, services, staff_selectors
 from ecitizen.reports.models import Area, Category, ReportPhoto, ReportUpdate, Status
 from ecitizen.reports.policies import area_policy, category_policy, staff_report_policy
 from ecitizen.reports.staff_forms import (
@@ -42,6 +44,7 @@ from ecitizen.reports.staff_forms import (
 )
 
 PAGE_SIZE = 25
+AREAS_MAP_MAX_POSITIONS = 50_000
 # Service error keys → the form field that shows them.
 _FIELD_FOR = {"name": f"name_{DEFAULT_LANGUAGE}", "public_note": "public_note"}
 
@@ -58,6 +61,35 @@ def _add_errors(form, exc: ValidationError) -> None:
 
 def _posted(request: HttpRequest):
     return request.POST if request.method == "POST" else None
+
+
+def _map_settings() -> dict:
+    """What every back-office map needs (assets/js/staff-map.mjs reads it from data attributes)."""
+    return {"tile_url": settings.REPORTS_TILE_URL, "tile_attribution": settings.REPORTS_TILE_ATTRIBUTION}
+
+
+def _area_feature(area: Area) -> dict:
+    """An area as a GeoJSON Feature whose ``label`` the map shows when its outline is clicked."""
+    return {
+        "type": "Feature",
+        "geometry": area.geometry,
+        "properties": {"label": area.display_name(), "active": area.is_active},
+    }
+
+
+def _shape_summary(geometry: dict) -> dict:
+    """How many polygons and positions a MultiPolygon has, and its bounding box (for pages without JS)."""
+    polygons = geo.from_geojson(geometry)
+    box = geo.polygons_bbox(polygons)
+    degrees = lambda value: f"{value:.6f}".rstrip("0").rstrip(".")  # noqa: E731 -- 52.020000 reads 52.02
+    return {
+        "polygons": len(polygons),
+        "points": sum(len(ring) for polygon in polygons for ring in polygon),
+        "south": degrees(box.min_lat),
+        "west": degrees(box.min_lng),
+        "north": degrees(box.max_lat),
+        "east": degrees(box.max_lng),
+    }
 
 
 # --- the queue ------------------------------------------------------------------------------
@@ -121,13 +153,15 @@ def _record_access(request: HttpRequest, report) -> None:
     """The reporter has an account: they can see that staff looked at their report's personal data."""
     if not report.reporter_id:
         return
+    from ecitizen.core.access_purposes import AccessPurpose
     from ecitizen.privacy.services import access_record
 
     access_record(
         staff=request.user,
         agency=report.agency,
         citizen=report.reporter,
-        purpose=format_lazy(gettext_lazy("Problem report #{number}"), number=report.pk),
+        purpose=AccessPurpose.REPORT,
+        reference=f"#{report.pk}",
         subject=report,
     )
 
@@ -157,6 +191,10 @@ def _report_page(request: HttpRequest, report, *, forms=None, status: int = 200,
         "failed_form": next((form for form in forms.values() if form.errors), None),
         "conflict": conflict,
         "can_moderate": staff_selectors.can_moderate(request.user, report),
+        **_map_settings(),
+        "area_shape": _area_feature(report.area) if report.area_id and report.area.geometry else None,
+        "area_link": bool(report.area_id)
+        and area_policy.scope(request.user, "view").filter(pk=report.area_id).exists(),
     }
     return render(request, "reports/staff/detail.html", context, status=status)
 
@@ -278,7 +316,7 @@ def forward(request: HttpRequest, pk: int) -> HttpResponse:
             public_note=data["public_note"],
             expected_version=data["version"],
         )
-        return _("Passed to %(agency)s.") % {"agency": agency.name}
+        return _("Passed to %(agency)s.") % {"agency": agency.display_name}
 
     report_response = _act(request, pk, "forward", "forward", make_form, run)
     # After forwarding, the report belongs to another agency: back to the queue unless the user works there too.
@@ -493,29 +531,79 @@ def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def areas(request: HttpRequest) -> HttpResponse:
     _require(area_policy, request)
-    return render(request, "reports/staff/areas.html", {"areas": staff_selectors.admin_areas(request.user)})
+    items = list(staff_selectors.admin_areas(request.user))
+    positions = sum(len(ring) for area in items for polygon in area.geometry["coordinates"] for ring in polygon)
+    # One map of every area, unless their outlines are too heavy to send at once (each area's page has its own).
+    shapes = (
+        {"type": "FeatureCollection", "features": [_area_feature(area) for area in items]}
+        if items and positions <= AREAS_MAP_MAX_POSITIONS
+        else None
+    )
+    return render(request, "reports/staff/areas.html", {"areas": items, "shapes": shapes, **_map_settings()})
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
-def area_new(request: HttpRequest) -> HttpResponse:
-    _require(area_policy, request, "create")
-    agencies = list(area_policy.agencies(request.user))
-    form = AreaUploadForm(_posted(request), request.FILES if request.method == "POST" else None, agencies=agencies)
-    if request.method == "POST" and form.is_valid():
-        agency_pk = form.cleaned_data.get("agency") or agencies[0].pk
-        agency = next((a for a in agencies if a.pk == agency_pk), None)
-        if agency is None:
-            raise PermissionDenied
+@require_GET
+def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(area_policy, request)
+    area: Area = access(area_policy, request.user, "view", pk=pk)
+    return render(
+        request,
+        "reports/staff/area_detail.html",
+        {"area": area, "shapes": _area_feature(area), "summary": _shape_summary(area.geometry), **_map_settings()},
+    )
+
+
+def _area_agency(form, agencies):
+    agency_pk = form.cleaned_data.get("agency") or agencies[0].pk
+    agency = next((a for a in agencies if a.pk == agency_pk), None)
+    if agency is None:
+        raise PermissionDenied
+    return agency
+
+
+def _area_preview(request: HttpRequest, form, data, shapes) -> HttpResponse:
+    """Step two of an upload: what would be saved, on a map and as text, with a form that saves it."""
+    items = [{"name": pick(name), **_shape_summary(geometry)} for name, geometry in shapes]
+    features = [
+        {"type": "Feature", "geometry": geometry, "properties": {"label": pick(name)}} for name, geometry in shapes
+    ]
+    hidden = {
+        "agency": form.cleaned_data.get("agency") or "",
+        "split": "on" if form.cleaned_data["split"] else "",
+        **{name: form.cleaned_data.get(name) or "" for name in form.fields if name.startswith("name_")},
+    }
+    return render(
+        request,
+        "reports/staff/area_preview.html",
+        {
+            "items": items,
+            "shapes": {"type": "FeatureCollection", "features": features},
+            # The file as it was read, sent back with "Save": the server checks it again then.
+            "geojson": json.dumps(data, separators=(",", ":"), ensure_ascii=False),
+            "hidden": {key: value for key, value in hidden.items() if value != ""},
+            **_map_settings(),
+        },
+    )
+
+
+def _area_save(request: HttpRequest, agencies) -> HttpResponse:
+    """Save the file checked in step one, validated again by the service (the authority)."""
+    form = AreaUploadForm(request.POST, agencies=agencies)
+    form.is_valid()  # the file comes back as text, not as an upload: its field stays empty here
+    form.errors.pop("file", None)
+    if not form.errors:
+        agency = _area_agency(form, agencies)
         try:
-            data = admin_services.read_geojson_file(form.cleaned_data["file"])
             made = admin_services.areas_import(
                 actor=request.user,
                 agency=agency,
-                data=data,
+                data=json.loads(request.POST.get("geojson") or "null"),
                 split=form.cleaned_data["split"],
                 name=language_texts(form.cleaned_data, "name"),
             )
+        except ValueError:
+            form.add_error("file", _("Upload the file again: what came back is not the file you checked."))
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
@@ -524,6 +612,31 @@ def area_new(request: HttpRequest) -> HttpResponse:
                 _("Areas added: %(names)s.") % {"names": ", ".join(area.display_name() for area in made)},
             )
             return redirect("reports_staff:areas")
+    return render(request, "reports/staff/area_form.html", {"form": form}, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def area_new(request: HttpRequest) -> HttpResponse:
+    """Upload areas in two steps: "Check the file" shows what would be saved, "Save" saves it."""
+    _require(area_policy, request, "create")
+    agencies = list(area_policy.agencies(request.user))
+    if request.method == "POST" and request.POST.get("step") == "save":
+        return _area_save(request, agencies)
+    form = AreaUploadForm(_posted(request), request.FILES if request.method == "POST" else None, agencies=agencies)
+    if request.method == "POST" and form.is_valid():
+        _area_agency(form, agencies)
+        try:
+            data = admin_services.read_geojson_file(form.cleaned_data["file"])
+            shapes = admin_services.shapes_from_geojson(
+                data,
+                split=form.cleaned_data["split"],
+                name={k: v for k, v in language_texts(form.cleaned_data, "name").items() if v},
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            return _area_preview(request, form, data, shapes)
     return render(request, "reports/staff/area_form.html", {"form": form}, status=400 if form.errors else 200)
 
 

@@ -84,3 +84,15 @@ def test_sign_out_everywhere_else_leaves_other_people_signed_in(citizen, other_c
 
     assert ben.get(reverse("accounts:overview")).status_code == 200
     assert AuditLog.objects.get(action=AuditAction.OTHER_SESSIONS_ENDED).extra == {"count": 0}
+
+
+def test_the_sessions_page_names_the_browser_and_keeps_the_raw_text(citizen, sign_in):
+    ua = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+    device = Client(HTTP_USER_AGENT=ua)
+    sign_in(device, citizen.email)
+    device.get(reverse("accounts:overview"))
+
+    for url in (reverse("accounts:sessions"), "/accounts/sessions/"):
+        page = device.get(url).content.decode()
+        assert "Chrome on Linux" in page
+        assert '<summary class="govuk-details__summary">' in page and ua in page

@@ -27,7 +27,7 @@ def test_counter_verification_journey(client, caseworker_a, agency_a, citizen, r
         caseworker_a,
         agency_a,
         citizen,
-        {"purpose": "In-person identity check", "role": "Caseworker"},
+        {"purpose": "Checking your identity in person", "role": "Caseworker", "purpose_code": "identity_check"},
     )
     from ecitizen.privacy.models import AccessRecord
 

@@ -101,11 +101,16 @@ def test_radius_alert_by_address_search(client, citizen, monkeypatch):
     from ecitizen.exchange import selectors
 
     found = SimpleNamespace(uprn="100001", line="1 High Street, Northbridge", latitude=52.031, longitude=0.004)
-    monkeypatch.setattr(selectors, "address_search", lambda q, limit=10: [found] if "high" in q.lower() else [])
+    monkeypatch.setattr(
+        selectors,
+        "address_search_page",
+        lambda q, per_page=10: SimpleNamespace(items=[found], total=12) if "high" in q.lower() else None,
+    )
     monkeypatch.setattr(selectors, "address_get", lambda uprn, **kw: found if uprn == "100001" else None)
     client.force_login(citizen)
     page = client.get(reverse("reports:alert_new"), {"q": "High Street"})
     assert "1 High Street, Northbridge" in page.content.decode()
+    assert "Showing the 1 best matches of 12." in page.content.decode()
     response = client.post(
         reverse("reports:alert_new"),
         {"kind": "radius", "place-q": "High Street", "place-address": "100001", "place-radius_m": "250"},

@@ -126,9 +126,16 @@ def test_only_the_agencys_admins_edit_categories(client, pothole, caseworker_a, 
 
 
 def _upload(admin, content: bytes | str, name="areas.geojson", **data):
+    """Both steps of an upload: check the file, then save what the preview page sends back."""
     if isinstance(content, str):
         content = content.encode()
-    return admin.post(f"{STAFF}areas/new/", {"file": SimpleUploadedFile(name, content), **data})
+    checked = admin.post(f"{STAFF}areas/new/", {"file": SimpleUploadedFile(name, content), "step": "check", **data})
+    if checked.status_code != 200:
+        return checked
+    assert not Area.objects.exists(), "checking a file saves nothing"
+    return admin.post(
+        f"{STAFF}areas/new/", {**checked.context["hidden"], "geojson": checked.context["geojson"], "step": "save"}
+    )
 
 
 def test_upload_a_feature_collection_one_area_per_feature(admin, agency_a):
