@@ -7,10 +7,12 @@ import unicodedata
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import translation
 
 from ecitizen.catalogue.models import Category, LifeEvent, Service, ServiceStatus, ServiceVersion
+from ecitizen.core import textmatch
 
 MAX_SEARCH_WORDS = 10
 
@@ -31,8 +33,15 @@ def service_snapshot(service: Service) -> dict[str, Any]:
         "deadline_working_days": int(service.deadline_working_days),
         "issues": service.issues,
         "validity_days": int(service.validity_days),
+        "document_name": dict(service.document_name or {}),
+        "document_fields": list(service.document_fields or []),
         "form": copy.deepcopy(service.form or {}),
-        "agency": {"id": service.agency_id, "name": service.agency.name, "code": service.agency.code},
+        "agency": {
+            "id": service.agency_id,
+            "name": service.agency.name,
+            "names": {settings.LANGUAGE_CODE: service.agency.name, **(service.agency.name_translations or {})},
+            "code": service.agency.code,
+        },
         "category": service.category.slug,
     }
 
@@ -74,7 +83,7 @@ def published_services(
     """Services the public can apply to now, each with its ``current_version`` loaded.
 
     *query* matches when every word is found in the service's search text
-    (case- and accent-insensitive, on SQLite and PostgreSQL alike). *category*
+    (case-, accent- and plural-insensitive, the same on SQLite and PostgreSQL). *category*
     is matched against the published version, so editing a draft moves nothing
     until it is published; *category* and *life_event* take an object or a slug.
     """
@@ -83,10 +92,12 @@ def published_services(
         .select_related("current_version", "agency")
         .order_by("slug")
     )
-    for word in search_words(query):
-        # search_text is stored lower-cased, with an accent-free copy: a plain
-        # (case-sensitive) substring match is right on both databases.
-        services = services.filter(Q(search_text__contains=word) | Q(search_text__contains=fold(word)))
+    if search_words(query):
+        # The site search's matcher (ecitizen.core.textmatch) over every language's text: each word
+        # in any case, with or without accents, singular or plural (stemmed in the reader's
+        # language), or as the start of a longer word. The catalogue is small enough to match in memory.
+        texts = services.order_by().values_list("pk", "search_text")
+        services = services.filter(pk__in=textmatch.matching_keys(query, texts, translation.get_language()))
     if category is not None:
         slug = category.slug if isinstance(category, Category) else category
         services = services.filter(current_version__snapshot__category=slug)
@@ -130,6 +141,40 @@ def life_event_by_slug(slug: str) -> LifeEvent | None:
     return LifeEvent.objects.filter(slug=slug).first()
 
 
+def services_sharing_life_events(used_slugs: set[str], *, limit: int = 6) -> list[tuple[Service, LifeEvent, str]]:
+    """Published services that share a life event with the services called *used_slugs*, which
+    are left out: ``(service, life event, slug of the used service that led to it)``, at most
+    *limit*, each service once. Two queries, whatever the number of services."""
+    if not used_slugs:
+        return []
+    links = Service.life_events.through.objects
+    events: dict[int, str] = {}
+    for event_id, slug in (
+        links.filter(service__slug__in=sorted(used_slugs)).values_list("lifeevent_id", "service__slug").order_by("pk")
+    ):
+        events.setdefault(event_id, slug)
+    if not events:
+        return []
+    found: list[tuple[Service, LifeEvent, str]] = []
+    seen: set[int] = set()
+    rows = (
+        links.filter(
+            lifeevent_id__in=list(events),
+            service__status=ServiceStatus.PUBLISHED,
+            service__current_version__isnull=False,
+        )
+        .exclude(service__slug__in=sorted(used_slugs))
+        .select_related("service__current_version", "lifeevent")
+        .order_by("lifeevent__position", "service__slug")[: limit * 4]
+    )
+    for row in rows:
+        if row.service_id in seen or len(found) >= limit:
+            continue
+        seen.add(row.service_id)
+        found.append((row.service, row.lifeevent, events[row.lifeevent_id]))
+    return found
+
+
 # --- The back office ---------------------------------------------------------
 
 
@@ -154,7 +199,7 @@ def snapshot_changes(service: Service) -> list[dict[str, Any]]:
     before = service.current_version.snapshot if service.current_version_id else {}
     changes: list[dict[str, Any]] = []
     languages = [code for code, _name in settings.LANGUAGES]
-    for key in ("title", "summary", "description", "documents_required"):
+    for key in ("title", "summary", "description", "documents_required", "document_name"):
         old, new = before.get(key) or {}, after[key]
         for language in languages:
             if (old.get(language) or "") != (new.get(language) or ""):
@@ -164,6 +209,15 @@ def snapshot_changes(service: Service) -> list[dict[str, Any]]:
     for key in ("slug", "identity_level", "fee", "deadline_working_days", "issues", "validity_days", "category"):
         if before.get(key) != after[key]:
             changes.append({"field": key, "language": None, "before": before.get(key), "after": after[key]})
+    if (before.get("document_fields") or []) != after["document_fields"]:
+        changes.append(
+            {
+                "field": "document_fields",
+                "language": None,
+                "before": before.get("document_fields") or [],
+                "after": after["document_fields"],
+            }
+        )
     if before.get("agency", {}).get("name") != after["agency"]["name"]:
         changes.append({"field": "agency", "language": None, "before": before.get("agency"), "after": after["agency"]})
     if before.get("form") != after["form"]:
@@ -187,4 +241,25 @@ def _question_ids(definition: Any) -> list[str]:
         if isinstance(page, dict)
         for q in page.get("questions") or []
         if isinstance(q, dict)
+    ]
+
+
+# Question types whose answer can be printed on an issued document (a file cannot).
+DOCUMENT_FIELD_TYPES = frozenset(
+    {"text", "textarea", "number", "date", "yes_no", "choice", "multi_choice", "address", "email", "phone"}
+)
+
+
+def document_field_choices(form: Any) -> list[tuple[str, str]]:
+    """(id, label) of the questions of a form definition whose answers a document can show, in form order."""
+    from ecitizen.core.i18n import pick
+
+    if not isinstance(form, dict):
+        return []
+    return [
+        (str(q.get("id", "")), pick(q.get("label")) or str(q.get("id", "")))
+        for page in form.get("pages") or []
+        if isinstance(page, dict)
+        for q in page.get("questions") or []
+        if isinstance(q, dict) and q.get("id") and q.get("type") in DOCUMENT_FIELD_TYPES
     ]
