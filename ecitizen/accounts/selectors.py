@@ -48,6 +48,14 @@ def identity_level_for(user: Any) -> IdentityLevel:
     return IdentityLevel.NONE
 
 
+def primary_email_confirmed(user: Any) -> bool:
+    """Has *user* confirmed the address they use now (``user.email``)? An identity checked in
+    person does not confirm an email address, so this asks allauth about that address itself."""
+    if not getattr(user, "is_authenticated", False) or not user.email:
+        return False
+    return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
+
+
 def user_by_email(email: str) -> User | None:
     return User.objects.filter(email__iexact=email.strip()).select_related("profile").first()
 

@@ -14,6 +14,10 @@ or belongs to a deceased person); the agencies app opens a review for agency adm
 and its audit row are saved, when an account is verified against a population-register record
 (online, or in person with a matching record; not a document-only check). The payments app
 makes the tax bills issued to that national ID before the person had an account theirs.
+
+``login_destination`` is sent after a sign-in that named no safe ``next`` page; a receiver may
+return the path where *user* should land (the dashboard app sends staff to the back office).
+The first non-empty answer wins; with none, ``LOGIN_REDIRECT_URL``.
 """
 
 from django.dispatch import Signal
@@ -21,3 +25,4 @@ from django.dispatch import Signal
 staff_acting_on_identity = Signal()  # staff, citizen, agency
 identity_binding_refused = Signal()  # staff, agency, account, holder, reason
 register_identity_verified = Signal()  # user
+login_destination = Signal()  # user -> a path or None

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ecitizen.accounts import selectors, services
 from ecitizen.accounts.forms import IdentityDetailsForm, ProfileForm
 from ecitizen.core.ratelimits import rate_limited
+from ecitizen.core.site_paths import site_path
 
 
 @login_required
@@ -47,12 +48,22 @@ def profile_edit(request):
     return render(request, "accounts/profile_edit.html", {"form": form, "profile": profile})
 
 
+def _next_path(request) -> str:
+    """The page to go back to after verifying (a service's start page): a path on this site, or ""."""
+    return site_path(request.POST.get("next", request.GET.get("next", "")), "") or ""
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def identity_verify(request):
     level = selectors.identity_level_for(request.user)
+    next_path = _next_path(request)
     if level == "verified":
-        return render(request, "accounts/identity_verified.html", {"profile": selectors.profile_for(request.user)})
+        return render(
+            request,
+            "accounts/identity_verified.html",
+            {"profile": selectors.profile_for(request.user), "next_path": next_path},
+        )
     profile = selectors.profile_for(request.user)
     form = IdentityDetailsForm(
         request.POST if request.method == "POST" else None,
@@ -73,8 +84,8 @@ def identity_verify(request):
                 form.add_error(None, exc)
             else:
                 messages.success(request, _("Your identity has been verified."))
-                return redirect("accounts:overview")
-    return render(request, "accounts/identity_verify.html", {"form": form, "level": level})
+                return redirect(next_path or "accounts:overview")
+    return render(request, "accounts/identity_verify.html", {"form": form, "level": level, "next_path": next_path})
 
 
 @login_required

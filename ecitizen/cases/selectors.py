@@ -3,12 +3,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, Value, When
 from django.utils import timezone
 
 from ecitizen.agencies.models import Agency
 from ecitizen.agencies.selectors import agencies_where
-from ecitizen.cases.models import Application, ApplicationEvent, Status
+from ecitizen.cases.models import FINAL_STATUSES, Application, ApplicationEvent, Status
 from ecitizen.cases.policies import CASE_ROLES
 from ecitizen.catalogue.formdef import FormDefinition
 
@@ -21,6 +21,49 @@ def applications_for_citizen(user: Any) -> QuerySet[Application]:
         .only("id", "reference", "status", "due_date", "updated_at", "submitted_at", "service_version__snapshot")
         .order_by("-updated_at", "-id")
     )
+
+
+def applications_in_progress_for_citizen(user: Any, *, limit: int = 20) -> list[Application]:
+    """The citizen's applications that are not decided yet, at most *limit*: those waiting for
+    more information first, then those waiting for payment, drafts, and the rest; newest
+    activity first within each. One query; the service's title is in ``service_version.snapshot``."""
+    priority = Case(
+        When(status=Status.INFO_REQUESTED, then=Value(0)),
+        When(status=Status.AWAITING_PAYMENT, then=Value(1)),
+        When(status=Status.DRAFT, then=Value(2)),
+        default=Value(3),
+    )
+    return list(
+        applications_for_citizen(user)
+        .exclude(status__in=FINAL_STATUSES)
+        .only(
+            "id",
+            "reference",
+            "status",
+            "due_date",
+            "updated_at",
+            "submitted_at",
+            "version",
+            "service_version__snapshot",
+        )
+        .order_by(priority, "-updated_at", "-id")[:limit]
+    )
+
+
+def services_used_by(user: Any) -> dict[str, dict[str, str]]:
+    """The services *user* has sent an application to (drafts do not count): slug -> title per
+    language, as the version they applied to had it. One query."""
+    rows = (
+        Application.objects.filter(citizen=user)
+        .exclude(status=Status.DRAFT)
+        .values_list("service_version__service__slug", "service_version__snapshot__title")
+        .distinct()
+        .order_by()
+    )
+    used: dict[str, dict[str, str]] = {}
+    for slug, title in rows:
+        used.setdefault(slug, title if isinstance(title, dict) else {})
+    return used
 
 
 def form_for(application: Application) -> FormDefinition:

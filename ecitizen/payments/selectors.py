@@ -37,6 +37,15 @@ def open_bills_for_citizen(user: Any) -> QuerySet[Bill]:
     return bills_for_citizen(user).filter(status=BillStatus.OPEN).order_by("due_date", "id")
 
 
+def bills_due_for_citizen(user: Any, *, limit: int = 10) -> list[Bill]:
+    """The citizen's open bills, soonest due first, at most *limit*, without their lines. One query."""
+    return list(
+        Bill.objects.filter(payer=user, status=BillStatus.OPEN)
+        .select_related("agency")
+        .order_by("due_date", "id")[:limit]
+    )
+
+
 def payments_for_citizen(user: Any) -> QuerySet[Payment]:
     """Every payment the citizen made or started, newest first."""
     return Payment.objects.filter(payer=user).select_related("bill", "bill__agency").order_by("-created_at", "-id")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -86,6 +86,41 @@ def reports_for_list(filters: Filters) -> QuerySet[Report]:
     """Public reports matching *filters*, newest first, ready for a paginated list."""
     return (
         _filtered(public_reports(), filters).select_related("category", "agency", "area").order_by("-created_at", "-pk")
+    )
+
+
+def reports_made_by(user: Any) -> QuerySet[Report]:
+    """The reports *user* made while signed in (public or not: it is their own), newest first."""
+    if not getattr(user, "is_authenticated", False):
+        return Report.objects.none()
+    return (
+        Report.objects.filter(reporter=user)
+        .select_related("category")
+        .only("pk", "title", "status", "is_public", "address", "created_at", "updated_at", "category__name")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def reports_followed_by(user: Any, *, email_confirmed: bool) -> QuerySet[Report]:
+    """Public reports *user* follows (an active alert on the report, made while signed in or, once
+    their email address is confirmed, sent to that address) and did not make, newest activity first."""
+    from ecitizen.reports.models import Alert, AlertKind
+
+    if not getattr(user, "is_authenticated", False):
+        return Report.objects.none()
+    follower = Q(user=user)
+    if email_confirmed and user.email:
+        follower |= Q(email__iexact=user.email)
+    followed = Alert.objects.filter(
+        follower, kind=AlertKind.REPORT, confirmed_at__isnull=False, unsubscribed_at__isnull=True
+    ).values("report_id")
+    return (
+        public_reports()
+        .filter(pk__in=followed)
+        .exclude(reporter=user)
+        .select_related("category")
+        .only("pk", "title", "status", "is_public", "address", "created_at", "updated_at", "category__name")
+        .order_by("-updated_at", "-pk")
     )
 
 

@@ -7,7 +7,7 @@ and the questionnaire in :mod:`ecitizen.reports.alert_views`.
 
 from django.urls import path
 
-from ecitizen.reports import alert_views, report_views, views
+from ecitizen.reports import alert_views, mine_views, report_views, views
 
 app_name = "reports"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     # Browse: map and list, one report, photos, updates
     path("", views.report_list, name="list"),
     path("map.json", views.map_json, name="map_json"),
+    path("mine/", mine_views.my_reports, name="mine"),
     path("<int:pk>/", views.report_detail, name="detail"),
     path("<int:pk>/update/", views.report_update, name="update"),
     path("photos/<int:pk>/", views.photo, name="photo"),
