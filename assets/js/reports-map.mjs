@@ -18,6 +18,11 @@
 //   data-zoom-in-text      label of the "+" button (default "Zoom in")
 //   data-zoom-out-text     label of the "-" button (default "Zoom out")
 //
+// Text inside the element that is true only when the map is there (marked
+// data-map-note, and `hidden` in the HTML) is shown once the map is drawn; text
+// for pages without a map (data-no-map-note) is then hidden. Without JavaScript,
+// or when the map cannot be made, the page keeps its no-map wording.
+//
 // 1. Location picker: an element around the normal form fields
 //      <div data-module="report-location-picker" ...> ... <input name="lat"> <input name="lng"> ... </div>
 //    Required: text inputs named "lat" and "lng" inside the element. The map and a
@@ -64,6 +69,11 @@ const escapeHtml = (text) =>
   text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
 const clamp = (value, limit) => Math.min(limit, Math.max(-limit, value));
+
+const showMapNotes = (element) => {
+  for (const note of element.querySelectorAll("[data-map-note]")) note.hidden = false;
+  for (const note of element.querySelectorAll("[data-no-map-note]")) note.hidden = true;
+};
 
 // Makes a Leaflet map in `container` (already in the page) from the attributes
 // of `element`. First view: `start` if given, else data-fit-bounds, else the
@@ -132,6 +142,7 @@ function initPicker(element) {
   };
   const start = read();
   const map = createMap(element, container, start);
+  showMapNotes(element);
   let pin = null;
   const place = (position) => {
     if (pin) {
@@ -221,6 +232,7 @@ function initReportsMap(element) {
   container.className = "app-map";
   element.prepend(container);
   const map = createMap(element, container);
+  showMapNotes(element);
 
   const markers = new Map(); // report id -> circle marker
   const draw = (collection) => {

@@ -59,7 +59,8 @@ class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False)
     assignee = forms.ChoiceField(label=_("Assigned to"), required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
-    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORTS)
+    # Radios, not a select: the options are long and the filter column is narrow (a select cut them off).
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORTS, initial="due", widget=forms.RadioSelect)
 
     def __init__(self, *args, services, statuses, staff, **kwargs):
         super().__init__(*args, **kwargs)
