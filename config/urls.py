@@ -5,6 +5,7 @@ from django.urls import include, path
 from ecitizen.accounts import views as account_views
 from ecitizen.api.api import api
 from ecitizen.core import views as core_views
+from ecitizen.dashboard import views as dashboard_views
 
 handler400 = "ecitizen.core.views.bad_request"
 handler403 = "ecitizen.core.views.permission_denied"
@@ -13,7 +14,7 @@ handler500 = "ecitizen.core.views.server_error"
 handler429 = "ecitizen.core.views.too_many_requests"
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", dashboard_views.home, name="home"),
     path("cookies/", core_views.cookies, name="cookies"),
     path("privacy/", core_views.privacy, name="privacy"),
     path("accessibility/", core_views.accessibility, name="accessibility"),
@@ -26,6 +27,7 @@ urlpatterns = [
     path("staff/", include("ecitizen.agencies.urls")),
     path("staff/services/", include("ecitizen.catalogue.staff_urls")),
     path("staff/cases/", include("ecitizen.cases.staff_urls")),
+    path("search/", include("ecitizen.search.urls")),
     path("services/", include("ecitizen.catalogue.urls")),
     path("applications/", include("ecitizen.cases.urls")),
     path("documents/", include("ecitizen.documents.urls")),

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.usersessions",
     "ecitizen.core",
+    "ecitizen.scheduler",  # periodic jobs (PERIODIC_JOBS below); imports no other app
     "ecitizen.accounts",
     "ecitizen.agencies",
     "ecitizen.exchange",
@@ -45,7 +46,9 @@ INSTALLED_APPS = [
     "ecitizen.privacy",
     "ecitizen.payments",
     "ecitizen.reports",
+    "ecitizen.search",
     "ecitizen.api",
+    "ecitizen.dashboard",
     "ecitizen.demo",  # seed_demo: depends on every app above, so core depends on none
 ]
 
@@ -60,10 +63,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "ecitizen.accounts.middleware.UserLanguageMiddleware",
+    "ecitizen.accounts.language_urls.LanguageUrlMiddleware",  # ?lang=xx and /xx/… addresses
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # allauth's UserSessionsMiddleware, writing a session's "last seen" at most every few minutes.
+    "ecitizen.accounts.session_activity.ThrottledUserSessionsMiddleware",
     "ecitizen.agencies.middleware.StaffMFARequiredMiddleware",
 ]
 
@@ -85,7 +90,10 @@ TEMPLATES = [
                 "ecitizen.core.context_processors.platform",
                 "ecitizen.agencies.context_processors.staff",
                 "ecitizen.notifications.context_processors.inbox",
+                "ecitizen.dashboard.navigation.staff_navigation",
             ],
+            # display_date / display_datetime / display_time in every template, emails included.
+            "builtins": ["ecitizen.core.templatetags.dates"],
         },
     },
 ]
@@ -164,6 +172,14 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True  # the way in for a new browser when an account is under attack
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_ADAPTER = "ecitizen.accounts.adapter.AccountAdapter"
+# allauth's forms with our labels (sentence case, plain words): ecitizen/accounts/allauth_forms.py
+ACCOUNT_FORMS = {
+    "login": "ecitizen.accounts.allauth_forms.LoginForm",
+    "signup": "ecitizen.accounts.allauth_forms.SignupForm",
+    "change_password": "ecitizen.accounts.allauth_forms.ChangePasswordForm",
+    "set_password": "ecitizen.accounts.allauth_forms.SetPasswordForm",
+    "reset_password_from_key": "ecitizen.accounts.allauth_forms.ResetPasswordKeyForm",
+}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 # allauth's defaults, stated so operators see them: per IP and per account.
 ACCOUNT_RATE_LIMITS = {
@@ -192,7 +208,10 @@ MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = env_str("PLATFORM_NAME", "E-Citizen")
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env_bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", False)
 MFA_ADAPTER = "ecitizen.accounts.adapter.MFAAdapter"
+MFA_FORMS = {"add_webauthn": "ecitizen.accounts.allauth_forms.AddWebAuthnForm"}
 USERSESSIONS_TRACK_ACTIVITY = True
+# A session's last-seen time and address are written at most once in this many seconds (not on every request).
+SESSION_ACTIVITY_WRITE_SECONDS = env_int("SESSION_ACTIVITY_WRITE_SECONDS", 300)
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
@@ -217,6 +236,8 @@ HOLIDAYS_SUBDIVISION = env_str("HOLIDAYS_SUBDIVISION", "ENG")
 LANGUAGE_COOKIE_NAME = "ecitizen_language"
 LANGUAGE_COOKIE_SECURE = False
 LANGUAGE_COOKIE_SAMESITE = "Lax"
+# One way of writing dates per language (config/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["config.formats"]
 
 # --- Static and media files ---------------------------------------------------
 STATIC_URL = "/static/"
@@ -314,6 +335,9 @@ BLIND_INDEX_KEY = env_str("BLIND_INDEX_KEY")
 PLATFORM_NAME = env_str("PLATFORM_NAME", "E-Citizen")
 # Absolute address of the site, for links in emails sent outside a request.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# TrueType fonts (paths) for the characters the bundled PDF font lacks, e.g. Chinese, Japanese, Korean:
+# /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf from Debian's fonts-droid-fallback.
+PDF_FALLBACK_FONTS = env_list("PDF_FALLBACK_FONTS", [])
 PLATFORM_LOGO_URL = env_str("PLATFORM_LOGO_URL", "/static/img/logo.svg")
 PLATFORM_BRAND_COLOUR = env_str("PLATFORM_BRAND_COLOUR", "#1d5b79")
 PLATFORM_LINK_COLOUR = env_str("PLATFORM_LINK_COLOUR", "#1a5a96")
@@ -335,6 +359,60 @@ FORM_RENDERER = "ecitizen.core.forms.GovukFormRenderer"
 # --- Background work -----------------------------------------------------------
 # Tasks are rows in the database; `manage.py db_worker` (any number of them) runs them.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# --- Periodic jobs -------------------------------------------------------------
+# Every job that runs on a timetable, in one place. `manage.py run_scheduler` (one per deployment;
+# more are safe, each due run is claimed once) queues each when it is due and the task workers run
+# it; runs are logged in the admin (Periodic jobs). "every": a timedelta counted from midnight UTC;
+# "at": "HH:MM" daily in TIME_ZONE. Keys and defaults: ecitizen/scheduler/jobs.py.
+import datetime as _dt  # noqa: E402
+
+from django.utils.translation import gettext_lazy as _  # noqa: E402
+
+PERIODIC_JOBS = {
+    "expire-payments": {
+        "command": "expire_payments",
+        "every": _dt.timedelta(minutes=5),
+        "description": _("Ends payments still in progress after their expiry; sends again refunds waiting to be sent."),
+    },
+    "apply-tax-penalties": {
+        "task": "ecitizen.payments.taxes.penalties_apply_task",
+        "at": "00:30",
+        "description": _("Adds late payment penalties to unpaid tax bills (running it twice a day changes nothing)."),
+    },
+    "purge-draft-photos": {
+        "command": "purge_draft_photos",
+        "at": "03:30",
+        "description": _("Deletes photos of problem reports that were never sent, after 24 hours."),
+    },
+    "clear-sessions": {
+        "command": "clearsessions",
+        "at": "03:45",
+        "description": _("Deletes expired sessions."),
+    },
+    "prune-task-results": {
+        "command": "prune_db_task_results",
+        "kwargs": {"min_age_days": 14},
+        "at": "04:00",
+        "description": _("Deletes the results of background tasks finished more than 14 days ago."),
+    },
+    "prune-job-runs": {
+        "task": "ecitizen.scheduler.services.runs_prune",
+        "kwargs": {"keep_days": 30},
+        "at": "04:15",
+        "description": _("Deletes the log of periodic job runs older than 30 days."),
+    },
+    "reconcile-payments": {
+        "command": "reconcile_payments",
+        "at": "06:00",
+        "description": _("Compares yesterday's payments with the provider's records; fails when they differ."),
+    },
+    "send-questionnaires": {
+        "task": "ecitizen.reports.tasks.send_questionnaires",
+        "at": "10:00",
+        "description": _("Asks reporters, once, whether their problem was fixed (REPORTS_QUESTIONNAIRE_DAYS on)."),
+    },
+}
 
 # --- Payments -----------------------------------------------------------------
 # Providers by name. "sandbox" is the built-in test gateway (no money moves);

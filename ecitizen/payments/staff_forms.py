@@ -123,7 +123,7 @@ class ReconciliationForm(forms.Form):
         label=_("Day (UTC)"),
         widget=DateInput(attrs={"class": "govuk-input--width-10"}),
         help_text=_("Payments opened from midnight to midnight, Coordinated Universal Time."),
-        error_messages={"required": _("Enter the day"), "invalid": _("Enter a real date, like 2026-03-31")},
+        error_messages={"required": _("Enter the day"), "invalid": _("Enter a real date, for example 31 3 2026")},
     )
     provider = forms.ChoiceField(label=_("Payment provider"), choices=())
 
@@ -144,12 +144,12 @@ class DashboardForm(forms.Form):
     date_from = forms.DateField(
         label=_("From"),
         widget=DateInput(attrs={"class": "govuk-input--width-10"}),
-        error_messages={"invalid": _("Enter a real date, like 2026-03-01")},
+        error_messages={"invalid": _("Enter a real date, for example 1 3 2026")},
     )
     date_to = forms.DateField(
         label=_("To"),
         widget=DateInput(attrs={"class": "govuk-input--width-10"}),
-        error_messages={"invalid": _("Enter a real date, like 2026-03-31")},
+        error_messages={"invalid": _("Enter a real date, for example 31 3 2026")},
     )
     by = forms.ChoiceField(label=_("Takings by"), choices=GROUPINGS, required=False)
 

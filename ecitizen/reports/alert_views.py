@@ -74,7 +74,8 @@ def alert_new(request):
         query = request.POST.get("place-q", "").strip()[:100]
     elif lookup.is_valid():
         query = lookup.cleaned_data["q"].strip()
-    addresses = exchange_selectors.address_search(query, limit=10) if query else []
+    found = exchange_selectors.address_search_page(query, per_page=10) if query else None
+    addresses = found.items if found else []
     place_form = PlaceAlertForm(prefix="place", addresses=addresses, signed_in=signed_in, initial={"q": query})
     area_form = AreaAlertForm(prefix="area", signed_in=signed_in)
     searched = bool(query)
@@ -128,6 +129,7 @@ def alert_new(request):
             "error_count": len(error_form.errors),
             "searched": searched,
             "addresses": addresses,
+            "address_total": found.total if found else 0,
         },
     )
 

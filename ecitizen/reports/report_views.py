@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -35,6 +36,7 @@ from ecitizen.reports.routing import NoRoute, areas_at, categories_at, route
 DRAFT_SESSION_KEY = "reports_draft"
 SENT_SESSION_KEY = "reports_sent"
 REPORT_RATE = "10/h/ip"
+ADDRESS_PAGE_SIZE = 10
 SUBMIT_LOCK_SECONDS = 60
 DETAIL_FIELDS = ("title", "description", "name", "email")
 
@@ -121,10 +123,17 @@ def _change(request) -> bool:
 def new_location(request):
     """Where is the problem? An address search, a typed latitude and longitude, or (with JavaScript) the map."""
     draft = get_draft(request, create=True)
+    chosen = request.GET.get("category", "")
+    if request.method == "GET" and chosen and chosen in dict(selectors.category_choices()):
+        # Started from a kind of problem (the site search's "Pot-hole"): it is chosen on the next page.
+        draft["category"] = chosen
+        _save_draft(request, draft)
     search_form = AddressSearchForm(request.GET if "q" in request.GET else None)
-    results = []
+    results = None
     if search_form.is_bound and search_form.is_valid():
-        results = exchange_selectors.address_search(search_form.cleaned_data["q"], limit=10)
+        results = exchange_selectors.address_search_page(
+            search_form.cleaned_data["q"], page=request.GET.get("page"), per_page=ADDRESS_PAGE_SIZE
+        )
 
     if request.method == "POST":
         limited = rate_limited(request, "report_location", "120/m/ip")
@@ -135,8 +144,14 @@ def new_location(request):
         if chosen is not None:
             query = request.POST.get("q", "")[:200]
             search_form = AddressSearchForm({"q": query})
-            results = exchange_selectors.address_search(query, limit=10) if search_form.is_valid() else []
-            found = next((a for a in results if a.uprn == chosen), None)
+            valid = search_form.is_valid()
+            results = (
+                exchange_selectors.address_search_page(query, page=request.POST.get("page"), per_page=ADDRESS_PAGE_SIZE)
+                if valid
+                else None
+            )
+            # The address chosen may be on any page of the search: it must be one of its matches.
+            found = exchange_selectors.address_search_find(query, chosen) if valid else None
             if found is None:
                 search_form.add_error("q", _("Select an address from the list, or search again"))
                 form = LocationForm()
@@ -172,6 +187,9 @@ def new_location(request):
 
 
 def _location_page(request, form, search_form, results, *, status: int = 200):
+    query = {"q": search_form["q"].value() or ""}
+    if _change(request):
+        query["change"] = "1"
     return render(
         request,
         "reports/public/new_location.html",
@@ -179,6 +197,7 @@ def _location_page(request, form, search_form, results, *, status: int = 200):
             "form": form,
             "search_form": search_form,
             "results": results,
+            "results_query": urlencode(query),
             "searched": search_form.is_bound and not search_form.errors,
             "change": _change(request),
             **map_attrs(),
@@ -518,7 +537,8 @@ def confirm(request, token: str):
             return _bad_link(request)
         messages.success(
             request,
-            _("Thank you. Your report has been confirmed and sent to %(agency)s.") % {"agency": report.agency.name},
+            _("Thank you. Your report has been confirmed and sent to %(agency)s.")
+            % {"agency": report.agency.display_name},
         )
         if report.is_public:
             return redirect("reports:detail", pk=report.pk)

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
+from ecitizen.core.forms import DateInput
 from ecitizen.reports.admin_services import MAX_AREA_FILE
 from ecitizen.reports.forms import DATE_RANGE_VALIDATORS
 from ecitizen.reports.models import UPDATE_MAX_LENGTH, Status
@@ -66,15 +67,15 @@ class QueueFilterForm(forms.Form):
     created_from = forms.DateField(
         label=_("Reported on or after"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": _("Enter a real date, like 2026-03-31")},
+        widget=DateInput(),
+        error_messages={"invalid": _("Enter a real date, for example 31 3 2026")},
         validators=DATE_RANGE_VALIDATORS,
     )
     created_to = forms.DateField(
         label=_("Reported on or before"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": _("Enter a real date, like 2026-03-31")},
+        widget=DateInput(),
+        error_messages={"invalid": _("Enter a real date, for example 31 3 2026")},
         validators=DATE_RANGE_VALIDATORS,
     )
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORTS)

@@ -31,7 +31,7 @@ def _filter_form(data) -> tuple[FilterForm, selectors.Filters]:
     form = FilterForm(
         data,
         categories=selectors.category_choices(),
-        areas=[(a.pk, f"{a.display_name()} ({a.agency.name})") for a in areas],
+        areas=[(a.pk, f"{a.display_name()} ({a.agency.display_name})") for a in areas],
     )
     if form.is_valid():
         filters = selectors.Filters.from_form(form.cleaned_data, {a.pk: a for a in areas})

@@ -255,6 +255,15 @@ def _pages(w) -> dict[str, list[str | tuple[str, int]]]:
             f"/reports/alerts/unsubscribe/{r['alert_unsubscribe']}/",
             f"/reports/questionnaire/{r['questionnaire']}/?answer=not_fixed",
             ("/reports/alerts/unsubscribe/forged/", 400),
+            # The site search: empty, results by kind, one kind paged, nothing found, a too-long query
+            "/search/",
+            "/search/?q=parking",
+            "/search/?q=parking&kind=services",
+            "/search/?q=zzzqqq",
+            "/search/?q=" + "x" * 201,
+            # A language in the address (/ar/ redirects to ?lang=ar), then back to English
+            "/ar/search/?q=parking",
+            "/search/?q=parking&lang=en",
         ],
         "citizen": [
             "/",
@@ -289,6 +298,8 @@ def _pages(w) -> dict[str, list[str | tuple[str, int]]]:
             "/accounts/password/change/",
             f"/reports/{r['fixed'].pk}/",
             "/reports/alerts/",
+            "/reports/mine/",
+            f"/account/identity/?next=/applications/start/{permit.slug}/",
         ],
         "caseworker": [
             "/staff/",
@@ -296,6 +307,7 @@ def _pages(w) -> dict[str, list[str | tuple[str, int]]]:
             f"/staff/cases/?service={permit.pk}&status=submitted&assignee=&sort=",
             "/staff/cases/?overdue=on",
             f"/staff/cases/{w['open_case'].pk}/",
+            f"/staff/cases/{w['open_case'].pk}/approve/",
             f"/staff/cases/{w['approved'].pk}/",
             "/staff/payments/",
             f"/staff/payments/payment/{w['paid'].reference}/",
@@ -322,6 +334,8 @@ def _pages(w) -> dict[str, list[str | tuple[str, int]]]:
             f"/staff/services/{fee_service.pk}/form/pages/add/",
             f"/staff/services/{fee_service.pk}/form/pages/vehicle/edit/",
             f"/staff/services/{fee_service.pk}/form/questions/add/?page=vehicle",
+            f"/staff/services/{fee_service.pk}/form/questions/add/?page=vehicle&type=number",
+            f"/staff/services/{fee_service.pk}/form/questions/registration/edit/?choose_type=1",
             f"/staff/services/{fee_service.pk}/form/questions/registration/edit/",
             f"/staff/services/{fee_service.pk}/preview/",
             f"/staff/services/{fee_service.pk}/publish/",
@@ -344,6 +358,7 @@ def _pages(w) -> dict[str, list[str | tuple[str, int]]]:
             f"/staff/reports/categories/{r['category'].pk}/",
             "/staff/reports/areas/",
             "/staff/reports/areas/new/",
+            f"/staff/reports/areas/{r['area'].pk}/",
         ],
         "auditor": [
             "/staff/",
@@ -389,12 +404,17 @@ def _actions(w) -> dict[str, list[tuple[str, str | None, object, str]]]:
     draft, case = w["draft"].pk, w["open_case"].pk
     return {
         "visitor": [
-            ("sign-in with nothing entered", "/accounts/login/", lambda p: _submit(p, "Sign In"), "/accounts/login/"),
-            ("sign-up with nothing entered", "/accounts/signup/", lambda p: _submit(p, "Sign Up"), "/accounts/signup/"),
+            ("sign-in with nothing entered", "/accounts/login/", lambda p: _submit(p, "Sign in"), "/accounts/login/"),
+            (
+                "sign-up with nothing entered",
+                "/accounts/signup/",
+                lambda p: _submit(p, "Create an account"),
+                "/accounts/signup/",
+            ),
             (
                 "password reset sent",
                 "/accounts/password/reset/",
-                lambda p: _submit(p, "Reset My Password", {"Email": "amina@example.org"}),
+                lambda p: _submit(p, "Send me a reset link", {"Email": "amina@example.org"}),
                 "/accounts/password/reset/done/",
             ),
         ],
@@ -420,7 +440,7 @@ def _actions(w) -> dict[str, list[tuple[str, str | None, object, str]]]:
             (
                 "set up an authenticator app with a wrong code",
                 None,
-                lambda p: _submit(p, "Activate", {"Authenticator code": "000000"}),
+                lambda p: _submit(p, "Set up", {"Authenticator code": "000000"}),
                 "/accounts/2fa/totp/activate/",
             ),
             ("passkeys", "/accounts/2fa/webauthn/", None, "/accounts/2fa/webauthn/"),
@@ -485,7 +505,26 @@ def _actions(w) -> dict[str, list[tuple[str, str | None, object, str]]]:
                 f"/staff/reports/{w['reports']['open'].pk}/",
             ),
         ],
-        "admin": [],
+        "admin": [
+            (
+                "areas file checked before saving",
+                "/staff/reports/areas/new/",
+                lambda p: (
+                    p.get_by_label("GeoJSON file").set_input_files(
+                        files=[
+                            {
+                                "name": "harbour.geojson",
+                                "mimeType": "application/geo+json",
+                                "buffer": b'{"type": "Polygon", "coordinates": '
+                                b"[[[0.0, 52.0], [0.02, 52.0], [0.02, 52.02], [0.0, 52.02], [0.0, 52.0]]]}",
+                            }
+                        ]
+                    ),
+                    _submit(p, "Check the file", {"Name (English)": "Harbour"}),
+                ),
+                "/staff/reports/areas/new/",
+            ),
+        ],
         "auditor": [],
     }
 

@@ -20,6 +20,10 @@ from ecitizen.accounts.models import Profile, User
 from ecitizen.accounts.services import identity_verify_with_register, profile_update
 from ecitizen.agencies.models import Agency, Role
 from ecitizen.agencies.services import agency_save, membership_grant
+from ecitizen.demo.addresses import demo_address
+from ecitizen.demo.agency_names import demo_agency_names_load
+from ecitizen.demo.dashboard import demo_dashboard_load
+from ecitizen.demo.inbox import leave_recent_messages_unread
 from ecitizen.exchange.services import Person, population_register_load, synthetic_people
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -68,6 +72,7 @@ class Command(BaseCommand):
                 membership_grant(actor=None, agency=agency, user=moderator, role=Role.MODERATOR)
                 rows.append((moderator.email, f"{Role.MODERATOR.label}, {name}", self._totp(moderator)))
 
+        demo_agency_names_load()
         auditor = self._user("auditor@ecitizen.example")
         group, _ = Group.objects.get_or_create(name="Platform auditors")
         group.permissions.add(Permission.objects.get(codename="view_all_auditlog"))
@@ -84,7 +89,7 @@ class Command(BaseCommand):
                     "family_name": family,
                     "date_of_birth": born,
                     "preferred_language": language,
-                    "town": "Riverton",
+                    **demo_address(email),
                 },
             )
             if verified and not Profile.objects.filter(user=user, identity_verified=True).exists():
@@ -98,6 +103,8 @@ class Command(BaseCommand):
         call_command("seed_taxes", stdout=self.stdout)
         call_command("seed_addresses", stdout=self.stdout)
         call_command("seed_reports", stdout=self.stdout)
+        self.stdout.write("Dashboard of amina@example.org: " + "; ".join(demo_dashboard_load()) + ".")
+        leave_recent_messages_unread(email for email, *_rest in CITIZENS)
         self.stdout.write(
             f"Population register: {added} people added ({register_size + len(CITIZENS)} in the demo set)."
         )
