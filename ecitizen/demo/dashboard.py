@@ -161,6 +161,30 @@ def _followed_report(user: User) -> str:
     return "a followed report: following"
 
 
+def _caseworker_looked(user: User, caseworker: User) -> str:
+    """The caseworker opened the application they asked about a few times: "Who looked at my
+    data" then shows one grouped line with its purpose."""
+    from ecitizen.core.access_purposes import AccessPurpose
+    from ecitizen.privacy.models import AccessRecord
+    from ecitizen.privacy.services import access_record
+
+    if AccessRecord.objects.filter(citizen=user).exists():
+        return "who looked: already there"
+    application = Application.objects.filter(citizen=user, status=Status.INFO_REQUESTED).first()
+    if application is None:
+        return "who looked: skipped (no application with information requested)"
+    for _view in range(3):
+        access_record(
+            staff=caseworker,
+            agency=application.agency,
+            citizen=user,
+            purpose=AccessPurpose.APPLICATION,
+            reference=application.reference,
+            subject=application,
+        )
+    return "who looked: the caseworker opened the application 3 times"
+
+
 @transaction.atomic
 def demo_dashboard_load() -> list[str]:
     """Give the demo citizen one of each dashboard item; returns a line per item saying what happened."""
@@ -177,4 +201,5 @@ def demo_dashboard_load() -> list[str]:
         _fee_due(user, services[LICENCE]),
         _draft(user, services[BIRTH]),
         _followed_report(user),
+        _caseworker_looked(user, caseworker),
     ]

@@ -28,6 +28,11 @@ def test_the_demo_citizen_has_one_of_each_dashboard_item(client):
     assert "/services/resident-parking-permit/" in actions  # renew
     reports = page[page.index('id="your-reports"') : page.index('id="your-messages"')]
     assert "Reports you made" in reports and "Reports you follow" in reports
+    # a service suggested from a life event, with the reason
+    assert "/services/concessionary-bus-pass/" in page and "Suggested because" in page
+    # who looked at my data: the caseworker's three views, grouped, with their purpose
+    looked = client.get("/account/privacy/").content.decode()
+    assert "Viewed 3 times" in looked and "Working your application" in looked
 
     # again: nothing new
     counts = (Application.objects.filter(citizen=amina).count(), Alert.objects.filter(user=amina).count())

@@ -609,7 +609,8 @@ SERVICES = [
         "agency": "TA",
         "slug": "concessionary-bus-pass",
         "category": "transport",
-        "life_events": [],
+        # New residents need one as much as a parking permit: the dashboard suggests it from that.
+        "life_events": ["moving-house"],
         "title": t(
             "Apply for a concessionary bus pass",
             "Solicitar un pase de autobús bonificado",
