@@ -16,13 +16,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _timing import median, percentile, seed_demo, setup_database, time_get
 
 
 def main() -> None:
@@ -31,25 +27,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=200)
     args = parser.parse_args()
 
-    if not os.environ.get("DATABASE_URL"):
-        db = ROOT / "var" / "bench.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
-        os.environ["SQLITE_PATH"] = str(db)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.bench"
-    import django
-
-    django.setup()
-    from django.conf import settings
+    setup_database("bench.sqlite3")
+    seed_demo()
     from django.core.management import call_command
-    from django.db import connection, reset_queries
+    from django.db import connection
     from django.test import Client
-    from django.test.utils import setup_test_environment
-
-    setup_test_environment()
-    settings.DEBUG = True  # count queries
-    call_command("migrate", verbosity=0)
-    call_command("seed_demo", register_size=50, stdout=open(os.devnull, "w"))
 
     from ecitizen.accounts.models import User
     from ecitizen.cases.models import Application
@@ -81,17 +63,9 @@ def main() -> None:
             session["account_authentication_methods_user"] = str(user.pk)
             session.save()
             client.get(url)  # warm up
-            times, queries = [], 0
-            for _ in range(args.repeat):
-                reset_queries()
-                start = time.perf_counter()
-                response = client.get(url)
-                times.append((time.perf_counter() - start) * 1000)
-                queries = len(connection.queries)
-                assert response.status_code == 200, (url, response.status_code)
-            times.sort()
-            p50 = statistics.median(times)
-            p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
+            times, queries = time_get(client, url, args.repeat)
+            p50 = median(times)
+            p99 = percentile(times, 0.99)
             print(f"{Application.objects.count():>10}  {label:<34} {p50:>8.1f} {p99:>8.1f} {queries:>8}")
 
 

@@ -40,11 +40,9 @@ import statistics
 import sys
 import time
 import uuid
-from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _timing import median, percentile, seed_demo, setup_database
 
 YEARS = 3
 RECENT_DAYS = 120  # reports younger than this are often still open
@@ -68,27 +66,11 @@ def main() -> None:
     args = parser.parse_args()
     sizes = parse_sizes(args.sizes)
 
-    if not os.environ.get("DATABASE_URL"):
-        db = ROOT / "var" / "bench-reports.sqlite3"
-        db.parent.mkdir(exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
-        os.environ["SQLITE_PATH"] = str(db)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.bench"
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
+    setup_database("bench-reports.sqlite3")
+    seed_demo()
     from django.db import connection
-    from django.test.utils import setup_test_environment
 
     from ecitizen.reports.models import Report
-
-    setup_test_environment()
-    settings.DEBUG = True  # count queries
-    call_command("migrate", verbosity=0)
-    call_command("seed_demo", register_size=50, stdout=open(os.devnull, "w"))
 
     loader = Loader(seed=args.seed)
     print(f"database: {connection.vendor}; repeat {args.repeat} per request")
@@ -321,9 +303,7 @@ def timed(run, repeat: int) -> tuple[float, float, int, float]:
         times.append((time.perf_counter() - start) * 1000)
         queries = max(queries, len(connection.queries))
     times.sort()
-    p50 = statistics.median(times)
-    p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
-    return p50, p99, queries, statistics.mean(answered)
+    return median(times), percentile(times, 0.99), queries, statistics.mean(answered)
 
 
 def explain_all(loader: Loader, rng: random.Random) -> None:

@@ -20,15 +20,10 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
-import statistics
-import sys
 import time
-from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _timing import median, percentile, seed_demo, setup_database, time_get
 
 QUERIES = [
     ("en", "pothole"),
@@ -77,30 +72,16 @@ def main() -> None:
     parser.add_argument("--extra-services", type=int, default=0)
     args = parser.parse_args()
 
-    if not os.environ.get("DATABASE_URL"):
-        db = ROOT / "var" / "bench_site_search.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
-        os.environ["SQLITE_PATH"] = str(db)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.bench"
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connection, reset_queries
+    setup_database("bench_site_search.sqlite3")
+    from django.db import connection
     from django.test import Client
-    from django.test.utils import setup_test_environment
     from django.utils import translation
 
     from ecitizen.catalogue.models import Service
     from ecitizen.search.selectors import site_search
 
-    setup_test_environment()
-    settings.DEBUG = True  # count queries
-    call_command("migrate", verbosity=0)
     logging.disable(logging.INFO)  # the demo's tasks log every run
-    call_command("seed_demo", register_size=50, stdout=open(os.devnull, "w"))
+    seed_demo()
     if args.extra_services:
         _extra_services(args.extra_services)
 
@@ -129,25 +110,17 @@ def main() -> None:
                 start = time.perf_counter()
                 site_search(query, language=language)
                 search_times.append((time.perf_counter() - start) * 1000)
-        times, queries = [], 0
-        for _ in range(args.repeat):
-            reset_queries()
-            start = time.perf_counter()
-            response = client.get(url)
-            times.append((time.perf_counter() - start) * 1000)
-            queries = len(connection.queries)
-            assert response.status_code == 200, (url, response.status_code)
-        times.sort()
+        times, queries = time_get(client, url, args.repeat)
         all_times += times
-        p50 = statistics.median(times)
-        p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
+        p50 = median(times)
+        p95 = percentile(times, 0.95)
         search_times.sort()
-        s50 = statistics.median(search_times)
-        s95 = search_times[min(len(search_times) - 1, int(len(search_times) * 0.95))]
+        s50 = median(search_times)
+        s95 = percentile(search_times, 0.95)
         print(f"{language:<5} {query:<20} {results:>7} {s50:>9.2f} {s95:>9.2f} {p50:>8.1f} {p95:>8.1f} {queries:>8}")
     all_times.sort()
-    p50 = statistics.median(all_times)
-    p95 = all_times[min(len(all_times) - 1, int(len(all_times) * 0.95))]
+    p50 = median(all_times)
+    p95 = percentile(all_times, 0.95)
     print(f"{'all':<5} {'':<20} {'':>7} {'':>9} {'':>9} {p50:>8.1f} {p95:>8.1f}")
 
 

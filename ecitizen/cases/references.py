@@ -10,13 +10,13 @@ from django.utils.translation import gettext as _
 
 from ecitizen.cases.models import Application
 from ecitizen.cases.policies import case_policy
-from ecitizen.core.references import ObjectReference, int_keys, register_reference
+from ecitizen.core.references import ObjectReference, int_keys, register_reference, visible_keys
 
 
 def application_references(viewer: Any, pks: Sequence[str]) -> dict[str, ObjectReference]:
     """Each application's reference ("CC-2026-000001"), linked to its case page for staff who work it."""
     keys = int_keys(pks)
-    visible = set(case_policy.scope(viewer, "view").filter(pk__in=keys).values_list("pk", flat=True))
+    visible = visible_keys(case_policy.scope(viewer, "view"), keys)
     return {
         str(pk): ObjectReference(
             kind=_("Application"),

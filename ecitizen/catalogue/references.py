@@ -11,13 +11,13 @@ from django.utils.translation import gettext as _
 from ecitizen.catalogue.models import Service
 from ecitizen.catalogue.policies import service_policy
 from ecitizen.core.i18n import pick
-from ecitizen.core.references import ObjectReference, int_keys, register_reference
+from ecitizen.core.references import ObjectReference, int_keys, register_reference, visible_keys
 
 
 def service_references(viewer: Any, pks: Sequence[str]) -> dict[str, ObjectReference]:
     """The service's title in the viewer's language, linked to the service editor for its admins."""
     keys = int_keys(pks)
-    visible = set(service_policy.scope(viewer, "view").filter(pk__in=keys).values_list("pk", flat=True))
+    visible = visible_keys(service_policy.scope(viewer, "view"), keys)
     return {
         str(pk): ObjectReference(
             kind=_("Service"),

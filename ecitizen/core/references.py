@@ -68,3 +68,13 @@ def resolve_references(viewer: Any, subjects: Iterable[tuple[str, str]]) -> dict
 def int_keys(pks: Sequence[str]) -> list[int]:
     """The keys of *pks* that are integers (audit rows store keys as text)."""
     return [int(pk) for pk in pks if str(pk).isdigit()]
+
+
+def visible_keys(scope: Any, keys: Sequence[int], *, via: str = "pk") -> set[int]:
+    """The primary keys of *scope* (a policy's queryset for the viewer) whose ``via`` is among *keys*.
+
+    A resolver links an object only when its key is in this set: ``visible_keys(policy.scope(viewer,
+    "view"), keys)``. With *via* the scope is matched through a relation (a refund's payment:
+    ``via="refunds__pk"`` gives the keys of the payments the viewer may open).
+    """
+    return set(scope.filter(**{f"{via}__in": keys}).values_list("pk", flat=True))

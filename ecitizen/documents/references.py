@@ -8,7 +8,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from ecitizen.core.references import ObjectReference, int_keys, register_reference
+from ecitizen.core.references import ObjectReference, int_keys, register_reference, visible_keys
 from ecitizen.documents.models import IssuedDocument
 from ecitizen.documents.policies import document_policy
 
@@ -16,7 +16,7 @@ from ecitizen.documents.policies import document_policy
 def document_references(viewer: Any, pks: Sequence[str]) -> dict[str, ObjectReference]:
     """The document number, linked to its staff page for those who may revoke it."""
     keys = int_keys(pks)
-    visible = set(document_policy.scope(viewer, "revoke").filter(pk__in=keys).values_list("pk", flat=True))
+    visible = visible_keys(document_policy.scope(viewer, "revoke"), keys)
     return {
         str(pk): ObjectReference(
             kind=_("Document"),

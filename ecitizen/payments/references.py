@@ -8,7 +8,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from ecitizen.core.references import ObjectReference, int_keys, register_reference
+from ecitizen.core.references import ObjectReference, int_keys, register_reference, visible_keys
 from ecitizen.payments.models import Bill, Payment, Refund
 from ecitizen.payments.staff_policies import staff_payment_policy
 
@@ -24,7 +24,7 @@ def bill_references(viewer: Any, pks: Sequence[str]) -> dict[str, ObjectReferenc
 
 def payment_references(viewer: Any, pks: Sequence[str]) -> dict[str, ObjectReference]:
     keys = int_keys(pks)
-    visible = set(staff_payment_policy.scope(viewer, "view").filter(pk__in=keys).values_list("pk", flat=True))
+    visible = visible_keys(staff_payment_policy.scope(viewer, "view"), keys)
     return {
         str(pk): ObjectReference(
             kind=_("Payment"),
@@ -38,7 +38,7 @@ def payment_references(viewer: Any, pks: Sequence[str]) -> dict[str, ObjectRefer
 def refund_references(viewer: Any, pks: Sequence[str]) -> dict[str, ObjectReference]:
     """A refund reads as the payment it gives back, linked to that payment's page."""
     keys = int_keys(pks)
-    visible = set(staff_payment_policy.scope(viewer, "view").filter(refunds__pk__in=keys).values_list("pk", flat=True))
+    visible = visible_keys(staff_payment_policy.scope(viewer, "view"), keys, via="refunds__pk")
     return {
         str(pk): ObjectReference(
             kind=_("Refund"),

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from ecitizen.core.i18n import pick
-from ecitizen.core.references import ObjectReference, int_keys, register_reference
+from ecitizen.core.references import ObjectReference, int_keys, register_reference, visible_keys
 from ecitizen.reports.models import Area, Category, Report
 from ecitizen.reports.policies import area_policy, category_policy, staff_report_policy
 
@@ -17,7 +17,7 @@ from ecitizen.reports.policies import area_policy, category_policy, staff_report
 def report_references(viewer: Any, pks: Sequence[str]) -> dict[str, ObjectReference]:
     """ "Problem report #12: Deep pot-hole", linked to the staff page for staff of its agency."""
     keys = int_keys(pks)
-    visible = set(staff_report_policy.scope(viewer, "view").filter(pk__in=keys).values_list("pk", flat=True))
+    visible = visible_keys(staff_report_policy.scope(viewer, "view"), keys)
     return {
         str(pk): ObjectReference(
             kind=_("Problem report"),
@@ -30,7 +30,7 @@ def report_references(viewer: Any, pks: Sequence[str]) -> dict[str, ObjectRefere
 
 def category_references(viewer: Any, pks: Sequence[str]) -> dict[str, ObjectReference]:
     keys = int_keys(pks)
-    visible = set(category_policy.scope(viewer, "edit").filter(pk__in=keys).values_list("pk", flat=True))
+    visible = visible_keys(category_policy.scope(viewer, "edit"), keys)
     return {
         str(pk): ObjectReference(
             kind=_("Report category"),
@@ -43,7 +43,7 @@ def category_references(viewer: Any, pks: Sequence[str]) -> dict[str, ObjectRefe
 
 def area_references(viewer: Any, pks: Sequence[str]) -> dict[str, ObjectReference]:
     keys = int_keys(pks)
-    visible = set(area_policy.scope(viewer, "view").filter(pk__in=keys).values_list("pk", flat=True))
+    visible = visible_keys(area_policy.scope(viewer, "view"), keys)
     return {
         str(pk): ObjectReference(
             kind=_("Area"),
