@@ -305,3 +305,64 @@ def test_catalogue_index_and_category(client, version, django_assert_max_num_que
 def test_staff_service_list(client, admin_a, version, django_assert_max_num_queries):
     client.force_login(admin_a)
     _assert_flat(client, "/staff/services/", lambda: version().service.title["en"], django_assert_max_num_queries)
+
+
+def test_status_page(client, citizen, caseworker_a, make_application, django_assert_max_num_queries):
+    """The citizen's status page: one query for the application with its service version and any
+    issued document, one for the timeline however long it grows."""
+    from ecitizen.cases.models import ApplicationEvent, EventKind
+
+    application = make_application()
+
+    def add():
+        n = next(_seq)
+        ApplicationEvent.objects.create(application=application, kind=EventKind.IN_REVIEW, message=f"Step {n} done")
+        return f"Step {n} done"
+
+    client.force_login(citizen)
+    _assert_flat(client, f"/applications/{application.pk}/", add, django_assert_max_num_queries)
+    with CaptureQueriesContext(connection) as page:
+        assert client.get(f"/applications/{application.pk}/").status_code == 200
+    sql = [q["sql"] for q in page.captured_queries]
+    assert sum('FROM "cases_application"' in s for s in sql) == 1, sql
+    assert not any(s.startswith('SELECT "catalogue_serviceversion"') for s in sql), sql
+    assert not any(s.startswith('SELECT "documents_issueddocument"') for s in sql), sql
+    # No information request is open on a submitted application: none is looked for.
+    assert not any('FROM "cases_informationrequest"' in s for s in sql), sql
+
+
+def test_status_poll_reads_three_columns(client, citizen, make_application):
+    """The live status poll, which every waiting citizen's page asks every few seconds: one query
+    for the application, reading only what the answer holds (not the answers)."""
+    application = make_application()
+    client.force_login(citizen)
+    url = f"/applications/{application.pk}/status.json"
+    assert client.get(url).status_code == 200  # warm up (session)
+    with CaptureQueriesContext(connection) as poll:
+        response = client.get(url)
+    assert response.json() == {"status": "submitted", "label": "Submitted", "version": 1}
+    reads = [q["sql"] for q in poll.captured_queries if 'FROM "cases_application"' in q["sql"]]
+    assert len(reads) == 1, reads
+    assert '"answers"' not in reads[0] and '"reference"' not in reads[0], reads[0]
+    assert len(poll.captured_queries) <= 4, [q["sql"] for q in poll.captured_queries]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="index plans are PostgreSQL's")
+def test_open_queue_uses_its_partial_index(caseworker_a, agency_a, make_application):
+    """The queue as it opens (open cases, soonest due first) matches the partial index
+    app_open_queue_by_due: the page reads it in order and the capped count reads the index alone.
+    If the queue's status list or order drifts from the index, this fails."""
+    from ecitizen.cases.selectors import QueueFilters, case_queue
+    from ecitizen.core.pagination import CappedPaginator
+
+    make_application()
+    queue = case_queue(caseworker_a, agency_a, QueueFilters())
+    assert CappedPaginator(queue, 25).count == 1
+    count_query = queue.values("id")[:1001]  # what CappedPaginator counts
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a test table is tiny: make the planner show its index
+        for qs in (queue[:25], count_query):
+            sql, params = qs.query.sql_with_params()
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "app_open_queue_by_due" in plan, plan

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from ecitizen.agencies.models import Agency
 from ecitizen.agencies.selectors import agencies_where
-from ecitizen.cases.models import FINAL_STATUSES, Application, ApplicationEvent, Status
+from ecitizen.cases.models import FINAL_STATUSES, OPEN_STATUSES, Application, ApplicationEvent, Status
 from ecitizen.cases.policies import CASE_ROLES
 from ecitizen.catalogue.formdef import FormDefinition
 
@@ -94,7 +94,7 @@ def case_queue(user: Any, agency: Agency, filters: QueueFilters) -> QuerySet[App
     if filters.status:
         qs = qs.filter(status=filters.status)
     else:
-        qs = qs.filter(status__in=[Status.SUBMITTED, Status.IN_REVIEW, Status.INFO_REQUESTED])
+        qs = qs.filter(status__in=OPEN_STATUSES)  # as the partial index app_open_queue_by_due is defined
     if filters.service:
         qs = qs.filter(service_version__service_id=filters.service)
     if filters.assignee == "me":

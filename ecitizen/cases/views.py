@@ -213,17 +213,22 @@ def confirmation(request, pk):
 @login_required
 @require_GET
 def detail(request, pk):
-    application = access(policy, request.user, "view", pk=pk)
+    # with the service version (its title) and any issued document in the same query
+    application = access(
+        policy, request.user, "view", pk=pk, narrow=lambda qs: qs.select_related("service_version", "issued_document")
+    )
     if application.status == Status.DRAFT:
         return redirect("cases:resume", pk=application.pk)
-    open_request = application.info_requests.filter(responded_at__isnull=True).last()
+    open_request = None  # asked for only while the application waits for the citizen's answer
+    if application.status == Status.INFO_REQUESTED:
+        open_request = application.info_requests.filter(responded_at__isnull=True).last()
     return render(
         request,
         "cases/detail.html",
         {
             "application": application,
             "events": selectors.timeline_for(application, for_citizen=True),
-            "open_request": open_request if application.status == Status.INFO_REQUESTED else None,
+            "open_request": open_request,
             "respond_form": RespondForm(),
             "service_title": pick(application.service_version.snapshot["title"]),
             "document": getattr(application, "issued_document", None),
@@ -235,7 +240,8 @@ def detail(request, pk):
 @require_GET
 def status_json(request, pk):
     """Polled by the status page so it updates without a reload."""
-    application = access(policy, request.user, "view", pk=pk)
+    # only the three columns the answer needs (not the answers)
+    application = access(policy, request.user, "view", pk=pk, narrow=lambda qs: qs.only("id", "status", "version"))
     return JsonResponse(
         {"status": application.status, "label": application.get_status_display(), "version": application.version}
     )

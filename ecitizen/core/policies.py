@@ -11,10 +11,12 @@ in scope that the user may see but not act on answer 403.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.db.models import QuerySet
 from django.http import Http404
 
 M = TypeVar("M", bound=models.Model)
@@ -35,14 +37,24 @@ class Policy(ABC, Generic[M]):
         return self.scope(user, action).filter(pk=obj.pk).exists()
 
 
-def access(policy: Policy[M], user: Any, action: str, *, view_action: str = "view", **lookup: Any) -> M:
+def access(
+    policy: Policy[M],
+    user: Any,
+    action: str,
+    *,
+    view_action: str = "view",
+    narrow: Callable[[QuerySet[M]], QuerySet[M]] | None = None,
+    **lookup: Any,
+) -> M:
     """Return the object matching *lookup* if *user* may perform *action* on it.
 
     Raises Http404 when the user may not even see it, PermissionDenied when
-    they may see it but not perform *action*.
+    they may see it but not perform *action*. *narrow* shapes the read without
+    widening it (``select_related``, ``only``): it gets the policy's scope.
     """
+    scope = policy.scope(user, view_action)
     try:
-        obj = policy.scope(user, view_action).get(**lookup)
+        obj = (narrow(scope) if narrow else scope).get(**lookup)
     except (policy.model.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
     if action != view_action and not policy.can_for(user, action, obj):
