@@ -8,12 +8,23 @@ from ecitizen.agencies.models import Agency, Membership, Role
 
 
 def user_is_staff(user: Any) -> bool:
-    """Agency staff, platform auditors and platform admins: people who must use MFA."""
+    """Agency staff, platform auditors and platform admins: people who must use MFA.
+
+    Remembered on the user object, which lives for one request: the MFA middleware, the
+    header and the landing page ask the same question of the same person several times.
+    """
     if not user.is_authenticated:
         return False
-    if user.is_staff or user.is_superuser or user.has_perm("core.view_all_auditlog"):
-        return True
-    return Membership.objects.filter(user=user, agency__is_active=True).exists()
+    known = getattr(user, "_ecitizen_is_staff", None)
+    if known is None:
+        known = bool(
+            user.is_staff
+            or user.is_superuser
+            or user.has_perm("core.view_all_auditlog")
+            or Membership.objects.filter(user=user, agency__is_active=True).exists()
+        )
+        user._ecitizen_is_staff = known
+    return known
 
 
 def memberships_for(user: Any) -> QuerySet[Membership]:
