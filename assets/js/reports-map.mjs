@@ -54,6 +54,7 @@
 //           "category": "Roads"              shown in the popup if present: a display name, not a slug
 //         }}]}
 import * as L from "../leaflet/leaflet-src.esm.js";
+import { baseMap, isPosition } from "./map-base.mjs";
 
 const COLOURS = { open: "#d4351c", closed: "#00703c" };
 
@@ -61,12 +62,6 @@ const number = (value) => {
   const text = String(value ?? "").trim().replace(",", ".");
   return text === "" ? Number.NaN : Number(text);
 };
-
-const isPosition = (lat, lng) =>
-  Number.isFinite(lat) && Number.isFinite(lng) && Math.abs(lat) <= 90 && Math.abs(lng) <= 180;
-
-const escapeHtml = (text) =>
-  text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
 const clamp = (value, limit) => Math.min(limit, Math.max(-limit, value));
 
@@ -80,21 +75,7 @@ const showMapNotes = (element) => {
 // centre and zoom. Set before the map loads, so it never animates.
 function createMap(element, container, start = null) {
   const data = element.dataset;
-  container.setAttribute("role", "region");
-  if (data.mapLabel) container.setAttribute("aria-label", data.mapLabel);
-  const map = L.map(container, { zoomControl: false, worldCopyJump: true });
-  L.control
-    .zoom({ zoomInTitle: data.zoomInText || "Zoom in", zoomOutTitle: data.zoomOutText || "Zoom out" })
-    .addTo(map);
-  if (data.tileUrl) {
-    L.tileLayer(data.tileUrl, {
-      attribution: escapeHtml(data.tileAttribution || ""),
-      maxZoom: 19,
-      // The page's policy is "same-origin"; tile servers such as OpenStreetMap's
-      // ask for a Referer, so send them our origin (never the page's path).
-      referrerPolicy: "strict-origin",
-    }).addTo(map);
-  }
+  const map = baseMap(element, container, { worldCopyJump: true });
   const lat = number(data.centerLat);
   const lng = number(data.centerLng);
   const zoom = Number.isFinite(number(data.zoom)) ? number(data.zoom) : 2;

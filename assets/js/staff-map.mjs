@@ -25,6 +25,7 @@
 //                          properties.active false draws it grey and dashed.
 // The first view fits the point and all outlines.
 import * as L from "../leaflet/leaflet-src.esm.js";
+import { baseMap, isPosition } from "./map-base.mjs";
 
 const OUTLINE = { color: "#1d70b8", weight: 3, fillColor: "#1d70b8", fillOpacity: 0.15 };
 // An area no longer used for routing: grey and dashed, so the live ones stand out.
@@ -34,12 +35,6 @@ const number = (value) => {
   const text = String(value ?? "").trim();
   return text === "" ? Number.NaN : Number(text);
 };
-
-const isPosition = (lat, lng) =>
-  Number.isFinite(lat) && Number.isFinite(lng) && Math.abs(lat) <= 90 && Math.abs(lng) <= 180;
-
-const escapeHtml = (text) =>
-  text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
 // The GeoJSON named by data-shapes, or null when it is missing or not JSON.
 function readShapes(element) {
@@ -57,22 +52,10 @@ function initStaffMap(element) {
   const data = element.dataset;
   const container = document.createElement("div");
   container.className = "app-map app-map--staff";
-  container.setAttribute("role", "region");
-  if (data.mapLabel) container.setAttribute("aria-label", data.mapLabel);
   element.prepend(container);
 
   // No fade: a popup or tile half faded in reads as low contrast (to people and to axe).
-  const map = L.map(container, { zoomControl: false, fadeAnimation: false });
-  L.control
-    .zoom({ zoomInTitle: data.zoomInText || "Zoom in", zoomOutTitle: data.zoomOutText || "Zoom out" })
-    .addTo(map);
-  if (data.tileUrl) {
-    L.tileLayer(data.tileUrl, {
-      attribution: escapeHtml(data.tileAttribution || ""),
-      maxZoom: 19,
-      referrerPolicy: "strict-origin",
-    }).addTo(map);
-  }
+  const map = baseMap(element, container, { fadeAnimation: false });
 
   // Layers are made first and added once the view is set: Leaflet draws vectors
   // against the map's pixel bounds, which exist only after the first view.

@@ -32,6 +32,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -95,7 +96,7 @@ class Entry:
     lang: str = ""  # the language of title and summary when not the reader's (a fallback)
 
 
-class Provider:
+class Provider(ABC):
     """A kind of result. Subclasses set ``kind`` (a slug, used in ``?kind=``), ``label``
     (plural, translatable: "Services") and ``order`` (where its group is shown), and answer
     :meth:`search`."""
@@ -104,9 +105,9 @@ class Provider:
     label: Any = ""
     order: int = 100
 
+    @abstractmethod
     def search(self, query: Query) -> list[Result]:
         """Every result for *query*, best first. Called with the reader's language active."""
-        raise NotImplementedError
 
     def close_words(self, word: str, language: str) -> list[str]:
         """Words this provider knows spelt nearly like *word*, best first (for "did you mean")."""
@@ -135,9 +136,9 @@ class IndexedProvider(Provider):
         self._built: dict[str, _Built] = {}
         self._lock = threading.Lock()
 
+    @abstractmethod
     def entries(self, language: str) -> Iterable[Entry]:
         """Every findable entry, with its texts in *language* (which is active while this runs)."""
-        raise NotImplementedError
 
     def fingerprint(self) -> Hashable:
         """Changes whenever :meth:`entries` would; ``None`` relies on ``max_age`` alone."""

@@ -47,6 +47,27 @@ def page(browser, live_server):
 
 
 @pytest.fixture
+def citizen_and_caseworker(make_user, with_mfa, agency_a, register_person):
+    """Amina, verified against the register, and a caseworker of agency A with MFA:
+    ``(citizen, caseworker, totp_secret)``."""
+    from ecitizen.accounts.services import identity_verify_with_register
+    from ecitizen.agencies.models import Membership
+
+    citizen = make_user("amina@example.org", given_name="Amina", family_name="Haddad")
+    person = register_person()
+    identity_verify_with_register(
+        user=citizen,
+        given_name=person.given_name,
+        family_name=person.family_name,
+        date_of_birth=person.date_of_birth,
+        national_id=person.national_id,
+    )
+    caseworker = make_user("caseworker@council.example")
+    Membership.objects.create(user=caseworker, agency=agency_a, role="caseworker")
+    return citizen, caseworker, with_mfa(caseworker)
+
+
+@pytest.fixture
 def page_without_js(browser, live_server):
     context, page = _new_page(browser, live_server, java_script_enabled=False)
     yield page

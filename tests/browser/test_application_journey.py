@@ -24,25 +24,11 @@ def _png_bytes() -> bytes:
 
 
 @pytest.fixture
-def people(make_user, with_mfa, agency_a, register_person):
-    from ecitizen.accounts.services import identity_verify_with_register
-    from ecitizen.agencies.models import Membership
+def people(citizen_and_caseworker, agency_a):
     from ecitizen.cases.tests.conftest import make_version
 
-    citizen = make_user("amina@example.org", given_name="Amina", family_name="Haddad")
-    person = register_person()
-    identity_verify_with_register(
-        user=citizen,
-        given_name=person.given_name,
-        family_name=person.family_name,
-        date_of_birth=person.date_of_birth,
-        national_id=person.national_id,
-    )
-    caseworker = make_user("caseworker@council.example")
-    Membership.objects.create(user=caseworker, agency=agency_a, role="caseworker")
-    secret = with_mfa(caseworker)
     make_version(agency_a)
-    return citizen, caseworker, secret
+    return citizen_and_caseworker
 
 
 def test_apply_request_information_answer_approve_download_and_verify(browser, live_server, people, tmp_path):

@@ -12,23 +12,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def case(make_user, with_mfa, agency_a, register_person):
-    from ecitizen.accounts.services import identity_verify_with_register
-    from ecitizen.agencies.models import Membership
+def case(citizen_and_caseworker, agency_a):
     from ecitizen.cases.tests.conftest import make_version, submit_permit_application
 
-    citizen = make_user("amina@example.org", given_name="Amina", family_name="Haddad")
-    person = register_person()
-    identity_verify_with_register(
-        user=citizen,
-        given_name=person.given_name,
-        family_name=person.family_name,
-        date_of_birth=person.date_of_birth,
-        national_id=person.national_id,
-    )
-    caseworker = make_user("caseworker@council.example")
-    Membership.objects.create(user=caseworker, agency=agency_a, role="caseworker")
-    secret = with_mfa(caseworker)
+    citizen, caseworker, secret = citizen_and_caseworker
     version = make_version(agency_a)
     version.snapshot = {
         **version.snapshot,
