@@ -29,7 +29,10 @@ def profile_for(user: Any) -> Profile:
 
 
 def preferred_language_for(user: Any) -> str:
-    return profile_for(user).preferred_language
+    """The language saved on *user*'s profile ("" when none). Reads that one column: every signed-in
+    request asks (``UserLanguageMiddleware``), and the rest of the row (encrypted fields included)
+    is not needed for it."""
+    return Profile.objects.filter(user=user).values_list("preferred_language", flat=True).first() or ""
 
 
 def identity_level_for(user: Any) -> IdentityLevel:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ecitizen.agencies.models import Membership, Role
 from ecitizen.agencies.policies import IdentityCheckPolicy
+from ecitizen.agencies.selectors import can_read_every_audit_log
 from ecitizen.cases.policies import CASE_ROLES
 from ecitizen.payments.staff_policies import PAYMENT_ROLES, REPORT_ROLES
 
@@ -75,7 +76,7 @@ def staff_navigation_for(user: Any) -> list[NavItem]:
                 frozenset({"identity_check_start", "identity_check_details"}),
             )
         )
-    if Role.AUDITOR in roles or user.has_perm("core.view_all_auditlog"):
+    if Role.AUDITOR in roles or can_read_every_audit_log(user):
         items.append(
             NavItem(_("Audit log"), reverse("staff:audit_log"), frozenset({"staff"}), frozenset({"audit_log"}))
         )
