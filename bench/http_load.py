@@ -3,33 +3,53 @@
     createdb -h 127.0.0.1 -U postgres ecitizen_load
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ecitizen_load \\
       .venv/bin/python bench/http_load.py --applications 10000 --duration 10
+    # p50 at 10k and at 1M side by side, in ecitizen_load_10k and ecitizen_load_1m, gunicorn alone:
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/ecitizen_load \\
+      .venv/bin/python bench/http_load.py --sizes 10000 1000000 --servers gunicorn
 
 What it does, in order:
 
 1. Prepares the database (PostgreSQL only): migrate, the cache table, collectstatic, the demo
    (``seed_demo``), then ``seed_volume`` until the database holds ``--applications`` volume
-   applications (a second run on the same database adds only what is missing; ``--no-seed`` skips
-   this step). 1,000,000 is a longer run (seeding goes in batches of 5,000: 10,000 took 3 s here,
-   a million takes minutes, once per database).
+   applications and ``seed_report_volume`` until it holds ``--reports`` volume problem reports
+   (default: as many as applications); a second run on the same database adds only what is
+   missing; ``--no-seed`` skips this step. With ``--sizes 10000 1000000`` the whole run is made once
+   per size, each in its own database named after DATABASE_URL's (``<name>_10k``, ``<name>_1m``:
+   created when missing, kept between runs, so a million is seeded once), with that many
+   applications and reports. Seeding a million applications (batches of 5,000) and a million
+   reports (COPY in batches of 50,000) takes minutes, once per database.
 2. Starts the site under production settings (``bench.bare_settings``: production plus the bare view
-   ``/bench/bare/<pk>``) with each server, both at once on 127.0.0.1 only (``--port`` and the next
-   one): gunicorn with gthread workers and granian's WSGI interface, with the same workers and
-   threads (default 2 × 4). The servers take turns page by page, so that other load on the machine
-   weighs on both alike. The environment is that of ``scripts/run-multiprocess.sh``: keys from
-   ``manage.py generate_keys`` (kept in ``var/http_load.env``: delete it when you drop the
-   database), ALLOWED_HOSTS, SITE_URL, the sandbox with a secret of its own, DEBUG off, static files
-   from whitenoise. Requests carry the ``X-Forwarded-Proto: https`` header a TLS proxy would add.
-   Server logs: ``var/http_load-<server>.log``.
+   ``/bench/bare/<pk>``) with each server of ``--servers`` (default both; one alone halves the
+   time), all at once on 127.0.0.1 only (``--port`` and the next one): gunicorn with gthread workers
+   and granian's WSGI interface, with the same workers and threads (default 2 × 4). The servers take
+   turns page by page, so that other load on the machine weighs on both alike. The environment is
+   that of ``scripts/run-multiprocess.sh``: keys from ``manage.py generate_keys`` (kept in
+   ``var/http_load.env``: delete it when you drop the databases), ALLOWED_HOSTS, SITE_URL, the sandbox
+   with a secret of its own, DEBUG off, static files from whitenoise, and an Open311 read limit
+   per address that no run reaches (every request comes from 127.0.0.1; the limiter's lock per
+   address is still taken by every read, which real clients, from many addresses, would not
+   share: a few 429 answers when it is busy show in non-2xx). Requests carry the
+   ``X-Forwarded-Proto: https`` header a TLS proxy would add. Server logs: ``var/http_load-<server>.log``.
 3. Signs in over HTTP as the demo citizen (amina@example.org) and the demo caseworker (password, then
-   a TOTP code from the secret seed_demo made), once; both servers use those sessions.
-4. Checks that every page answers 200, then drives each with ``wrk`` (64 connections, ``--duration``
-   seconds a page, 2 generator threads on the same machine) and prints, per server, requests/s,
-   the share of the bare view's requests/s, p50, p99 and the count of answers outside 2xx, then
-   which server was faster (geometric mean of the per-page ratios).
+   a TOTP code from the secret seed_demo made), once per database; every server uses those sessions.
+4. Checks that every page answers 200 (the public pages, the citizen's, the caseworker queue,
+   Open311 ``GET requests.json`` and the public map's viewport JSON for the whole city at its
+   opening zoom), then drives each with ``wrk``: ``--connections`` (64) for ``--duration`` seconds,
+   2 generator threads on the same machine; then a second, shorter pass (``--low-duration``, a
+   third as long) at ``--low-connections``, by default workers × threads (8), so that no request
+   waits for a free thread (0 skips it). It prints, per server, requests/s, the share of the bare
+   view's requests/s, p50, p99 and the count of answers outside 2xx, with the second pass's p50 and
+   p99; then which server was faster (geometric mean of the per-page ratios); with ``--sizes``,
+   the table "p50 at 1M / p50 at 10k" for the queue, the status page, Open311 ``requests`` and the
+   map viewport, at both numbers of connections.
 
-Needs ``wrk`` (Debian: ``apt-get install -y wrk``), gunicorn and granian in ``.venv``. There is
-no command that loads problem reports in volume yet, so ``/reports/`` runs on the demo's reports.
-Keep runs short on a shared machine: 9 pages × 2 servers × ``--duration``.
+Why two passes: wrk's connections are a closed loop, so by Little's law p50 at 64 connections is
+about 64 / requests per second whatever the page does (a page served at 250 requests/s shows a p50
+near 250 ms); at 8 connections each request has a thread of its own and p50 and p99 are the
+page's own time under that load.
+
+Needs ``wrk`` (Debian: ``apt-get install -y wrk``), gunicorn and granian in ``.venv``. Keep runs
+short on a shared machine: 11 pages × servers × sizes × (``--duration`` + ``--low-duration``).
 """
 
 # ruff: noqa: S603 - our own fixed commands (manage.py, the servers, wrk) on a loopback address
@@ -76,6 +96,18 @@ PAGES = [
     ("live status `/applications/N/status.json`", "/applications/{app}/status.json", "citizen"),
     ("citizen list `/applications/`", "/applications/", "citizen"),
     ("caseworker queue `/staff/cases/`", "/staff/cases/", "caseworker"),
+    ("Open311 `requests`", "/open311/v2/requests.json", None),
+    ("map viewport `/reports/map.json`", "/reports/map.json?bbox={bbox}", None),
+]
+# What the public map asks for when it opens on Northbridge at city zoom (zoom 14 around the demo's
+# centre 52.02, 0.03 in a 1024 x 600 pixel map): about 6 km by 3.5 km, the whole city and its edges.
+CITY_VIEWPORT = "-0.0139,52.0041,0.0739,52.0359"
+# The pages whose p50 at 1M is compared with their p50 at 10k (``--sizes``).
+SCALING = [
+    "caseworker queue `/staff/cases/`",
+    "status page `/applications/N/`",
+    "Open311 `requests`",
+    "map viewport `/reports/map.json`",
 ]
 
 # wrk's Lua: count answers outside 2xx in every thread, then print machine-readable figures.
@@ -113,6 +145,11 @@ def environment(port: int) -> dict[str, str]:
         PAYMENTS_SANDBOX_ENABLED="true",
         PAYMENT_PROVIDER="sandbox",
         SITE_URL=f"http://127.0.0.1:{port}",
+        # Open311 reads are limited per address (600 an hour by default) and every request here comes
+        # from 127.0.0.1: a limit no load reaches, over one second (so that the list of hits the
+        # limiter keeps per address stays short), keeps the check's work but does not answer 429
+        # for being over the limit. It still may when its per-address lock is busy (see non-2xx).
+        OPEN311_RATE_GET="1000000000/1s",
     )
     env.setdefault("SANDBOX_CALLBACK_SECRET", secrets.token_urlsafe(32))
     if not KEYS.exists():
@@ -149,11 +186,14 @@ import json
 from allauth.mfa.adapter import get_adapter
 from allauth.mfa.models import Authenticator
 from ecitizen.cases.models import Application
+from ecitizen.reports.management.commands.seed_report_volume import volume_reports
+from ecitizen.reports.models import Report
 volume = Application.objects.filter(citizen__email__startswith="volume-").count()
 app = Application.objects.filter(citizen__email=CITIZEN).exclude(submitted_at=None).order_by("pk").first()
 totp = Authenticator.objects.filter(user__email=CASEWORKER, type=Authenticator.Type.TOTP).first()
 print(json.dumps({
     "volume": volume, "total": Application.objects.count(), "app": app and app.pk,
+    "volume_reports": volume_reports().count(), "reports": Report.objects.count(),
     "totp": totp and get_adapter().decrypt(totp.data["secret"])}))
 """
 
@@ -163,7 +203,7 @@ def facts(env: dict[str, str]) -> dict:
     return json.loads(manage(env, "shell", "-v", "0", "-c", code).strip().splitlines()[-1])
 
 
-def prepare(env: dict[str, str], applications: int, seed: bool) -> dict:
+def prepare(env: dict[str, str], applications: int, reports: int, seed: bool) -> dict:
     if seed:
         print("== Preparing the database: migrate, cache table, static files, demo", flush=True)
         manage(env, "migrate", "--noinput")
@@ -172,10 +212,19 @@ def prepare(env: dict[str, str], applications: int, seed: bool) -> dict:
         manage(env, "seed_demo")
     found = facts(env)
     missing = applications - found["volume"]
-    if seed and missing > 0:
-        print(f"== seed_volume {missing} (the database holds {found['volume']} volume applications)", flush=True)
+    missing_reports = reports - found["volume_reports"]
+    if seed and (missing > 0 or missing_reports > 0):
         start = time.monotonic()
-        manage(env, "seed_volume", str(missing))
+        if missing > 0:
+            print(f"== seed_volume {missing} (the database holds {found['volume']} volume applications)", flush=True)
+            manage(env, "seed_volume", str(missing))
+        if missing_reports > 0:
+            print(
+                f"== seed_report_volume {missing_reports} "
+                f"(the database holds {found['volume_reports']} volume reports)",
+                flush=True,
+            )
+            manage(env, "seed_report_volume", str(missing_reports))
         manage(
             env, "shell", "-v", "0", "-c", "from django.db import connection\nconnection.cursor().execute('ANALYZE')"
         )
@@ -303,8 +352,9 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def wrk(url: str, headers: dict[str, str], args, script: str) -> dict:
-    command = ["wrk", f"-t{args.generator_threads}", f"-c{args.connections}", f"-d{args.duration}s"]
+def wrk(url: str, headers: dict[str, str], args, script: str, connections: int, duration: int) -> dict:
+    threads = min(args.generator_threads, connections)
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s"]
     command += ["--timeout", "30s", "-s", script]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
@@ -312,6 +362,7 @@ def wrk(url: str, headers: dict[str, str], args, script: str) -> dict:
     line = next(line for line in output.splitlines() if line.startswith("RESULT "))
     requests, seconds, p50, p99, non2xx, errors = line.split()[1:]
     return {
+        "requests": int(requests),
         "rps": int(requests) / float(seconds),
         "p50": int(p50) / 1000,
         "p99": int(p99) / 1000,
@@ -324,52 +375,68 @@ def ms(value: float) -> str:
     return f"{value / 1000:.1f} s" if value >= 1000 else f"{value:.0f} ms" if value >= 10 else f"{value:.1f} ms"
 
 
-def table(results: dict[str, dict]) -> list[str]:
+def p50_p99(r: dict) -> tuple[str, str]:
+    """A pass's p50 and p99, or dashes when no request finished within the pass."""
+    return (ms(r["p50"]), ms(r["p99"])) if r["requests"] else ("—", "—")
+
+
+def table(results: dict[str, dict], args) -> list[str]:
+    """One line per page: the main pass at ``--connections`` and, when run, the pass at ``--low-connections``."""
     bare = results[PAGES[0][0]]["rps"]
-    lines = ["| page | requests/s | share of bare | p50 | p99 | non-2xx |", "|---|---|---|---|---|---|"]
+    low = args.low_connections
+    head = "| page | requests/s | share of bare | p50 | p99 | non-2xx |"
+    head += f" p50 at {low} | p99 at {low} |" if low else ""
+    lines = [head, "|---|---|---|---|---|---|" + ("---|---|" if low else "")]
     for label, *_ in PAGES:
         r = results[label]
         bad = f"{r['non2xx']}" + (f" (+{r['errors']} socket errors)" if r["errors"] else "")
-        lines.append(
-            f"| {label} | {r['rps']:,.0f} | {100 * r['rps'] / bare:.0f}% | {ms(r['p50'])} | {ms(r['p99'])} | {bad} |"
-        )
+        line = f"| {label} | {r['rps']:,.0f} | {100 * r['rps'] / bare:.0f}% | {ms(r['p50'])} | {ms(r['p99'])} | {bad} |"
+        if low:
+            p50, p99 = p50_p99(r["low"])
+            line += f" {p50} | {p99} |"
+        lines.append(line)
     return lines
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--applications", type=int, default=10_000, help="volume applications (default 10000)")
-    parser.add_argument("--duration", type=int, default=10, help="seconds of load per page and server (default 10)")
-    parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--generator-threads", type=int, default=2, help="wrk threads (default 2)")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--servers", nargs="+", choices=["gunicorn", "granian"], default=["gunicorn", "granian"])
-    parser.add_argument("--port", type=int, default=8061)
-    parser.add_argument("--no-seed", action="store_true", help="use the database as it is")
-    args = parser.parse_args()
+def size_name(size: int) -> str:
+    """10000 -> 10k, 1000000 -> 1m: the suffix of the database that holds that size."""
+    for unit, suffix in ((1_000_000, "m"), (1_000, "k")):
+        if size >= unit and size % unit == 0:
+            return f"{size // unit}{suffix}"
+    return str(size)
 
-    if not shutil.which("wrk"):
-        fail("needs the load generator wrk on PATH (Debian: apt-get install -y wrk).")
-    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
-        fail("set DATABASE_URL=postgres://USER@HOST:PORT/NAME (a database of its own; see --help).")
-    for server in args.servers:
-        if not (ROOT / ".venv" / "bin" / server).exists():
-            fail(f"no .venv/bin/{server}: run 'make install' ({server} is in requirements.lock).")
 
-    env = environment(args.port)
-    found = prepare(env, args.applications, seed=not args.no_seed)
+def database_url(base_url: str, size: int | None) -> str:
+    """The URL of the database for *size* (``<name>_10k``), created when missing; *base_url* itself for None."""
+    if size is None:
+        return base_url
+    parts = urllib.parse.urlsplit(base_url)
+    name = f"{parts.path.lstrip('/')}_{size_name(size)}"
+    import psycopg  # in .venv (Django's PostgreSQL driver); only --sizes needs it here
+
+    admin = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            print(f"== creating database {name}", flush=True)
+            connection.execute(f'CREATE DATABASE "{name}"')
+    return urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def run_size(base_env: dict[str, str], url: str, applications: int, reports: int, args, script: str):
+    """Seed one database, start the servers on it, load every page; returns (facts, results by server)."""
+    env = {**base_env, "DATABASE_URL": url}
+    found = prepare(env, applications, reports, seed=not args.no_seed)
     print(
-        f"== {found['total']:,} applications ({found['volume']:,} from seed_volume); "
-        f"{args.connections} connections, {args.duration} s a page, "
-        f"{args.workers} workers × {args.threads} threads",
+        f"== {url.rsplit('/', 1)[-1]}: {found['total']:,} applications ({found['volume']:,} from seed_volume), "
+        f"{found['reports']:,} problem reports ({found['volume_reports']:,} from seed_report_volume); "
+        f"{args.connections} connections, {args.duration} s a page"
+        + (f", then {args.low_connections} connections, {args.low_duration} s" if args.low_connections else "")
+        + f"; {args.workers} workers × {args.threads} threads",
         flush=True,
     )
     ports = {server: args.port + i for i, server in enumerate(args.servers)}
-    all_results: dict[str, dict[str, dict]] = {server: {} for server in args.servers}
+    results: dict[str, dict[str, dict]] = {server: {} for server in args.servers}
     processes: list[subprocess.Popen] = []
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT)
     try:
         # All servers run at once (an idle one costs nothing) and take turns page by page, so that
         # other load on the machine weighs on both alike.
@@ -380,35 +447,136 @@ def main() -> None:
         people["citizen"].sign_in(CITIZEN)
         people["caseworker"].sign_in(CASEWORKER, found["totp"])
         for label, path, who in PAGES:
-            path = path.format(app=found["app"])
+            path = path.format(app=found["app"], bbox=CITY_VIEWPORT)
             for server, port in ports.items():
                 base = f"http://127.0.0.1:{port}"
                 for _ in range(2 * args.workers * args.threads):  # check, and warm every thread
                     status, location, body = people[who].call(path, base=base)
                     if status != 200:
                         fail(f"{server}: GET {path} as {who or 'anonymous'} -> {status} {location} {body[:300]}")
-                r = all_results[server][label] = wrk(base + path, people[who].headers(), args, script.name)
-                print(f"   {server:8} {path:32} {r['rps']:8.0f}/s  p50 {ms(r['p50'])}", flush=True)
+                headers = people[who].headers()
+                r = results[server][label] = wrk(base + path, headers, args, script, args.connections, args.duration)
+                note = f"{server:8} {path[:40]:40} {r['rps']:8.0f}/s  p50 {ms(r['p50'])}"
+                if args.low_connections:
+                    # The main pass leaves up to --connections requests queued in the server: one more
+                    # request waits behind them, so the second pass starts on an idle server.
+                    people[who].call(path, base=base)
+                    r["low"] = wrk(base + path, headers, args, script, args.low_connections, args.low_duration)
+                    p50, p99 = p50_p99(r["low"])
+                    note += f"; at {args.low_connections}: p50 {p50}, p99 {p99}"
+                print(f"   {note}", flush=True)
     finally:
         for process in processes:
             stop(process)
+    return found, results
+
+
+def scaling(by_size: dict[int, tuple[dict, dict]], args) -> list[str]:
+    """p50 at the largest size over p50 at the smallest, per page and server (target: <= 1.2)."""
+    small, large = min(by_size), max(by_size)
+    a, b = size_name(small), size_name(large)
+    low = args.low_connections
+    head = f"| page | server | p50 at {a} | p50 at {b} | p50 at {b} / p50 at {a} |"
+    if low:
+        head += f" at {low}: p50 at {a} | p50 at {b} | ratio |"
+    lines = [head, "|---|---|---|---|---|" + ("---|---|---|" if low else "")]
+    for label in SCALING:
+        for server in args.servers:
+            r1, r2 = by_size[small][1][server][label], by_size[large][1][server][label]
+            ratio = r2["p50"] / max(r1["p50"], 1e-3)
+            line = f"| {label} | {server} | {ms(r1['p50'])} | {ms(r2['p50'])} | {ratio:.2f} |"
+            if low:
+                q1, q2 = r1["low"], r2["low"]
+                ratio = f"{q2['p50'] / q1['p50']:.2f}" if q1["requests"] and q2["requests"] else "—"
+                line += f" {p50_p99(q1)[0]} | {p50_p99(q2)[0]} | {ratio} |"
+            lines.append(line)
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--applications", type=int, default=10_000, help="volume applications (default 10000)")
+    parser.add_argument("--reports", type=int, default=None, help="volume problem reports (default: --applications)")
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        help="run once per size, each in its own database <name>_10k, <name>_1m ... (kept between runs), "
+        "with that many applications and problem reports, then compare p50 at the largest and smallest size",
+    )
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per page and server (default 10)")
+    parser.add_argument("--connections", type=int, default=64, help="wrk connections (default 64)")
+    parser.add_argument(
+        "--low-connections",
+        type=int,
+        default=None,
+        help="a second, shorter pass per page with this many connections (default workers × threads; 0: none)",
+    )
+    parser.add_argument("--low-duration", type=int, help="seconds of the second pass (default duration / 3)")
+    parser.add_argument("--generator-threads", type=int, default=2, help="wrk threads (default 2)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--servers",
+        nargs="+",
+        choices=["gunicorn", "granian"],
+        default=["gunicorn", "granian"],
+        help="one server alone halves the time (default both)",
+    )
+    parser.add_argument("--port", type=int, default=8061, help="the first server's port; the second takes the next")
+    parser.add_argument("--no-seed", action="store_true", help="use the database as it is")
+    args = parser.parse_args()
+    if args.low_connections is None:
+        args.low_connections = args.workers * args.threads
+    if args.low_duration is None:
+        args.low_duration = max(2, args.duration // 3)
+
+    if not shutil.which("wrk"):
+        fail("needs the load generator wrk on PATH (Debian: apt-get install -y wrk).")
+    base_url = os.environ.get("DATABASE_URL", "")
+    if not base_url.startswith(("postgres://", "postgresql://")):
+        fail("set DATABASE_URL=postgres://USER@HOST:PORT/NAME (a database of its own; see --help).")
+    for server in args.servers:
+        if not (ROOT / ".venv" / "bin" / server).exists():
+            fail(f"no .venv/bin/{server}: run 'make install' ({server} is in requirements.lock).")
+
+    env = environment(args.port)
+    if args.sizes:
+        runs = [(size, size, size) for size in sorted(set(args.sizes))]
+    else:
+        runs = [(None, args.applications, args.applications if args.reports is None else args.reports)]
+    by_size: dict[int | None, tuple[dict, dict]] = {}
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT)
+    try:
+        for size, applications, reports in runs:
+            url = database_url(base_url, size)
+            by_size[size] = run_size(env, url, applications, reports, args, script.name)
+    finally:
         os.unlink(script.name)
 
-    print()
-    for server, results in all_results.items():
-        print(f"{server} ({args.workers} workers × {args.threads} threads), {found['total']:,} applications:\n")
-        print("\n".join(table(results)))
+    for found, results in by_size.values():
         print()
-    if len(all_results) == 2:
-        first, second = all_results
-        ratios = [all_results[second][label]["rps"] / all_results[first][label]["rps"] for label, *_ in PAGES]
-        mean = math.exp(sum(map(math.log, ratios)) / len(ratios))
-        wins = sum(ratio > 1 for ratio in ratios)
-        faster, factor = (second, mean) if mean > 1 else (first, 1 / mean)
-        print(
-            f"{second} served {wins} of {len(ratios)} pages faster than {first}; geometric mean of "
-            f"{second}/{first} requests/s: {mean:.2f}. Faster overall: {faster} (×{factor:.2f})."
-        )
+        for server, per_page in results.items():
+            print(
+                f"{server} ({args.workers} workers × {args.threads} threads), {found['total']:,} applications, "
+                f"{found['reports']:,} problem reports:\n"
+            )
+            print("\n".join(table(per_page, args)))
+            print()
+        if len(results) == 2:
+            first, second = results
+            ratios = [results[second][label]["rps"] / results[first][label]["rps"] for label, *_ in PAGES]
+            mean = math.exp(sum(map(math.log, ratios)) / len(ratios))
+            wins = sum(ratio > 1 for ratio in ratios)
+            faster, factor = (second, mean) if mean > 1 else (first, 1 / mean)
+            print(
+                f"{second} served {wins} of {len(ratios)} pages faster than {first}; geometric mean of "
+                f"{second}/{first} requests/s: {mean:.2f}. Faster overall: {faster} (×{factor:.2f})."
+            )
+    if len(by_size) > 1:
+        print(f"\np50 at {size_name(max(by_size))} / p50 at {size_name(min(by_size))} (target: at most 1.2):\n")
+        print("\n".join(scaling(by_size, args)))
 
 
 if __name__ == "__main__":

@@ -5,18 +5,23 @@ Usage (from the repository root, on a PostgreSQL database you can throw away):
     createdb -h 127.0.0.1 -U postgres ecitizen_plans
     DATABASE_URL=postgres://postgres@127.0.0.1/ecitizen_plans .venv/bin/python bench/query_plans.py --rows 100000
     # add --profile to print a pyinstrument profile of each page (pip install pyinstrument)
+    # --only reports: the Report a problem pages alone (--only cases: the applications' pages)
 
 It migrates the database, loads the demo if it is not there, grows the applications table to
-``--rows`` with ``seed_volume`` (kept between runs) and runs VACUUM ANALYZE. Then, for the caseworker
-queue (plain and filtered), the citizen's status page, the live status poll and the citizen's
-list, it times ``--repeat`` requests through Django's test client (server time, no network),
-and prints each query of one request with the plan lines that matter (the scans, with their
-index, rows and time) from ``EXPLAIN (ANALYZE, BUFFERS)``.
+``--rows`` with ``seed_volume`` and the problem reports to ``--reports`` (default: as many) with
+``seed_report_volume`` (both kept between runs) and runs VACUUM ANALYZE. Then, for the caseworker
+queue (plain and filtered), the citizen's status page, the live status poll, the citizen's
+list, the public list of problem reports (plain, open ones, one district, page 2), the map's
+viewport JSON (city and street) and Open311 ``GET requests`` (plain, one code and a week), it
+times ``--repeat`` requests through Django's test client (server time, no network), and prints
+each query of one request with the plan lines that matter (the scans, with their index, rows and
+time) from ``EXPLAIN (ANALYZE, BUFFERS)``.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import re
 import sys
@@ -25,6 +30,9 @@ import time
 from _timing import median, percentile, setup_database
 
 # Plan lines worth printing: how each table is read, sorts and limits, and the totals.
+# The map's viewports: Northbridge at city zoom (the demo's districts fill 0.06° by 0.04°), and a street.
+CITY_BBOX = "0.005,52.005,0.055,52.035"
+STREET_BBOX = "0.0200,52.0150,0.0265,52.0190"
 PLAN_LINE = re.compile(r"(Scan|Sort|Limit|Aggregate|Nested Loop|Hash Join|Heap Fetches|Execution Time|Planning Time)")
 
 
@@ -47,6 +55,8 @@ def _explain(sql: str) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000, help="applications in the table (default 100000)")
+    parser.add_argument("--reports", type=int, default=None, help="problem reports (default: as --rows)")
+    parser.add_argument("--only", choices=["cases", "reports"], help="only the applications' or the reports' pages")
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--profile", action="store_true", help="print a pyinstrument profile of each page")
     parser.add_argument("--all-lines", action="store_true", help="print whole plans, not only the main lines")
@@ -58,19 +68,26 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection, reset_queries
     from django.test import Client
+    from django.utils import timezone
 
     from ecitizen.accounts.models import User
     from ecitizen.cases.models import Application
+    from ecitizen.reports.models import Area, Report
 
     if not User.objects.filter(email="caseworker@council.example").exists():
         call_command("seed_demo", stdout=open(os.devnull, "w"))
     have = Application.objects.count()
     if args.rows > have:
         call_command("seed_volume", args.rows - have, stdout=open(os.devnull, "w"))
+    reports = args.rows if args.reports is None else args.reports
+    have = Report.objects.count()
+    if reports > have:
+        call_command("seed_report_volume", reports - have, stdout=open(os.devnull, "w"))
     with connection.cursor() as cursor:
         # What autovacuum does soon after a bulk load: statistics for the planner, and the visibility
         # map that lets a count read an index alone. (Plans on a table never analysed are wrong.)
         cursor.execute("VACUUM ANALYZE cases_application")
+        cursor.execute("VACUUM ANALYZE reports_report")
         cursor.execute("ANALYZE")
 
     caseworker = User.objects.get(email="caseworker@council.example")
@@ -86,11 +103,28 @@ def main() -> None:
         ("live status poll", citizen, f"/applications/{sample.pk}/status.json"),
         ("citizen's list", citizen, "/applications/"),
     ]
-    print(f"{Application.objects.count()} applications; {citizen.applications.count()} of them the citizen's")
+    district = Area.objects.filter(agency__isnull=False).order_by("pk").first()
+    week_ago = (timezone.now() - datetime.timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    reports_pages = [
+        ("reports list", None, "/reports/"),
+        ("reports list, open ones", None, "/reports/?status=open"),
+        ("reports list, one district", None, f"/reports/?area={district.pk if district else ''}"),
+        ("reports list, page 2", None, "/reports/?page=2"),
+        ("map viewport, city", None, f"/reports/map.json?bbox={CITY_BBOX}"),
+        ("map viewport, street", None, f"/reports/map.json?bbox={STREET_BBOX}"),
+        ("Open311 requests", None, "/open311/v2/requests.json"),
+        ("Open311 requests, code+week", None, f"/open311/v2/requests.json?service_code=pothole&start_date={week_ago}"),
+    ]
+    pages = {"cases": pages, "reports": reports_pages, None: pages + reports_pages}[args.only]
+    print(
+        f"{Application.objects.count()} applications; {citizen.applications.count()} of them the citizen's; "
+        f"{Report.objects.count()} problem reports"
+    )
     summary = []
     for label, user, url in pages:
         client = Client()
-        _login(client, user)
+        if user is not None:
+            _login(client, user)
         assert client.get(url).status_code == 200, url  # warm up
         times = []
         for _ in range(args.repeat):

@@ -78,14 +78,43 @@ def _filtered(qs: QuerySet[Report], filters: Filters) -> QuerySet[Report]:
 
 
 def _in_area(qs: QuerySet[Report], area: Area) -> QuerySet[Report]:
-    """Reports whose point lies in *area*, through the links kept for every report (exact, indexed)."""
+    """Reports whose point lies in *area*, through the links kept for every report (exact, indexed).
+
+    PostgreSQL weighs the district's size from its statistics and, for a list newest first, walks
+    the ``created_at`` index and looks each report's links up. SQLite keeps no statistics by
+    default: it would read every link of the district (160,000 at a million reports) and sort them
+    (1.2 s), so there the area is compared as an expression (``area_id + 0``) that no index
+    matches, and it walks the dates too (as :func:`viewport_queryset` does for the map).
+    """
+    if connection.vendor == "sqlite":
+        return qs.alias(link_area=F("area_links__area_id") + 0).filter(link_area=area.pk)
     return qs.filter(area_links__area=area)
+
+
+# What a line of the public list shows: no area shapes (a district's polygons are kilobytes of JSON
+# that every row would parse), no descriptions.
+LIST_FIELDS = (
+    "pk",
+    "title",
+    "status",
+    "created_at",
+    "category",
+    "category__name",
+    "agency",
+    "agency__name",
+    "agency__name_translations",
+    "area",
+    "area__name",
+)
 
 
 def reports_for_list(filters: Filters) -> QuerySet[Report]:
     """Public reports matching *filters*, newest first, ready for a paginated list."""
     return (
-        _filtered(public_reports(), filters).select_related("category", "agency", "area").order_by("-created_at", "-pk")
+        _filtered(public_reports(), filters)
+        .select_related("category", "agency", "area")
+        .only(*LIST_FIELDS)
+        .order_by("-created_at", "-pk")
     )
 
 
@@ -141,7 +170,38 @@ def parse_bbox(text: str) -> geo.BBox | None:
 
 
 def reports_in_viewport(bbox: geo.BBox, *, filters: Filters | None = None, limit: int = MAP_LIMIT) -> list[Report]:
-    """The newest public reports inside *bbox*, at most *limit* (500).
+    """The newest public reports inside *bbox*, at most *limit* (500), with their categories.
+
+    See :func:`viewport_queryset` for how the work stays bounded.
+    """
+    return list(
+        viewport_queryset(bbox, filters=filters)
+        .select_related("category")
+        .only("pk", "title", "status", "latitude", "longitude", "created_at", "category__name", "category__code")[
+            : min(limit, MAP_LIMIT)
+        ]
+    )
+
+
+def viewport_points(
+    bbox: geo.BBox, *, filters: Filters | None = None, limit: int = MAP_LIMIT
+) -> list[tuple[int, str, str, float, float, int]]:
+    """What the map draws of :func:`reports_in_viewport`'s reports: ``(pk, title, status, latitude,
+    longitude, category_id)`` tuples, without making 500 model instances for one answer."""
+    return list(
+        viewport_queryset(bbox, filters=filters).values_list(
+            "pk", "title", "status", "latitude", "longitude", "category_id"
+        )[: min(limit, MAP_LIMIT)]
+    )
+
+
+def category_names(ids) -> dict[int, str]:
+    """Display names (in the active language) of the categories with these ids."""
+    return {c.pk: c.display_name() for c in Category.objects.filter(pk__in=set(ids)).only("pk", "name")}
+
+
+def viewport_queryset(bbox: geo.BBox, *, filters: Filters | None = None) -> QuerySet[Report]:
+    """The public reports inside *bbox* matching *filters*, newest first (slice it: see MAP_LIMIT).
 
     Unless the filters give a start date, only reports of the last
     :data:`MAP_DEFAULT_DAYS` days are looked at. Two plans keep the work
@@ -186,27 +246,24 @@ def reports_in_viewport(bbox: geo.BBox, *, filters: Filters | None = None, limit
         )
     if filters.date_from is None and not filters.report:
         qs = qs.filter(created_at__gte=timezone.now() - datetime.timedelta(days=MAP_DEFAULT_DAYS))
-    qs = _filtered(qs, filters)
-    return list(
-        qs.select_related("category")
-        .only("pk", "title", "status", "latitude", "longitude", "created_at", "category__name", "category__code")
-        .order_by("-created_at", "-pk")[: min(limit, MAP_LIMIT)]
-    )
+    return _filtered(qs, filters).order_by("-created_at", "-pk")
 
 
 def category_choices() -> list[tuple[str, str]]:
     """One choice per active category code (several agencies may share a code), by name."""
     names: dict[str, str] = {}
-    for category in Category.objects.filter(is_active=True, agency__is_active=True).order_by("position", "pk"):
+    active = Category.objects.filter(is_active=True, agency__is_active=True).only("pk", "code", "name", "position")
+    for category in active.order_by("position", "pk"):
         names.setdefault(category.code, category.display_name())
     return sorted(names.items(), key=lambda item: item[1].lower())
 
 
 def public_areas() -> list[Area]:
-    """Active areas that an agency on the platform answers for."""
+    """Active areas that an agency on the platform answers for (their names, not their shapes)."""
     return list(
         Area.objects.filter(is_active=True, agency__isnull=False, agency__is_active=True)
         .select_related("agency")
+        .only("pk", "name", "agency", "agency__name", "agency__name_translations")
         .order_by("pk")
     )
 

@@ -7,14 +7,20 @@ unconfirmed reports answer 404 here; staff see them in their own pages.
 
 from __future__ import annotations
 
+from functools import cached_property
+
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ecitizen.core.dates import format_date
 from ecitizen.core.pagination import CappedPaginator
 from ecitizen.core.ratelimits import rate_limited
 from ecitizen.reports import selectors, services
@@ -40,11 +46,95 @@ def _filter_form(data) -> tuple[FilterForm, selectors.Filters]:
     return form, filters
 
 
+# The colour of each status's tag on the public pages (reports/public/_status_tag.html says the same).
+STATUS_TAGS = {
+    Status.OPEN: "govuk-tag--blue",
+    Status.INVESTIGATING: "govuk-tag--light-blue",
+    Status.ACTION_SCHEDULED: "govuk-tag--turquoise",
+    Status.IN_PROGRESS: "govuk-tag--yellow",
+    Status.FIXED: "govuk-tag--green",
+    Status.NOT_RESPONSIBLE: "govuk-tag--orange",
+}
+
+
+class ListPaginator(CappedPaginator):
+    """On PostgreSQL, counts matching reports in any order: the cap's 1001 rows come from whichever
+    index is cheapest (the open reports' partial index, a district's links) instead of the date order.
+
+    SQLite, without statistics, would then read the table in storage order, oldest first, and go
+    through most of a million rows to find 1001 open reports (0.36 s): there the count keeps the
+    list's order, newest first, where open reports are.
+    """
+
+    @cached_property
+    def count(self) -> int:
+        if connection.vendor == "sqlite":
+            return super().count
+        return self.object_list.order_by()[: self.cap + 1].count()
+
+
+def _list_rows(reports) -> list[dict[str, str]]:
+    """What each line of the list shows, worked out once per category, area, agency and status.
+
+    A line has a link, a status tag, names and a date: done here in a loop rather than by an
+    include, a {% url %} and four look-ups per report in the template.
+    """
+    detail_url = reverse("reports:detail", args=[0]).replace("/0/", "/{}/")
+    labels = {status.value: str(status.label) for status in Status}
+    reported = _("#%(ref)s, reported on %(date)s")  # the same words as the template's blocktranslate had
+    names: dict[tuple[str, int], str] = {}
+
+    def name(kind: str, obj) -> str:
+        key = (kind, obj.pk)
+        if key not in names:
+            names[key] = obj.display_name if kind == "agency" else obj.display_name()
+        return names[key]
+
+    return [
+        {
+            "pk": report.pk,
+            "url": detail_url.format(report.pk),
+            "title": report.title,
+            "tag": STATUS_TAGS.get(report.status, "govuk-tag--grey"),
+            "status": labels[report.status],
+            "category": name("category", report.category),
+            "area": name("area", report.area) if report.area_id else "",
+            "agency": name("agency", report.agency),
+            "reported": reported % {"ref": report.pk, "date": format_date(report.created_at)},
+        }
+        for report in reports
+    ]
+
+
+# The unfiltered filter form, rendered once per language and set of choices (a few kB each). Most
+# visits to the list carry no filter, and the form's selects are the page's costliest part to draw.
+_FILTERS_HTML: dict[tuple, str] = {}
+_FILTERS_HTML_MAX = 64
+
+
+def _filters_html(request, form: FilterForm):
+    """The filter form's HTML: from memory when no filter was given, else drawn for this request.
+
+    What it holds depends only on the language and the choices (kinds of problem and areas, read
+    afresh on every request and part of the key, so a renamed category shows at once); no value
+    from the query string, no token, nothing about the reader.
+    """
+    if settings.DEBUG or any(name in request.GET for name in form.fields):
+        return form
+    key = (translation.get_language(), tuple(form.fields["category"].choices), tuple(form.fields["area"].choices))
+    html = _FILTERS_HTML.get(key)
+    if html is None:
+        if len(_FILTERS_HTML) >= _FILTERS_HTML_MAX:
+            _FILTERS_HTML.clear()
+        html = _FILTERS_HTML[key] = form.render()
+    return html
+
+
 @require_GET
 def report_list(request):
     """Public reports, newest first, filterable by kind, status, area and date; with the map above."""
     form, filters = _filter_form(request.GET)
-    page = CappedPaginator(selectors.reports_for_list(filters), PER_PAGE).get_page(request.GET.get("page"))
+    page = ListPaginator(selectors.reports_for_list(filters), PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     querystring = query.urlencode()
@@ -53,7 +143,9 @@ def report_list(request):
         "reports/public/list.html",
         {
             "form": form,
+            "filters": _filters_html(request, form),
             "page": page,
+            "rows": _list_rows(page.object_list),
             "query": querystring,
             "map_url": reverse("reports:map_json") + (f"?{querystring}" if querystring else ""),
             "filtered": any(v for k, v in request.GET.items() if k != "page"),
@@ -89,27 +181,24 @@ def map_json(request):
         return JsonResponse({"errors": errors}, status=400)
     # One reverse() and one name look-up per category and status, not per report: 500 markers add up.
     detail_url = reverse("reports:detail", args=[0]).replace("/0/", "/{}/")
-    category_names: dict[int, str] = {}
     status_labels = {status.value: str(status.label) for status in Status}
-    reports = selectors.reports_in_viewport(bbox, filters=filters)
-    for report in reports:
-        if report.category_id not in category_names:
-            category_names[report.category_id] = report.category.display_name()
+    points = selectors.viewport_points(bbox, filters=filters)
+    category_names = selectors.category_names(point[5] for point in points) if points else {}
     features = [
         {
             "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [report.longitude, report.latitude]},
+            "geometry": {"type": "Point", "coordinates": [longitude, latitude]},
             "properties": {
-                "id": report.pk,
-                "title": report.title,
-                "status": report.status,
-                "status_label": status_labels[report.status],
-                "status_group": _status_group(report.status),
-                "url": detail_url.format(report.pk),
-                "category": category_names[report.category_id],
+                "id": pk,
+                "title": title,
+                "status": status,
+                "status_label": status_labels[status],
+                "status_group": _status_group(status),
+                "url": detail_url.format(pk),
+                "category": category_names[category_id],
             },
         }
-        for report in reports
+        for pk, title, status, latitude, longitude, category_id in points
     ]
     response = JsonResponse({"type": "FeatureCollection", "features": features})
     # Not cached: someone who has just reported a problem expects to see it on the map at once.
