@@ -50,7 +50,7 @@ rate limit of 30 a minute per address, which the bench waits out)::
     export DJANGO_SETTINGS_MODULE=config.settings.production SECURE_SSL_REDIRECT=false
     .venv/bin/python manage.py collectstatic --noinput
     .venv/bin/gunicorn config.wsgi -b 127.0.0.1:8050 -w 4 --threads 4 &
-    .venv/bin/python manage.py db_worker &      # settles card-page payments
+    .venv/bin/python manage.py run_worker --worker-id bench-worker &      # settles card-page payments
     .venv/bin/python bench/payments_load.py --base-url http://127.0.0.1:8050 --citizens 25
 
 Production cookies are ``Secure``; over plain HTTP on loopback the bench sends

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -163,7 +164,8 @@ def main() -> int:
     supervisor = Supervisor(
         {
             "web": [*manage, "runserver", address],
-            "worker": [*manage, "db_worker", "--queue-name", "*"],
+            # A stable worker id: after a crash, the restarted worker takes back the task it left running.
+            "worker": [*manage, "run_worker", "--queue-name", "*", "--worker-id", f"{socket.gethostname()}-dev-worker"],
             "scheduler": [*manage, "run_scheduler"],
         },
         env=env,

@@ -10,7 +10,7 @@
 #     scripts/run-multiprocess.sh [--check] [--no-seed] [PORT ...]
 #
 # Ports default to 8031 8032; WORKERS (default 2) sets gunicorn's workers per
-# process, TASK_WORKERS (default 2) the number of `manage.py db_worker`
+# process, TASK_WORKERS (default 2) the number of `manage.py run_worker`
 # processes. The script migrates the database, creates the cache table, collects
 # static files into var/staticfiles, loads the demo data (unless --no-seed),
 # starts one gunicorn per port, the task workers and one `manage.py
@@ -114,7 +114,7 @@ done
 
 echo "== Starting ${TASK_WORKERS:-2} task workers and the scheduler"
 for n in $(seq 1 "${TASK_WORKERS:-2}"); do
-  "$PY" manage.py db_worker --queue-name '*' --no-reload --worker-id "$(hostname)-worker-$n" \
+  "$PY" manage.py run_worker --queue-name '*' --no-reload --worker-id "$(hostname)-worker-$n" \
     > "var/worker-$n.log" 2>&1 &
   pids+=("$!")
   echo "task worker $n: PID $! (log var/worker-$n.log)"

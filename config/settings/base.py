@@ -357,7 +357,8 @@ ADMIN_URL = env_str("ADMIN_URL", "django-admin/")
 FORM_RENDERER = "ecitizen.core.forms.GovukFormRenderer"
 
 # --- Background work -----------------------------------------------------------
-# Tasks are rows in the database; `manage.py db_worker` (any number of them) runs them.
+# Tasks are rows in the database; `manage.py run_worker` (any number of them, each with a stable
+# --worker-id) runs them: django-tasks-db's db_worker, first taking back a task its last process left.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # --- Periodic jobs -------------------------------------------------------------

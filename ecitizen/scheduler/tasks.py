@@ -1,7 +1,7 @@
 """The task that runs one claimed run of a periodic job, on the django-tasks queue.
 
 The scheduler (:mod:`ecitizen.scheduler.runner`) queues it with the run's id; a worker
-(``manage.py db_worker``) picks it up, marks the run started, runs the job named in
+(``manage.py run_worker``) picks it up, marks the run started, runs the job named in
 ``settings.PERIODIC_JOBS`` and records the outcome. A failing job is recorded as failed and
 re-raised, so the queue's own result shows the failure too; it stops nothing else.
 """

@@ -1,6 +1,6 @@
 """``manage.py run_scheduler``: queue the periodic jobs of ``settings.PERIODIC_JOBS`` when they are due.
 
-Keep one running next to the task workers (``manage.py db_worker``), which run what it queues. More
+Keep one running next to the task workers (``manage.py run_worker``), which run what it queues. More
 than one is safe: each due run is claimed by exactly one of them. ``--once`` ticks once and exits.
 """
 

@@ -1,0 +1,58 @@
+"""``manage.py run_worker``: a task left RUNNING by a killed worker process is queued again and run."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+from django.utils import timezone
+
+from ecitizen.scheduler.management.commands.run_worker import requeue_interrupted
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+TASK = "ecitizen.reports.tasks.send_questionnaires"  # nothing to send: returns 0
+
+
+def _running(worker: str):
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.create(
+        status="RUNNING",
+        task_path=TASK,
+        args_kwargs={"args": [], "kwargs": {}},
+        backend_name="default",
+        queue_name="default",
+        run_after=timezone.now() - datetime.timedelta(minutes=5),
+        started_at=timezone.now() - datetime.timedelta(minutes=4),
+        worker_ids=[worker],
+        exception_class_path="",
+        traceback="",
+    )
+
+
+def test_only_the_tasks_of_the_restarted_worker_are_queued_again():
+    mine, other = _running("host-worker-1"), _running("host-worker-2")
+
+    assert requeue_interrupted("host-worker-1") == [str(mine.id)]
+
+    mine.refresh_from_db()
+    other.refresh_from_db()
+    assert (mine.status, mine.started_at, mine.worker_ids) == ("READY", None, ["host-worker-1 (interrupted)"])
+    assert (other.status, other.worker_ids) == ("RUNNING", ["host-worker-2"])
+    assert requeue_interrupted("host-worker-1") == []  # nothing left to take back
+
+
+@override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
+def test_the_worker_started_again_runs_the_interrupted_task():
+    task = _running("host-worker-1")
+
+    call_command(
+        "run_worker", "--worker-id", "host-worker-1", "--batch", "--no-startup-delay", "--no-reload", "-v", "0"
+    )
+
+    task.refresh_from_db()
+    assert task.status == "SUCCESSFUL"
+    assert task.worker_ids == ["host-worker-1 (interrupted)", "host-worker-1"]
