@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 
 
@@ -19,6 +20,8 @@ class Status(models.TextChoices):
     REFUSED = "refused", _("Refused")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
+
+_STATUS_LABELS = dict(Status.choices)
 
 OPEN_STATUSES = (Status.SUBMITTED, Status.IN_REVIEW, Status.INFO_REQUESTED)
 FINAL_STATUSES = (Status.APPROVED, Status.REFUSED, Status.WITHDRAWN)
@@ -58,7 +61,9 @@ class Application(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["citizen", "-updated_at"], name="app_citizen_updated"),
-            models.Index(fields=["agency", "status", "due_date"], name="app_queue"),
+            # The queue filtered by status, and by status and assignee: in the queue's order (due
+            # date, then id), so its page and its capped count read the index alone, in order.
+            models.Index(fields=["agency", "status", "due_date", "id"], name="app_queue_status"),
             models.Index(fields=["agency", "due_date", "id"], name="app_queue_by_due"),
             # The queue as it opens (open cases, soonest due first): the list reads 25 entries in
             # order and the capped count reads at most 1,001 entries from the index alone.
@@ -67,7 +72,13 @@ class Application(models.Model):
                 condition=models.Q(status__in=OPEN_STATUSES),
                 name="app_open_queue_by_due",
             ),
-            models.Index(fields=["agency", "assignee", "status", "due_date"], name="app_queue_assignee"),
+            models.Index(fields=["agency", "assignee", "status", "due_date", "id"], name="app_queue_assignee_status"),
+            # The open queue of one person ("me", "nobody"), as the queue opens filtered by assignee.
+            models.Index(
+                fields=["agency", "assignee", "due_date", "id"],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="app_open_queue_assignee",
+            ),
             models.Index(fields=["agency", "service_version", "status", "due_date"], name="app_queue_service"),
         ]
 
@@ -77,6 +88,11 @@ class Application(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    def get_status_display(self) -> str:
+        # As Django's own, but one label lookup: Django's hashes every choice's lazy label (a
+        # translation each) to find one, which lists of applications did once a row.
+        return force_str(_STATUS_LABELS.get(self.status, self.status))
 
 
 class EventKind(models.TextChoices):
@@ -91,6 +107,9 @@ class EventKind(models.TextChoices):
     DOCUMENT_ISSUED = "document_issued", _("Document issued")
     DOCUMENT_REVOKED = "document_revoked", _("Document revoked")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+_EVENT_LABELS = dict(EventKind.choices)
 
 
 class ApplicationEvent(models.Model):
@@ -111,6 +130,10 @@ class ApplicationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} {self.kind}"
+
+    def get_kind_display(self) -> str:
+        # One label lookup, as Application.get_status_display.
+        return force_str(_EVENT_LABELS.get(self.kind, self.kind))
 
 
 class InternalNote(models.Model):

@@ -3,7 +3,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, QuerySet, Value, When
+from django.db.models import Case, F, QuerySet, Value, When
+from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 
 from ecitizen.agencies.models import Agency
@@ -14,11 +15,11 @@ from ecitizen.catalogue.formdef import FormDefinition
 
 
 def applications_for_citizen(user: Any) -> QuerySet[Application]:
-    """The citizen's applications, newest activity first, with what the list shows."""
+    """The citizen's applications, newest activity first, with what the list shows but the
+    service's title (add it to the page with :func:`with_service_titles`)."""
     return (
         Application.objects.filter(citizen=user)
-        .select_related("service_version")
-        .only("id", "reference", "status", "due_date", "updated_at", "submitted_at", "service_version__snapshot")
+        .only("id", "reference", "status", "due_date", "updated_at", "submitted_at")
         .order_by("-updated_at", "-id")
     )
 
@@ -34,7 +35,8 @@ def applications_in_progress_for_citizen(user: Any, *, limit: int = 20) -> list[
         default=Value(3),
     )
     return list(
-        applications_for_citizen(user)
+        Application.objects.filter(citizen=user)
+        .select_related("service_version")
         .exclude(status__in=FINAL_STATUSES)
         .only(
             "id",
@@ -66,13 +68,26 @@ def services_used_by(user: Any) -> dict[str, dict[str, str]]:
     return used
 
 
+def application_for_status_page(scope: QuerySet[Application]) -> QuerySet[Application]:
+    """What the citizen's status page reads, in one query: the application without its answers,
+    the service's title from the version's snapshot (not the whole snapshot, which holds the
+    form) and whether a document was issued (``document_id``, not the document)."""
+    return scope.defer("answers", "start_token").annotate(
+        service_title=service_title_of("service_version__snapshot"), document_id=F("issued_document__id")
+    )
+
+
 def form_for(application: Application) -> FormDefinition:
     return FormDefinition.parse(application.service_version.snapshot["form"])
 
 
 def timeline_for(application: Application, *, for_citizen: bool) -> QuerySet[ApplicationEvent]:
-    events = application.events.select_related("actor")
-    return events.filter(visible_to_citizen=True) if for_citizen else events
+    if for_citizen:
+        # The citizen's page shows what happened and when, never who on the staff did it.
+        return application.events.filter(visible_to_citizen=True).only(
+            "id", "application_id", "kind", "message", "created_at"
+        )
+    return application.events.select_related("actor")
 
 
 def case_agencies(user: Any) -> QuerySet[Agency]:
@@ -106,17 +121,22 @@ def case_queue(user: Any, agency: Agency, filters: QueueFilters) -> QuerySet[App
     if filters.overdue:
         qs = qs.filter(due_date__lt=timezone.localdate())
     order = ["due_date", "id"] if filters.sort != "-due" else ["-due_date", "-id"]
+    # The service's title is added to the page's rows only (with_service_titles), after the count.
     return (
-        qs.select_related("assignee", "service_version")
-        .only(
-            "id",
-            "reference",
-            "status",
-            "due_date",
-            "submitted_at",
-            "assignee__email",
-            "service_version__snapshot",
-            "agency_id",
-        )
+        qs.select_related("assignee")
+        .only("id", "reference", "status", "due_date", "submitted_at", "assignee__email", "agency_id")
         .order_by(*order)
     )
+
+
+def with_service_titles(applications: QuerySet[Application]) -> QuerySet[Application]:
+    """*applications* (a page of them, already sliced) with ``service_title``: the service's title
+    per language, read out of the version's snapshot by the database, so the rest of the snapshot
+    (the whole form) is neither sent nor decoded once a row. Apply it to the page, not to what a
+    paginator counts: the capped count of the queue then reads its index alone, with no join."""
+    return applications.annotate(service_title=service_title_of("service_version__snapshot"))
+
+
+def service_title_of(snapshot_path: str) -> KeyTransform:
+    """The ``title`` (language -> text) of the service version snapshot at *snapshot_path*."""
+    return KeyTransform("title", snapshot_path)

@@ -49,8 +49,10 @@ def queue(request):
     statuses += [
         (s.value, s.label) for s in (Status.AWAITING_PAYMENT, Status.APPROVED, Status.REFUSED, Status.WITHDRAWN)
     ]
-    services_list = [(s.pk, s.display_title()) for s in Service.objects.filter(agency=agency).order_by("slug")]
-    staff = _staff_of(agency)
+    services_list = [
+        (s.pk, s.display_title()) for s in Service.objects.filter(agency=agency).only("id", "title").order_by("slug")
+    ]
+    staff = _staff_of(agency).only("id", "email")  # the filter's and the bulk-assign select's options
     form = QueueFilterForm(request.GET or None, services=services_list, statuses=statuses, staff=staff)
     filters = selectors.QueueFilters()
     if form.is_valid():
@@ -63,6 +65,7 @@ def queue(request):
             sort=data["sort"] or "due",
         )
     page = CappedPaginator(selectors.case_queue(request.user, agency, filters), 25).get_page(request.GET.get("page"))
+    page.object_list = list(selectors.with_service_titles(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -70,6 +70,7 @@ def start(request, slug):
 @require_GET
 def my_applications(request):
     page = Paginator(selectors.applications_for_citizen(request.user), 20).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_service_titles(page.object_list)
     return render(request, "cases/my_applications.html", {"page": page})
 
 
@@ -213,10 +214,7 @@ def confirmation(request, pk):
 @login_required
 @require_GET
 def detail(request, pk):
-    # with the service version (its title) and any issued document in the same query
-    application = access(
-        policy, request.user, "view", pk=pk, narrow=lambda qs: qs.select_related("service_version", "issued_document")
-    )
+    application = access(policy, request.user, "view", pk=pk, narrow=selectors.application_for_status_page)
     if application.status == Status.DRAFT:
         return redirect("cases:resume", pk=application.pk)
     open_request = None  # asked for only while the application waits for the citizen's answer
@@ -230,8 +228,8 @@ def detail(request, pk):
             "events": selectors.timeline_for(application, for_citizen=True),
             "open_request": open_request,
             "respond_form": RespondForm(),
-            "service_title": pick(application.service_version.snapshot["title"]),
-            "document": getattr(application, "issued_document", None),
+            "service_title": pick(application.service_title),
+            "document": application.document_id is not None,
         },
     )
 
