@@ -200,3 +200,19 @@ class AuditLog(models.Model):
             return str(AuditAction(self.action).label)
         except ValueError:
             return self.action
+
+
+class RateLimitBucket(models.Model):
+    """One window of a rate limit (:mod:`ecitizen.core.ratelimits`): the times of the hits it allowed.
+
+    ``hits`` holds those times in microseconds since the epoch, newest first, separated by
+    spaces; ``expires_at`` (seconds since the epoch) is when the newest leaves the window,
+    after which the row may be deleted.
+    """
+
+    name = models.CharField(max_length=200, primary_key=True)
+    hits = models.TextField(blank=True, default="")
+    expires_at = models.FloatField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,16 +1,21 @@
-"""Rate limits for our own views: a sliding window (a log of hit times) in the cache.
+"""Rate limits for our own views: a sliding window (a log of hit times) in a database table.
 
 A rate such as ``"5/h/user"`` allows 5 hits in *any* hour, not 5 per clock hour: each
 bucket keeps the times of the hits it allowed within the last window, so there is no
 boundary at which twice the rate gets through (the fault of a fixed-window counter).
 Refused hits are not recorded, so hammering a full bucket does not extend the wait.
 
-Several web processes share the cache (a database table in production). Each update of a
-bucket is a read-modify-write done under a short lock taken with ``cache.add``, which the
-database cache makes atomic through the table's primary key; if the lock cannot be had
-within a second the hit is refused (failing closed), as allauth's own limiter does --
-except for a bucket marked ``fail_open`` (the per-account sign-in window), where a burst of
-parallel requests for one key must not refuse the owner: the hit is then let through uncounted.
+Several web processes share the buckets, one row of :class:`~ecitizen.core.models.RateLimitBucket`
+each. A hit first reads its row without a lock: a full window is refused there and then, as a
+refusal writes nothing, so a flood of refused requests costs one indexed read each. A hit that
+may be allowed locks the row with one ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``
+(creating it if need be), checks the window again and writes it back in the same short
+transaction; concurrent hits on one bucket queue on that row lock instead of polling. If the
+lock cannot be had within :data:`LOCK_WAIT` (PostgreSQL's ``lock_timeout``; SQLite's busy
+timeout) or the database refuses, the hit is refused (failing closed), as allauth's own limiter
+does -- except for a bucket marked ``fail_open`` (the per-account sign-in window), where a burst
+of parallel requests for one key must not refuse the owner: the hit is then let through uncounted.
+Rows whose window has passed are deleted now and then by the hits themselves.
 
 allauth limits its own views (sign-up, password reset...) and, when a limit is hit, calls
 ``config.urls.handler429`` -- the same page as ours. Failed sign-ins are limited by
@@ -21,17 +26,21 @@ from __future__ import annotations
 
 import hashlib
 import math
+import random
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.db import DatabaseError, connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from ecitizen.core.models import RateLimitBucket
+
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-LOCK_TIMEOUT = 5  # seconds a crashed holder can keep a bucket's lock
-LOCK_WAIT = 1.0  # seconds to wait for the lock before refusing the hit
+_US = 1_000_000  # hit times are kept in whole microseconds
+LOCK_WAIT = 1.0  # seconds to wait for a bucket's row lock before refusing the hit
+PURGE_ONE_IN = 500  # about one allowed hit in this many deletes the rows whose window has passed
 
 
 @dataclass(frozen=True)
@@ -63,15 +72,48 @@ def enabled() -> bool:
     return bool(getattr(settings, "ECITIZEN_RATE_LIMITS_ENABLED", True))
 
 
-def _acquire(lock_key: str) -> bool:
-    deadline = time.monotonic() + LOCK_WAIT
-    pause = 0.005
-    while not cache.add(lock_key, 1, timeout=LOCK_TIMEOUT):
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(pause)
-        pause = min(pause * 2, 0.1)
-    return True
+def _window(text: str | None, now_us: int, seconds: int) -> list[int]:
+    """The hit times in *text* that are within the window ending at *now_us*, newest first.
+
+    A time after *now_us* (another process's clock a little ahead) still counts.
+    """
+    start = now_us - seconds * _US
+    return sorted((t for t in map(int, (text or "").split()) if start < t), reverse=True)
+
+
+def _wait(hits: list[int], rate: Rate, now_us: int) -> int:
+    """Seconds until a full window has room: when its rate-th newest hit leaves it."""
+    frees_at = hits[rate.amount - 1] + rate.seconds * _US if rate.amount > 0 else now_us + rate.seconds * _US
+    return max(1, math.ceil((frees_at - now_us) / _US))
+
+
+def _lock_row(bucket: str, expires_at: float, *, own_transaction: bool) -> str:
+    """Lock *bucket*'s row (made empty if missing) until the transaction ends; its hits.
+
+    The wait for the lock is bounded only in a transaction of our own: ``SET LOCAL`` would
+    outlive a savepoint in a caller's transaction.
+    """
+    table = connection.ops.quote_name(RateLimitBucket._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and own_transaction:
+            cursor.execute(f"SET LOCAL lock_timeout = '{max(1, int(LOCK_WAIT * 1000))}ms'")
+        # One statement on both databases: the row exists afterwards and is locked by this
+        # transaction (a row lock on PostgreSQL, the write lock on SQLite).
+        cursor.execute(
+            f"INSERT INTO {table} (name, hits, expires_at) VALUES (%s, '', %s) "  # noqa: S608
+            f"ON CONFLICT (name) DO UPDATE SET expires_at = {table}.expires_at RETURNING hits",
+            [bucket, expires_at],
+        )
+        return cursor.fetchone()[0]
+
+
+def _write(bucket: str, hits: list[int], expires_at: float) -> None:
+    RateLimitBucket.objects.filter(name=bucket).update(hits=" ".join(map(str, hits)), expires_at=expires_at)
+
+
+def _purge(now: float) -> None:
+    if random.randrange(PURGE_ONE_IN) == 0:  # noqa: S311 -- a sampling rate, not a secret
+        RateLimitBucket.objects.filter(expires_at__lt=now).delete()
 
 
 def bucket_hit(bucket: str, rate: Rate, *, now: float | None = None, fail_open: bool = False) -> tuple[int, Hit | None]:
@@ -79,48 +121,56 @@ def bucket_hit(bucket: str, rate: Rate, *, now: float | None = None, fail_open: 
 
     Returns ``(0, hit)`` when allowed (the hit is recorded) and ``(seconds, None)`` when
     refused, *seconds* being how long until the oldest hit in the window leaves it. If the
-    bucket's lock cannot be had the hit is refused, unless *fail_open*: then it is allowed
-    without being recorded, ``(0, None)``.
+    bucket's row cannot be locked (or read) the hit is refused, unless *fail_open*: then it
+    is allowed without being recorded, ``(0, None)``.
     """
-    key = f"rl2:{bucket}"
-    lock = key + ":lock"
-    if not _acquire(lock):
+    clock = time.time if now is None else lambda: now
+    try:
+        seen = RateLimitBucket.objects.filter(name=bucket).values_list("hits", flat=True).first()
+        if seen:
+            now_us = round(clock() * _US)
+            hits = _window(seen, now_us, rate.seconds)
+            if len(hits) >= rate.amount:
+                return _wait(hits, rate, now_us), None  # refused without a lock: nothing to write
+        own = not connection.in_atomic_block
+        with transaction.atomic():
+            text = _lock_row(bucket, clock() + rate.seconds, own_transaction=own)
+            # The time is read once the row is ours, so that hits are recorded in the order they got it.
+            now = clock()
+            now_us = round(now * _US)
+            hits = _window(text, now_us, rate.seconds)
+            if len(hits) >= rate.amount:
+                return _wait(hits, rate, now_us), None
+            hits.insert(0, now_us)
+            _write(bucket, hits, max(hits) / _US + rate.seconds)
+    except DatabaseError:
         if fail_open:
             return 0, None
         return max(1, math.ceil(LOCK_WAIT)), None
-    try:
-        now = time.time() if now is None else now
-        start = now - rate.seconds
-        hits = sorted((t for t in (cache.get(key) or []) if start < t <= now), reverse=True)
-        if len(hits) >= rate.amount:
-            frees_at = hits[rate.amount - 1] + rate.seconds if rate.amount > 0 else now + rate.seconds
-            cache.set(key, hits, timeout=rate.seconds + 1)
-            return max(1, math.ceil(frees_at - now)), None
-        hits.insert(0, now)
-        cache.set(key, hits, timeout=rate.seconds + 1)
-        return 0, Hit(bucket=bucket, at=now, seconds=rate.seconds)
-    finally:
-        cache.delete(lock)
+    _purge(now)
+    return 0, Hit(bucket=bucket, at=now, seconds=rate.seconds)
 
 
 def bucket_release(hit: Hit) -> None:
     """Take back a hit recorded by :func:`bucket_hit` (for example a sign-in that succeeded).
 
-    If the lock cannot be had the hit stays counted, which only errs on the strict side.
+    If the row cannot be locked the hit stays counted, which only errs on the strict side.
     """
-    key = f"rl2:{hit.bucket}"
-    lock = key + ":lock"
-    if not _acquire(lock):
-        return
+    at_us = round(hit.at * _US)
     try:
-        hits = [t for t in (cache.get(key) or []) if t != hit.at]
-        cache.set(key, hits, timeout=hit.seconds + 1)
-    finally:
-        cache.delete(lock)
+        own = not connection.in_atomic_block
+        with transaction.atomic():
+            hits = [int(t) for t in _lock_row(hit.bucket, hit.at + hit.seconds, own_transaction=own).split()]
+            if at_us in hits:
+                hits.remove(at_us)
+                newest = max(hits, default=at_us) / _US
+                _write(hit.bucket, hits, newest + hit.seconds)
+    except DatabaseError:
+        return
 
 
 def bucket_clear(bucket: str) -> None:
-    cache.delete(f"rl2:{bucket}")
+    RateLimitBucket.objects.filter(name=bucket).delete()
 
 
 def bucket_name(action: str, rate: Rate, identity: str) -> str:

@@ -224,6 +224,9 @@ class Report(models.Model):
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.WEB)
     api_client = models.ForeignKey(ApiClient, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     media_url = models.URLField(_("photo address given by the app"), max_length=500, blank=True)
+    # The web draft's one-time "Send" token: a retry of the same draft (a double click, a crash
+    # after the commit) finds this report instead of making a second one.
+    submit_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     confirmed_at = models.DateTimeField(null=True, blank=True)
     is_public = models.BooleanField(default=False, help_text="Confirmed and not hidden by a moderator.")

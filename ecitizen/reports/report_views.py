@@ -9,14 +9,12 @@ picker only fills in the latitude and longitude fields.
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -37,7 +35,6 @@ DRAFT_SESSION_KEY = "reports_draft"
 SENT_SESSION_KEY = "reports_sent"
 REPORT_RATE = "10/h/ip"
 ADDRESS_PAGE_SIZE = 10
-SUBMIT_LOCK_SECONDS = 60
 DETAIL_FIELDS = ("title", "description", "name", "email")
 
 
@@ -427,7 +424,7 @@ def new_check(request):
         if limited is not None:
             return limited
         if not form.is_valid() or form.cleaned_data["submit_token"] != draft["submit_token"]:
-            return _after_other_submit(request, draft)
+            return _after_other_submit(request, request.POST.get("submit_token", ""))
         return _send(request, draft)
     return render(
         request,
@@ -441,20 +438,19 @@ def new_check(request):
     )
 
 
-def _lock_key(draft: dict[str, Any]) -> str:
-    return f"reports:send:{draft['submit_token']}"
+def _token(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except (TypeError, ValueError):
+        return None
 
 
-def _after_other_submit(request, draft: dict[str, Any]):
-    """A second "Send" of the same draft: wait briefly for the first, then show its report."""
-    for _attempt in range(20):
-        pk = cache.get(_lock_key(draft) + ":done")
-        if pk:
-            _remember_sent(request, draft, pk)
-            return redirect("reports:new_sent", pk=pk)
-        if cache.get(_lock_key(draft)) is None:
-            break
-        time.sleep(0.25)
+def _after_other_submit(request, posted: str):
+    """A "Send" of a form whose draft has been replaced: show the report it made, if this browser made it."""
+    token = _token(posted)
+    report = Report.objects.filter(submit_token=token).only("pk").first() if token else None
+    if report is not None and report.pk in request.session.get(SENT_SESSION_KEY, []):
+        return redirect("reports:new_sent", pk=report.pk)
     return redirect("reports:new_check")
 
 
@@ -466,34 +462,30 @@ def _remember_sent(request, draft: dict[str, Any], pk: int) -> None:
 
 
 def _send(request, draft: dict[str, Any]):
-    if not cache.add(_lock_key(draft), 1, timeout=SUBMIT_LOCK_SECONDS):
-        return _after_other_submit(request, draft)
+    """Make the report, once: the draft's token is stored on it in the same transaction, so a second
+    "Send" (a double click, or a retry after the process died before the session was saved) finds
+    that report and shows it instead of making another."""
+    photos = selectors.draft_photos(draft["draft_key"])[:MAX_PHOTOS]
     try:
-        photos = selectors.draft_photos(draft["draft_key"])[:MAX_PHOTOS]
-        try:
-            report = services.report_create(
-                actor=request.user,
-                service_code=draft.get("category", ""),
-                latitude=draft["lat"],
-                longitude=draft["lng"],
-                title=draft.get("title", ""),
-                description=draft.get("description", ""),
-                answers=draft.get("answers") or {},
-                name=draft.get("name", ""),
-                email=draft.get("email", ""),
-                name_hidden=bool(draft.get("name_hidden")),
-                photos=photos,
-                address=draft.get("address", ""),
-                address_id=draft.get("address_id", ""),
-                language=request.LANGUAGE_CODE,
-            )
-        except ValidationError as exc:
-            cache.delete(_lock_key(draft))
-            return _back_with_errors(request, draft, exc)
-        cache.set(_lock_key(draft) + ":done", report.pk, timeout=SUBMIT_LOCK_SECONDS * 10)
-    except BaseException:
-        cache.delete(_lock_key(draft))
-        raise
+        report = services.report_create(
+            actor=request.user,
+            service_code=draft.get("category", ""),
+            latitude=draft["lat"],
+            longitude=draft["lng"],
+            title=draft.get("title", ""),
+            description=draft.get("description", ""),
+            answers=draft.get("answers") or {},
+            name=draft.get("name", ""),
+            email=draft.get("email", ""),
+            name_hidden=bool(draft.get("name_hidden")),
+            photos=photos,
+            address=draft.get("address", ""),
+            address_id=draft.get("address_id", ""),
+            language=request.LANGUAGE_CODE,
+            submit_token=draft["submit_token"],
+        )
+    except ValidationError as exc:
+        return _back_with_errors(request, draft, exc)
     _remember_sent(request, draft, report.pk)
     return redirect("reports:new_sent", pk=report.pk)
 

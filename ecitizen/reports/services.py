@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import uuid
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -299,6 +300,7 @@ def report_create(
     api_client: Any = None,
     media_url: str = "",
     now: datetime.datetime | None = None,
+    submit_token: uuid.UUID | str | None = None,
 ) -> Report:
     """Record a problem at a point and route it to the agency that handles it there.
 
@@ -306,7 +308,16 @@ def report_create(
     their users) make a report that is public and in the agency's queue at
     once. Anyone else gives an email address: the report waits until the
     link emailed there is followed (:func:`report_confirm`).
+
+    *submit_token* makes the call idempotent: a report already made with it is
+    returned as it is (a double click, a retry after a crash), and of two calls
+    racing with one token only one makes a report; the other returns it.
     """
+    if submit_token is not None:
+        submit_token = submit_token if isinstance(submit_token, uuid.UUID) else uuid.UUID(str(submit_token))
+        existing = Report.objects.filter(submit_token=submit_token).first()
+        if existing is not None:
+            return existing
     errors: dict[str, Any] = {}
     lat, lng = geo.parse_number(latitude), geo.parse_number(longitude)
     if lat is None or lng is None or not geo.valid_point(lat, lng):
@@ -382,14 +393,26 @@ def report_create(
         source=source,
         api_client=api_client,
         media_url=media_url[:500],
+        submit_token=submit_token,
         created_at=now,
         updated_at=now,
     )
     try:
-        report.full_clean(exclude=["category", "agency", "area", "reporter", "api_client", "duplicate_of", "cell"])
+        report.full_clean(
+            exclude=["category", "agency", "area", "reporter", "api_client", "duplicate_of", "cell", "submit_token"]
+        )
     except ValidationError as exc:
         raise ValidationError(exc.message_dict) from exc
-    report.save()
+    try:
+        with transaction.atomic():
+            report.save()
+    except IntegrityError:
+        # Another request with the same token committed first (PostgreSQL made this insert wait
+        # for it): that report is the one, and nothing more is done for this call.
+        winner = Report.objects.filter(submit_token=submit_token).first() if submit_token else None
+        if winner is None:
+            raise
+        return winner
     area_links.link_new_report(report)
     if photos:
         ReportPhoto.objects.filter(pk__in=[p.pk for p in photos], report__isnull=True).update(

@@ -8,7 +8,6 @@ import datetime
 import pytest
 import time_machine
 from django.core import signing
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -148,18 +147,3 @@ def test_a_known_browser_is_still_held_by_the_address_and_account_cap(client, ci
         for _ in range(5):
             assert _attempt(client, citizen.email, "wrong password", OWNER).status_code == 200
         assert _attempt(client, citizen.email, PASSWORD, OWNER).status_code == 429
-
-
-def test_a_held_lock_on_the_account_window_does_not_refuse_the_owner(client, citizen, monkeypatch):
-    import ecitizen.core.ratelimits as ratelimits
-    from ecitizen.accounts.throttle import ACTION, _rates
-    from ecitizen.core.ratelimits import bucket_name
-
-    monkeypatch.setattr(ratelimits, "LOCK_WAIT", 0.01)
-    account = _rates()["account"]
-    lock = f"rl2:{bucket_name(ACTION, account, 'account:' + citizen.email.lower())}:lock"
-    with time_machine.travel(START, tick=False):
-        cache.add(lock, 1, timeout=60)
-        response = _attempt(client, citizen.email, PASSWORD, OWNER)
-        cache.delete(lock)
-    assert response.status_code == 302

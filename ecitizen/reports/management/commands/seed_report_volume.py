@@ -354,7 +354,7 @@ def _adapter(field: models.Field, sqlite: bool):
         utc = datetime.UTC
         return lambda v: None if v is None else v.astimezone(utc).replace(tzinfo=None).isoformat(" ")
     if isinstance(field, models.UUIDField) and sqlite:
-        return lambda v: v.hex
+        return lambda v: None if v is None else v.hex
     if isinstance(field, models.JSONField):
         return lambda v: v if isinstance(v, str) else json.dumps(v)
     if isinstance(field, models.BooleanField) and sqlite:
