@@ -5,10 +5,32 @@ from __future__ import annotations
 from django import forms
 from django.forms.renderers import TemplatesSetting
 
+from ecitizen.core.templatetags.govuk_forms import field_html, form_html
+
+# What Form.get_context() gives the form template.
+_FORM_CONTEXT_KEYS = {"form", "fields", "hidden_fields", "errors"}
+
 
 class GovukFormRenderer(TemplatesSetting):
     form_template_name = "forms/govuk_form.html"
     field_template_name = "forms/govuk_field.html"
+
+    def render(self, template_name, context, request=None):
+        """A field group of a common kind (text-like inputs, select, textarea, checkbox, radios and
+        checkboxes) is drawn in Python, the same markup as ``forms/govuk_field.html`` (rendering that
+        template per field was a large part of a form page); anything else takes the template. The
+        form around them (``forms/govuk_form.html``) is drawn in Python too."""
+        if template_name == self.form_template_name and request is None and context.keys() == _FORM_CONTEXT_KEYS:
+            return form_html(context["form"])
+        if template_name == self.field_template_name and request is None and len(context) == 1 and "field" in context:
+            html = field_html(context["field"])
+            if html is not None:
+                return html
+        return super().render(template_name, context, request=request)
+
+    def render_with_template(self, template_name, context, request=None):
+        """The template path alone (the tests compare it with the Python one)."""
+        return super().render(template_name, context, request=request)
 
 
 class DatePartsInput(forms.Widget):
