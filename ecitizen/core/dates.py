@@ -9,7 +9,10 @@ Use these (or the ``display_*`` template filters), never ``strftime`` or an ad-h
 from __future__ import annotations
 
 import datetime
+import functools
 
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils import dateformat, timezone, translation
 from django.utils.formats import get_format
 from django.utils.translation import pgettext
@@ -50,6 +53,20 @@ def _format(value, format_name: str) -> str:
     return _DateFormat(value).format(get_format(format_name))
 
 
+@functools.lru_cache(maxsize=2048)
+def _format_day(language: str | None, day: datetime.date, format_name: str) -> str:
+    """A day written in *language* (the active one: the formatter reads it). Lists show the same
+    few days on every line and every request; each is written once per language and format."""
+    return _format(day, format_name)
+
+
+@receiver(setting_changed)
+def _forget_days(*, setting, **kwargs):
+    # The formats and translations a written day depends on (tests change them).
+    if setting in {"FORMAT_MODULE_PATH", "LANGUAGE_CODE", "LANGUAGES", "LOCALE_PATHS", "USE_I18N"}:
+        _format_day.cache_clear()
+
+
 def format_date(value: datetime.date | datetime.datetime | str | None) -> str:
     """The day, e.g. "6 December 2026" (a datetime gives its local day)."""
     value = _coerce(value)
@@ -57,7 +74,7 @@ def format_date(value: datetime.date | datetime.datetime | str | None) -> str:
         return ""
     if isinstance(value, datetime.datetime):
         value = value.date()
-    return _format(value, "DATE_FORMAT")
+    return _format_day(translation.get_language(), value, "DATE_FORMAT")
 
 
 def format_datetime(value: datetime.datetime | datetime.date | str | None) -> str:
@@ -91,4 +108,4 @@ def format_month_day(value: datetime.date | datetime.datetime | str | None) -> s
         return ""
     if isinstance(value, datetime.datetime):
         value = value.date()
-    return _format(value, "MONTH_DAY_FORMAT")
+    return _format_day(translation.get_language(), value, "MONTH_DAY_FORMAT")
