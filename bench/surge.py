@@ -24,10 +24,11 @@ What it does, in order:
    straight in the session table: signing 1000 people in through the sign-in form (Argon2) would
    measure password hashing, not the surge.
 3. Starts the production shape on 127.0.0.1 from ``--port`` (default 8101): on PostgreSQL two
-   gunicorn processes (gthread, ``--workers`` × ``--threads`` each) that the clients spread over,
+   web processes (granian, or gunicorn gthread with ``--server gunicorn``; ``--workers`` ×
+   ``--threads`` each) that the clients spread over,
    two task workers (``manage.py run_worker``: ``db_worker`` that first queues again the task its
    killed predecessor left running) and one scheduler (``manage.py run_scheduler``); on
-   SQLite one gunicorn and one worker. Logs in var/surge/.
+   SQLite one web process and one worker. Logs in var/surge/.
 4. Runs locust headless (``bench/surge_locustfile.py``, a process of its own) with ``--clients``
    people spawned within ``--ramp`` seconds, for ``--duration`` seconds: citizens start a licence
    application, answer it, send it, pay its fee by card on the sandbox and wait for the payment's
@@ -46,7 +47,7 @@ What it does, in order:
 Keep runs short on a shared machine; ``--short`` takes about a minute and a half on 2 cores.
 """
 
-# ruff: noqa: S603 - our own fixed commands (manage.py, gunicorn, locust) on a loopback address
+# ruff: noqa: S603 - our own fixed commands (manage.py, the web server, locust) on a loopback address
 from __future__ import annotations
 
 import argparse
@@ -178,8 +179,11 @@ def run_django(env: dict[str, str], what: str, *args: str) -> dict:
 
 def start_web(port: int, env: dict[str, str], args) -> subprocess.Popen:
     log = open(OUT / f"web-{port}.log", "a")
-    command = http_load.server_command("gunicorn", port, args.workers, args.threads)
-    command += ["--timeout", "60", "--backlog", "4096"]
+    command = http_load.server_command(args.server, port, args.workers, args.threads)
+    if args.server == "gunicorn":
+        command += ["--timeout", "60", "--backlog", "4096"]
+    else:  # like scripts/run-multiprocess.sh: a worker that dies is started again
+        command[1:1] = ["--backlog", "4096", "--respawn-failed-workers"]
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
@@ -255,8 +259,11 @@ def main() -> int:
     parser.add_argument("--no-kill", action="store_true", help="do not kill a web process and the worker")
     parser.add_argument("--short", action="store_true", help="the quick CI version: 40 clients, 20 s")
     parser.add_argument("--port", type=int, default=8101)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per web process (default 2)")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (default 4)")
+    parser.add_argument(
+        "--server", choices=["granian", "gunicorn"], default="granian", help="the web server (default granian)"
+    )
+    parser.add_argument("--workers", type=int, default=2, help="workers per web process (default 2)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
     parser.add_argument("--down", type=float, default=3, help="seconds the killed processes stay down")
     parser.add_argument("--drain", type=float, default=60, help="seconds the task workers get to drain the queue")
     parser.add_argument("--django", nargs="+", help=argparse.SUPPRESS)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The production shape on one machine: several gunicorn processes, two task
+# The production shape on one machine: several web processes (granian), two task
 # workers and one scheduler, production settings, one PostgreSQL database. Any
 # process can serve any request because sessions and the cache live in that
 # database; the workers share its task queue (SELECT ... SKIP LOCKED) and the
@@ -9,11 +9,12 @@
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5432/ecitizen_multi \
 #     scripts/run-multiprocess.sh [--check] [--no-seed] [PORT ...]
 #
-# Ports default to 8031 8032; WORKERS (default 2) sets gunicorn's workers per
-# process, TASK_WORKERS (default 2) the number of `manage.py run_worker`
+# Ports default to 8031 8032; WORKERS (default 2) and THREADS (default 4) set each
+# web process's workers and threads per worker; SERVER=gunicorn runs gunicorn
+# (gthread) instead of granian (see docs/adr/0012-serving-the-hot-pages.md); TASK_WORKERS (default 2) the number of `manage.py run_worker`
 # processes. The script migrates the database, creates the cache table, collects
 # static files into var/staticfiles, loads the demo data (unless --no-seed),
-# starts one gunicorn per port, the task workers and one `manage.py
+# starts one web process per port, the task workers and one `manage.py
 # run_scheduler` (logs in var/). Without --check it serves until Ctrl-C (or
 # until any process dies). With --check it shows that every process answers
 # /api/health and / and that one session works on all of them (a citizen signs
@@ -52,8 +53,13 @@ case "${DATABASE_URL:-}" in
 esac
 
 PY=.venv/bin/python
-if [ ! -x .venv/bin/gunicorn ]; then
-  echo "No .venv/bin/gunicorn: run 'make install' first." >&2
+server="${SERVER:-granian}"
+case "$server" in
+  granian | gunicorn) ;;
+  *) echo "SERVER must be granian or gunicorn, not $server" >&2; exit 2 ;;
+esac
+if [ ! -x ".venv/bin/$server" ]; then
+  echo "No .venv/bin/$server: run 'make install' first." >&2
   exit 2
 fi
 
@@ -96,20 +102,27 @@ pids=()
 stop() {
   trap - EXIT INT TERM
   if [ ${#pids[@]} -gt 0 ]; then
-    echo "== Stopping gunicorn, the task workers and the scheduler (PIDs ${pids[*]})"
+    echo "== Stopping the web processes, the task workers and the scheduler (PIDs ${pids[*]})"
     kill "${pids[@]}" 2> /dev/null || true
     wait "${pids[@]}" 2> /dev/null || true
   fi
 }
 trap stop EXIT INT TERM
 
-echo "== Starting ${#ports[@]} gunicorn processes"
+echo "== Starting ${#ports[@]} $server processes"
 for port in "${ports[@]}"; do
-  .venv/bin/gunicorn config.wsgi:application \
-    --workers "${WORKERS:-2}" --bind "127.0.0.1:$port" \
-    --access-logfile - > "var/gunicorn-$port.log" 2>&1 &
+  if [ "$server" = granian ]; then
+    # A worker that dies is started again by its granian process (--respawn-failed-workers).
+    .venv/bin/granian --interface wsgi --workers "${WORKERS:-2}" --blocking-threads "${THREADS:-4}" \
+      --host 127.0.0.1 --port "$port" --respawn-failed-workers --access-log \
+      config.wsgi:application > "var/web-$port.log" 2>&1 &
+  else
+    .venv/bin/gunicorn config.wsgi:application --worker-class gthread \
+      --workers "${WORKERS:-2}" --threads "${THREADS:-4}" --bind "127.0.0.1:$port" \
+      --access-logfile - > "var/web-$port.log" 2>&1 &
+  fi
   pids+=("$!")
-  echo "port $port: PID $! (log var/gunicorn-$port.log)"
+  echo "port $port: PID $! (log var/web-$port.log)"
 done
 
 echo "== Starting ${TASK_WORKERS:-2} task workers and the scheduler"
