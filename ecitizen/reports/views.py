@@ -140,7 +140,10 @@ def _filters_html(request, form: FilterForm):
     afresh on every request and part of the key, so a renamed category shows at once); no value
     from the query string, no token, nothing about the reader.
     """
-    if settings.DEBUG or any(name in request.GET for name in form.fields):
+    if settings.DEBUG or not all(
+        field.widget.value_omitted_from_data(request.GET, {}, form.add_prefix(name))
+        for name, field in form.fields.items()
+    ):  # a filter was given (a date posts <name>-day, -month and -year, not <name>)
         return form
     key = (translation.get_language(), tuple(form.fields["category"].choices), tuple(form.fields["area"].choices))
     html = _FILTERS_HTML.get(key)

@@ -227,3 +227,12 @@ def test_the_unfiltered_filter_form_is_drawn_once_and_follows_the_choices(client
     chosen = client.get(LIST, {"category": "pothole"}).content.decode()
     assert re.search(r'<option value="pothole" selected>', chosen)
     assert not re.search(r'<option value="pothole" selected>', client.get(LIST).content.decode())
+
+    # A date is posted as three boxes (date_from-day, -month, -year), never as date_from: it is a
+    # filter too, so the form is drawn for that request and keeps the boxes as typed.
+    dated = client.get(LIST, {"date_from-day": "2", "date_from-month": "3", "date_from-year": "2025"})
+    boxes = dated.content.decode()
+    assert re.search(r'name="date_from-day"[^>]*value="2"', boxes) and 'value="2025"' in boxes
+    impossible = client.get(LIST, {"date_from-day": "31", "date_from-month": "2", "date_from-year": "2025"})
+    assert impossible.status_code == 400  # shown with its error beside the boxes, not from memory
+    assert 'id="id_date_from-error"' in impossible.content.decode()
