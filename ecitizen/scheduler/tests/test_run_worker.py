@@ -56,3 +56,34 @@ def test_the_worker_started_again_runs_the_interrupted_task():
     task.refresh_from_db()
     assert task.status == "SUCCESSFUL"
     assert task.worker_ids == ["host-worker-1 (interrupted)", "host-worker-1"]
+
+
+def test_a_task_cut_off_again_and_again_is_failed_not_queued_for_ever():
+    from django_tasks_db.models import DBTaskResult
+
+    from ecitizen.scheduler.management.commands.run_worker import INTERRUPTED, MAX_INTERRUPTIONS
+
+    task = _running("host-worker-1")
+    task.worker_ids = [f"host-worker-1{INTERRUPTED}"] * (MAX_INTERRUPTIONS - 1) + ["host-worker-1"]
+    task.save(update_fields=["worker_ids"])
+
+    assert requeue_interrupted("host-worker-1") == []
+    task = DBTaskResult.objects.get(pk=task.pk)
+    assert task.status == "FAILED" and task.finished_at is not None
+    assert "died 3 times" in task.traceback
+
+
+@pytest.mark.django_db(transaction=False)
+def test_two_live_workers_cannot_share_an_id():
+    import os
+
+    from ecitizen.scheduler.management.commands.run_worker import WorkerIdInUse, hold_worker_id
+
+    held = hold_worker_id("test-host-worker-7")
+    try:
+        with pytest.raises(WorkerIdInUse, match="already running"):
+            hold_worker_id("test-host-worker-7")
+        os.close(hold_worker_id("test-host-worker-8"))  # another id is free
+    finally:
+        os.close(held)
+    os.close(hold_worker_id("test-host-worker-7"))  # free again once its holder is gone
