@@ -116,7 +116,7 @@ def django_prepare(clients: int) -> dict:
                 Profile.objects.create(user=user, given_name="Surge", family_name=f"Citizen {i}")
             session = SessionStore()
             session[SESSION_KEY] = str(user.pk)
-            session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+            session[BACKEND_SESSION_KEY] = "ecitizen.accounts.backends.ModelBackend"
             session[HASH_SESSION_KEY] = user.get_session_auth_hash()
             session.create()
             sessions.append(session.session_key)

@@ -25,6 +25,7 @@ allauth limits its own views (sign-up, password reset...) and, when a limit is h
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import random
 import time
@@ -36,6 +37,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from ecitizen.core.models import RateLimitBucket
+
+logger = logging.getLogger(__name__)
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _US = 1_000_000  # hit times are kept in whole microseconds
@@ -112,8 +115,15 @@ def _write(bucket: str, hits: list[int], expires_at: float) -> None:
 
 
 def _purge(now: float) -> None:
+    """Now and then, delete the rows whose window has passed. Housekeeping: a purge that meets a
+    lock or another purge gives up quietly (the next one will do it) rather than fail a request
+    that was allowed."""
     if random.randrange(PURGE_ONE_IN) == 0:  # noqa: S311 -- a sampling rate, not a secret
-        RateLimitBucket.objects.filter(expires_at__lt=now).delete()
+        try:
+            with transaction.atomic():
+                RateLimitBucket.objects.filter(expires_at__lt=now).delete()
+        except DatabaseError:
+            logger.info("Rate-limit purge skipped: the expired rows were busy")
 
 
 def bucket_hit(bucket: str, rate: Rate, *, now: float | None = None, fail_open: bool = False) -> tuple[int, Hit | None]:

@@ -73,3 +73,15 @@ def test_signing_in_through_the_form_records_our_backend(client, make_user):
     )
     assert response.status_code == 302
     assert client.session[BACKEND_SESSION_KEY].startswith("ecitizen.accounts.backends.")
+
+
+def test_a_password_changed_elsewhere_signs_this_session_out(client, make_user):
+    """get_user reads the user by hand, but Django still checks the session's password hash: a
+    password changed on another device (or reset by the owner) ends every other session."""
+    user = make_user("backend-hash@example.org")
+    client.force_login(user)
+    assert client.get(reverse("cases:mine")).status_code == 200
+    user.set_password("a-new-password-2027")
+    user.save(update_fields=["password"])
+    response = client.get(reverse("cases:mine"))
+    assert response.status_code == 302 and "login" in response["Location"]

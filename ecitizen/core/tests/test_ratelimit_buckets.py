@@ -46,6 +46,20 @@ def test_rows_whose_window_has_passed_are_deleted(monkeypatch):
     assert set(RateLimitBucket.objects.values_list("name", flat=True)) == {"recent", "new"}
 
 
+@pytest.mark.django_db
+def test_a_purge_that_fails_does_not_fail_the_allowed_hit(monkeypatch):
+    from django.db import DatabaseError
+
+    def busy(*args, **kwargs):
+        raise DatabaseError("could not obtain lock")
+
+    monkeypatch.setattr(ratelimits, "PURGE_ONE_IN", 1)
+    monkeypatch.setattr(RateLimitBucket.objects.none().__class__, "delete", busy)
+    allowed, hit = bucket_hit("p", Rate.parse("5/m/key"), now=2000.0)
+    assert allowed == 0 and hit is not None
+    assert RateLimitBucket.objects.filter(name="p").exists()  # the hit was recorded all the same
+
+
 @pytest.mark.django_db(transaction=True)
 @on_postgresql
 def test_concurrent_hits_on_one_bucket_allow_exactly_the_rate():
