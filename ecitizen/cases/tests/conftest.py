@@ -1,4 +1,8 @@
+import datetime
+import itertools
+
 import pytest
+from django.utils import timezone
 
 PERMIT_FORM = {
     "pages": [
@@ -116,3 +120,25 @@ def submit_permit_application(citizen, version):
         answers={"registration": "AB12 CDE", "moved": "no"},
     )
     return services.application_submit(citizen=citizen, application=application, declaration=True)
+
+
+_references = itertools.count(1)
+
+
+def add_sent_applications(version, citizen, n, *, status=None):
+    """*n* applications of *citizen* to *version* (sent, unless *status* says otherwise), made
+    straight in the table for tests of lists and counts, where the journey does not matter."""
+    from ecitizen.cases.models import Application, Status
+
+    return [
+        Application.objects.create(
+            reference=f"CC-2026-{next(_references):06d}",
+            citizen=citizen,
+            agency=version.service.agency,
+            service_version=version,
+            status=status or Status.SUBMITTED,
+            submitted_at=timezone.now(),
+            due_date=timezone.localdate() + datetime.timedelta(days=5),
+        )
+        for _ in range(n)
+    ]

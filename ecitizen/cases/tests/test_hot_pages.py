@@ -4,38 +4,21 @@ that the work does not grow with the rows, and that they show what the templates
 from __future__ import annotations
 
 import datetime
-import itertools
 import re
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
 from ecitizen.cases.models import Application, ApplicationEvent, EventKind, Status
+from ecitizen.cases.tests.conftest import add_sent_applications
 
 pytestmark = pytest.mark.django_db
 
-_seq = itertools.count(1)
+
 TITLE = "Apply for a resident parking permit"
-
-
-def _add(version, citizen, n, *, status=Status.SUBMITTED):
-    made = []
-    for _ in range(n):
-        made.append(
-            Application.objects.create(
-                reference=f"CC-2026-{next(_seq):06d}",
-                citizen=citizen,
-                agency=version.service.agency,
-                service_version=version,
-                status=status,
-                submitted_at=timezone.now(),
-                due_date=timezone.localdate() + datetime.timedelta(days=5),
-            )
-        )
-    return made
 
 
 def _reads_whole_snapshot(sql: str) -> bool:
@@ -54,9 +37,9 @@ def _queries(client, url):
 
 def test_queue_reads_the_same_whatever_the_rows(client, caseworker_a, citizen, permit_version):
     client.force_login(caseworker_a)
-    _add(permit_version, citizen, 1)
+    add_sent_applications(permit_version, citizen, 1)
     _response, one = _queries(client, "/staff/cases/")
-    _add(permit_version, citizen, 40)  # more than a page
+    add_sent_applications(permit_version, citizen, 40)  # more than a page
     response, many = _queries(client, "/staff/cases/")
     assert len(many) == len(one), many
     page = response.content.decode()
@@ -69,7 +52,7 @@ def test_queue_reads_the_same_whatever_the_rows(client, caseworker_a, citizen, p
 
 
 def test_queue_rows_link_to_the_case_and_show_the_status(client, caseworker_a, citizen, permit_version):
-    (application,) = _add(permit_version, citizen, 1, status=Status.INFO_REQUESTED)
+    (application,) = add_sent_applications(permit_version, citizen, 1, status=Status.INFO_REQUESTED)
     client.force_login(caseworker_a)
     page = client.get("/staff/cases/").content.decode()
     assert f'href="{reverse("cases_staff:case", args=[application.pk])}">{application.reference}</a>' in page
@@ -114,7 +97,7 @@ def test_labels_are_djangos(language):
 
 
 def test_status_page_reads_what_it_shows(client, citizen, caseworker_a, permit_version):
-    (application,) = _add(permit_version, citizen, 1)
+    (application,) = add_sent_applications(permit_version, citizen, 1)
     ApplicationEvent.objects.create(application=application, kind=EventKind.SUBMITTED, actor=caseworker_a)
     client.force_login(citizen)
     url = f"/applications/{application.pk}/"
@@ -135,7 +118,7 @@ def test_status_page_reads_what_it_shows(client, citizen, caseworker_a, permit_v
 def test_status_page_says_when_a_document_is_ready(client, citizen, caseworker_a, permit_version):
     from ecitizen.documents.services import document_issue
 
-    (application,) = _add(permit_version, citizen, 1, status=Status.APPROVED)
+    (application,) = add_sent_applications(permit_version, citizen, 1, status=Status.APPROVED)
     client.force_login(citizen)
     assert "Your document is ready" not in client.get(f"/applications/{application.pk}/").content.decode()
     document_issue(actor=caseworker_a, application=application)
@@ -146,7 +129,7 @@ def test_a_change_of_status_shows_at_once(client, citizen, caseworker_a, permit_
     """No cache between a change and what the citizen's page and poll say."""
     from ecitizen.cases.services import case_request_info
 
-    (application,) = _add(permit_version, citizen, 1)
+    (application,) = add_sent_applications(permit_version, citizen, 1)
     client.force_login(citizen)
     poll = f"/applications/{application.pk}/status.json"
     assert client.get(poll).json() == {"status": "submitted", "label": "Submitted", "version": 1}
@@ -159,7 +142,7 @@ def test_a_change_of_status_shows_at_once(client, citizen, caseworker_a, permit_
 
 
 def test_the_poll_is_the_citizens_own(client, other_citizen, citizen, permit_version):
-    (application,) = _add(permit_version, citizen, 1)
+    (application,) = add_sent_applications(permit_version, citizen, 1)
     client.force_login(other_citizen)
     assert client.get(f"/applications/{application.pk}/status.json").status_code == 404
     assert client.get(f"/applications/{application.pk}/").status_code == 404
@@ -167,9 +150,9 @@ def test_the_poll_is_the_citizens_own(client, other_citizen, citizen, permit_ver
 
 def test_list_reads_the_same_whatever_the_rows_and_links_each(client, citizen, permit_version):
     client.force_login(citizen)
-    (draft,) = _add(permit_version, citizen, 1, status=Status.DRAFT)
+    (draft,) = add_sent_applications(permit_version, citizen, 1, status=Status.DRAFT)
     _response, one = _queries(client, "/applications/")
-    sent = _add(permit_version, citizen, 25)  # more than a page
+    sent = add_sent_applications(permit_version, citizen, 25)  # more than a page
     response, many = _queries(client, "/applications/")
     # one page's rows are counted by reading them (no COUNT); more than a page adds the COUNT alone
     assert len(many) == len(one) + 1, many
@@ -187,7 +170,7 @@ def test_list_reads_the_same_whatever_the_rows_and_links_each(client, citizen, p
 
 
 def test_list_titles_follow_the_language(client, citizen, permit_version):
-    _add(permit_version, citizen, 1)
+    add_sent_applications(permit_version, citizen, 1)
     client.force_login(citizen)
     assert TITLE in client.get("/applications/").content.decode()
     page = client.get("/applications/", {"lang": "es"}, follow=True).content.decode()
@@ -212,7 +195,7 @@ def test_filtered_queue_reads_an_index_in_order(caseworker_a, agency_a, citizen,
     from ecitizen.cases.selectors import QueueFilters, case_queue
 
     for status in (Status.SUBMITTED, Status.IN_REVIEW, Status.INFO_REQUESTED, Status.APPROVED):
-        _add(permit_version, citizen, 2, status=status)
+        add_sent_applications(permit_version, citizen, 2, status=status)
     every_other = list(Application.objects.order_by("pk").values_list("pk", flat=True))[::2]
     Application.objects.filter(pk__in=every_other).update(assignee=caseworker_a)
     queue = case_queue(caseworker_a, agency_a, QueueFilters(**filters))

@@ -3,33 +3,16 @@ on one page, and shows the same pages as a counting paginator would."""
 
 from __future__ import annotations
 
-import datetime
-import itertools
 import re
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
-from ecitizen.cases.models import Application, Status
+from ecitizen.cases.models import Application
+from ecitizen.cases.tests.conftest import add_sent_applications
 
 pytestmark = pytest.mark.django_db
-
-_seq = itertools.count(1)
-
-
-def _add(version, citizen, n, *, status=Status.SUBMITTED):
-    for _ in range(n):
-        Application.objects.create(
-            reference=f"CC-2026-{next(_seq):06d}",
-            citizen=citizen,
-            agency=version.service.agency,
-            service_version=version,
-            status=status,
-            submitted_at=timezone.now(),
-            due_date=timezone.localdate() + datetime.timedelta(days=5),
-        )
 
 
 def _get(client, url):
@@ -47,7 +30,7 @@ def _rows(page: str) -> list[str]:
 
 def test_a_list_that_fits_on_one_page_is_not_counted(client, citizen, permit_version):
     client.force_login(citizen)
-    _add(permit_version, citizen, 3)
+    add_sent_applications(permit_version, citizen, 3)
     page, counts = _get(client, "/applications/")
     assert counts == []
     assert len(_rows(page)) == 3
@@ -57,7 +40,7 @@ def test_a_list_that_fits_on_one_page_is_not_counted(client, citizen, permit_ver
 @pytest.mark.parametrize("total", [20, 21, 45])
 def test_pages_are_those_a_counting_paginator_gives(client, citizen, permit_version, total):
     client.force_login(citizen)
-    _add(permit_version, citizen, total)
+    add_sent_applications(permit_version, citizen, total)
     newest_first = Application.objects.filter(citizen=citizen).order_by("-updated_at", "-id")
     expected = list(newest_first.values_list("reference", flat=True))
     first, counts = _get(client, "/applications/")

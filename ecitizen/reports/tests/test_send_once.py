@@ -24,19 +24,6 @@ from ecitizen.reports.tests.conftest import OLD_TOWN
 CHECK = reverse("reports:new_check")
 
 
-def _values(citizen, token):
-    return {
-        "actor": citizen,
-        "service_code": "pothole",
-        "latitude": OLD_TOWN[0],
-        "longitude": OLD_TOWN[1],
-        "title": "Deep pot-hole",
-        "description": "A deep pot-hole by the bus stop.",
-        "answers": {"depth": "deep"},
-        "submit_token": token,
-    }
-
-
 def _ready_to_send(client):
     client.post(reverse("reports:new"), {"lat": str(OLD_TOWN[0]), "lng": str(OLD_TOWN[1])})
     client.post(reverse("reports:new_category"), {"category": "pothole"})
@@ -57,19 +44,19 @@ def _forget_the_send(client, draft_before):
 
 
 @pytest.mark.django_db
-def test_the_same_token_twice_makes_one_report(citizen, pothole):
+def test_the_same_token_twice_makes_one_report(make_report):
     token = uuid.uuid4()
-    first = services.report_create(**_values(citizen, token))
-    second = services.report_create(**_values(citizen, str(token)))
+    first = make_report(submit_token=token)
+    second = make_report(submit_token=str(token))
     assert second.pk == first.pk
     assert Report.objects.count() == 1
     assert AuditLog.objects.filter(action=AuditAction.REPORT_CREATED).count() == 1
 
 
 @pytest.mark.django_db
-def test_reports_without_a_token_are_independent(citizen, pothole):
-    services.report_create(**_values(citizen, None))
-    services.report_create(**_values(citizen, None))
+def test_reports_without_a_token_are_independent(make_report):
+    make_report(submit_token=None)
+    make_report(submit_token=None)
     assert Report.objects.count() == 2
 
 
@@ -111,9 +98,9 @@ def test_a_crash_before_the_commit_does_not_hold_the_send_back(client, citizen, 
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs a database with row locks (PostgreSQL)")
-def test_sends_racing_with_one_token_make_one_report(citizen, pothole):
+def test_sends_racing_with_one_token_make_one_report(make_report):
     token = uuid.uuid4()
-    results, errors = run_together([lambda: services.report_create(**_values(citizen, token))] * 8)
+    results, errors = run_together([lambda: make_report(submit_token=token)] * 8)
     assert errors == []
     assert Report.objects.count() == 1
     assert {r.pk for r in results} == {Report.objects.get().pk}
