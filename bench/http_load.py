@@ -328,18 +328,26 @@ def start(server: str, port: int, env: dict[str, str], args) -> subprocess.Popen
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            fail(f"{server} exited ({process.returncode}); see var/http_load-{server}.log")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=5):
-                return process
-        except OSError:
-            time.sleep(0.3)
+    if wait_healthy(port, process, f"{server} exited; see var/http_load-{server}.log"):
+        return process
     stop(process)
     fail(f"{server} did not answer /api/health within 60 s")
     raise AssertionError
+
+
+def wait_healthy(port: int, process: subprocess.Popen, exited: str, seconds: float = 60) -> bool:
+    """Wait until the web server on *port* answers /api/health (True), or *seconds* pass (False);
+    stop the benchmark with the message *exited* if the process dies first."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            fail(f"{exited} (exit status {process.returncode})")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=5):
+                return True
+        except OSError:
+            time.sleep(0.3)
+    return False
 
 
 def stop(process: subprocess.Popen) -> None:

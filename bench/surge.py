@@ -59,7 +59,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -201,16 +200,8 @@ def start_worker(n: int, env: dict[str, str]) -> subprocess.Popen:
 
 
 def wait_up(port: int, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            fail(f"the web process on {port} exited; see var/surge/web-{port}.log")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=5):
-                return
-        except OSError:
-            time.sleep(0.3)
-    fail(f"the web process on {port} did not answer /api/health within 60 s")
+    if not http_load.wait_healthy(port, process, f"the web process on {port} exited; see var/surge/web-{port}.log"):
+        fail(f"the web process on {port} did not answer /api/health within 60 s")
 
 
 def kill(process: subprocess.Popen) -> None:
