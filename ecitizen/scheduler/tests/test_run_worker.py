@@ -87,3 +87,33 @@ def test_two_live_workers_cannot_share_an_id():
     finally:
         os.close(held)
     os.close(hold_worker_id("test-host-worker-7"))  # free again once its holder is gone
+
+
+@pytest.mark.django_db(transaction=False)
+@pytest.mark.parametrize(("reload", "child", "holds"), [(True, False, False), (True, True, True), (False, False, True)])
+def test_with_reload_only_the_child_that_runs_tasks_holds_the_id(monkeypatch, reload, child, holds):
+    """`make run` starts the worker with --reload: the watching parent starts a child that runs this
+    command again, so the parent must not hold the id (the child would refuse to start)."""
+    import os
+
+    from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
+    from django_tasks_db.management.commands.db_worker import Command as DbWorker
+
+    from ecitizen.scheduler.management.commands.run_worker import Command, WorkerIdInUse, hold_worker_id
+
+    monkeypatch.setattr(DbWorker, "handle", lambda self, *args, **options: None)
+    if child:
+        monkeypatch.setenv(DJANGO_AUTORELOAD_ENV, "true")
+    else:
+        monkeypatch.delenv(DJANGO_AUTORELOAD_ENV, raising=False)
+    command = Command()
+    command.handle(worker_id="test-reload-worker", reload=reload, batch=False)
+    try:
+        if holds:
+            with pytest.raises(WorkerIdInUse):
+                hold_worker_id("test-reload-worker")
+        else:
+            os.close(hold_worker_id("test-reload-worker"))
+    finally:
+        if hasattr(command, "_worker_id_lock"):
+            os.close(command._worker_id_lock)

@@ -31,6 +31,7 @@ import tempfile
 from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 from django_tasks_db.models import DBTaskResult
 
@@ -89,6 +90,11 @@ class Command(DbWorkerCommand):
     help = "Run a database task worker, first queueing again the task its last process left running"
 
     def handle(self, *args, **options):
-        self._worker_id_lock = hold_worker_id(options["worker_id"])  # kept open until the process ends
-        requeue_interrupted(options["worker_id"])
+        # With --reload (DEBUG's default, `make run`), this process only watches the code and
+        # starts the worker in a child process, which runs this command again: the child, which
+        # runs the tasks, takes the id and the tasks it left.
+        watcher = options["reload"] and not options["batch"] and os.environ.get(DJANGO_AUTORELOAD_ENV) != "true"
+        if not watcher:
+            self._worker_id_lock = hold_worker_id(options["worker_id"])  # kept open until the process ends
+            requeue_interrupted(options["worker_id"])
         super().handle(*args, **options)
