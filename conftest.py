@@ -108,6 +108,26 @@ def register_person(db):
 
 
 @pytest.fixture
+def verify_identity(register_person):
+    """Verify *user* against the population register (a matching person added to it first), through
+    the service a citizen's own check uses: ``verify_identity(user)`` returns the user."""
+    from ecitizen.accounts.services import identity_verify_with_register
+
+    def verify(user):
+        person = register_person()
+        identity_verify_with_register(
+            user=user,
+            given_name=person.given_name,
+            family_name=person.family_name,
+            date_of_birth=person.date_of_birth,
+            national_id=person.national_id,
+        )
+        return user
+
+    return verify
+
+
+@pytest.fixture
 def citizen(make_user):
     return make_user("amina@example.org", given_name="Amina", family_name="Haddad")
 

@@ -11,6 +11,8 @@ changed on another device shows on this one at the next page.
 
 from __future__ import annotations
 
+import functools
+
 from allauth.account.auth_backends import AuthenticationBackend as AllauthAuthenticationBackend
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
@@ -30,8 +32,10 @@ REPLACED_BACKENDS = {
 }
 
 
+@functools.cache
 def _user_with_language_sql() -> str:
-    """The user's row and their profile language; names from the models (no outside input)."""
+    """The user's row and their profile language; names from the models (no outside input),
+    written once per process like the staff check's query (ecitizen.agencies.selectors)."""
     users, profiles = get_user_model()._meta, Profile._meta
     quote = connection.ops.quote_name
     user_pk = quote(users.pk.column)

@@ -47,21 +47,13 @@ def page(browser, live_server):
 
 
 @pytest.fixture
-def citizen_and_caseworker(make_user, with_mfa, agency_a, register_person):
+def citizen_and_caseworker(make_user, with_mfa, agency_a, verify_identity):
     """Amina, verified against the register, and a caseworker of agency A with MFA:
     ``(citizen, caseworker, totp_secret)``."""
-    from ecitizen.accounts.services import identity_verify_with_register
     from ecitizen.agencies.models import Membership
 
     citizen = make_user("amina@example.org", given_name="Amina", family_name="Haddad")
-    person = register_person()
-    identity_verify_with_register(
-        user=citizen,
-        given_name=person.given_name,
-        family_name=person.family_name,
-        date_of_birth=person.date_of_birth,
-        national_id=person.national_id,
-    )
+    verify_identity(citizen)
     caseworker = make_user("caseworker@council.example")
     Membership.objects.create(user=caseworker, agency=agency_a, role="caseworker")
     return citizen, caseworker, with_mfa(caseworker)

@@ -26,8 +26,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def world(settings, make_user, with_mfa, agency_a, register_person):
-    from ecitizen.accounts.services import identity_verify_with_register
+def world(settings, make_user, with_mfa, agency_a, verify_identity):
     from ecitizen.agencies.models import Membership
     from ecitizen.cases import services as cases
     from ecitizen.cases.tests.conftest import make_version
@@ -41,14 +40,7 @@ def world(settings, make_user, with_mfa, agency_a, register_person):
     from ecitizen.privacy.services import access_record
 
     citizen = make_user("amina@example.org", given_name="Amina", family_name="Haddad")
-    person = register_person()
-    identity_verify_with_register(
-        user=citizen,
-        given_name=person.given_name,
-        family_name=person.family_name,
-        date_of_birth=person.date_of_birth,
-        national_id=person.national_id,
-    )
+    verify_identity(citizen)
     make_user("ben@example.org", given_name="Ben", family_name="Okafor")
 
     def staff(email, role):

@@ -14,19 +14,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def verified_citizen_and_permit(make_user, agency_a, register_person):
-    from ecitizen.accounts.services import identity_verify_with_register
+def verified_citizen_and_permit(make_user, agency_a, verify_identity):
     from ecitizen.cases.tests.conftest import make_version
 
     citizen = make_user("amina@example.org", given_name="Amina", family_name="Haddad")
-    person = register_person()
-    identity_verify_with_register(
-        user=citizen,
-        given_name=person.given_name,
-        family_name=person.family_name,
-        date_of_birth=person.date_of_birth,
-        national_id=person.national_id,
-    )
+    verify_identity(citizen)
     make_version(agency_a)
     return citizen
 

@@ -102,21 +102,13 @@ def test_late_confirmation_updates_the_page_by_itself(page, citizen, bill, monke
     assert payment.reference in page.locator(".govuk-panel--confirmation").inner_text()
 
 
-def test_apply_for_a_service_with_a_fee_then_pay_it(page, citizen, agency_a, register_person, caseworker_a):
+def test_apply_for_a_service_with_a_fee_then_pay_it(page, citizen, agency_a, verify_identity, caseworker_a):
     """The issue's journey: apply for a service with a fee, decline, retry, receipt; the case
     then reaches the caseworkers' queue."""
-    from ecitizen.accounts.services import identity_verify_with_register
     from ecitizen.cases.models import Application
     from ecitizen.cases.tests.conftest import make_version
 
-    person = register_person()
-    identity_verify_with_register(
-        user=citizen,
-        given_name=person.given_name,
-        family_name=person.family_name,
-        date_of_birth=person.date_of_birth,
-        national_id=person.national_id,
-    )
+    verify_identity(citizen)
     make_version(agency_a, fee=3000)
 
     sign_in(page, citizen.email)

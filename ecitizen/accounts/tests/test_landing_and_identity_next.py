@@ -103,17 +103,9 @@ def test_an_unsafe_next_is_ignored(client, citizen, register_person, unsafe):
     assert response["Location"] == reverse("accounts:overview")
 
 
-def test_an_already_verified_citizen_gets_a_way_back(client, citizen, register_person):
-    from ecitizen.accounts.services import identity_verify_with_register
+def test_an_already_verified_citizen_gets_a_way_back(client, citizen, verify_identity):
 
-    person = register_person()
-    identity_verify_with_register(
-        user=citizen,
-        given_name=person.given_name,
-        family_name=person.family_name,
-        date_of_birth=person.date_of_birth,
-        national_id=person.national_id,
-    )
+    verify_identity(citizen)
     client.force_login(citizen)
     page = client.get(reverse("accounts:identity"), {"next": "/services/parking-permit/"}).content.decode()
     assert 'href="/services/parking-permit/"' in page and "Continue to the service" in page

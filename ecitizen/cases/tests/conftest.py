@@ -86,18 +86,8 @@ def permit_version(agency_a):
 
 
 @pytest.fixture
-def verified_citizen(citizen, register_person):
-    from ecitizen.accounts.services import identity_verify_with_register
-
-    person = register_person()
-    identity_verify_with_register(
-        user=citizen,
-        given_name=person.given_name,
-        family_name=person.family_name,
-        date_of_birth=person.date_of_birth,
-        national_id=person.national_id,
-    )
-    return citizen
+def verified_citizen(citizen, verify_identity):
+    return verify_identity(citizen)
 
 
 @pytest.fixture

@@ -66,19 +66,11 @@ def test_plain_text_hints_are_text():
     assert hint_html("Less than <5 cm & more") == "Less than &lt;5 cm &amp; more"
 
 
-def test_a_hostile_service_question_hint_is_defused_on_the_question_page(client, agency_a, citizen, register_person):
-    from ecitizen.accounts.services import identity_verify_with_register
+def test_a_hostile_service_question_hint_is_defused_on_the_question_page(client, agency_a, citizen, verify_identity):
     from ecitizen.cases import services as cases
     from ecitizen.cases.tests.conftest import make_version
 
-    person = register_person()
-    identity_verify_with_register(
-        user=citizen,
-        given_name=person.given_name,
-        family_name=person.family_name,
-        date_of_birth=person.date_of_birth,
-        national_id=person.national_id,
-    )
+    verify_identity(citizen)
     form = {
         "pages": [
             {
