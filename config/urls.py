@@ -43,6 +43,7 @@ urlpatterns = [
     path("staff/reports/", include("ecitizen.reports.staff_urls")),
     path("open311/v2/", include("ecitizen.reports.open311.urls")),
     path("staff/open311/", include("ecitizen.reports.open311.staff_urls")),
+    path("log/", include("ecitizen.ledger.urls")),
     path("api/", api.urls),
     # The admin has no sign-in of its own: everyone signs in through allauth, with MFA.
     path(f"{settings.ADMIN_URL}login/", core_views.admin_login),

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "ecitizen.reports",
     "ecitizen.search",
     "ecitizen.api",
+    "ecitizen.ledger",  # the public transparency log; the apps that record acts import it
     "ecitizen.dashboard",
     "ecitizen.demo",  # seed_demo: depends on every app above, so core depends on none
 ]
@@ -409,12 +410,33 @@ PERIODIC_JOBS = {
         "at": "06:00",
         "description": _("Compares yesterday's payments with the provider's records; fails when they differ."),
     },
+    "ledger-checkpoint": {
+        "task": "ecitizen.ledger.services.checkpoint_task",
+        "every": _dt.timedelta(minutes=1),
+        "timeout": _dt.timedelta(minutes=5),
+        "description": _("Adds waiting entries to the public log and signs a new checkpoint when it grew."),
+    },
+    "ledger-audit-checkpoint": {
+        "task": "ecitizen.ledger.audit.audit_checkpoint_task",
+        "every": _dt.timedelta(minutes=10),
+        "description": _("Records a hash of the audit log's new rows in the public log."),
+    },
     "send-questionnaires": {
         "task": "ecitizen.reports.tasks.send_questionnaires",
         "at": "10:00",
         "description": _("Asks reporters, once, whether their problem was fixed (REPORTS_QUESTIONNAIRE_DAYS on)."),
     },
 }
+
+# --- Public log (ecitizen.ledger) ----------------------------------------------------
+# The log's name on every checkpoint, for as long as the log lives: set it once, never change it.
+# Empty: "<host of SITE_URL>/log".
+LEDGER_ORIGIN = env_str("LEDGER_ORIGIN", "")
+# After a key rotation the retired checkpoint key keeps co-signing this long.
+LEDGER_KEY_OVERLAP = _dt.timedelta(days=env_int("LEDGER_KEY_OVERLAP_DAYS", 30))
+# Audit rows younger than this wait for the next audit checkpoint, so that a transaction that wrote
+# a row and has not committed yet is not skipped (keep it above the longest transaction you run).
+LEDGER_AUDIT_SETTLE = _dt.timedelta(seconds=env_int("LEDGER_AUDIT_SETTLE_SECONDS", 300))
 
 # --- Payments -----------------------------------------------------------------
 # Providers by name. "sandbox" is the built-in test gateway (no money moves);

@@ -127,6 +127,8 @@ class AuditAction(models.TextChoices):
     ENCRYPTION_KEYS_ROTATED = "platform.encryption_keys_rotated", _("Encryption keys rotated")
     SIGNING_KEY_CREATED = "platform.signing_key_created", _("Document signing key created")
     SIGNING_KEY_ROTATED = "platform.signing_key_rotated", _("Document signing key rotated")
+    LEDGER_KEY_CREATED = "platform.ledger_key_created", _("Public log key created")
+    LEDGER_KEY_ROTATED = "platform.ledger_key_rotated", _("Public log key rotated")
     # Address register
     ADDRESS_REGISTER_LOADED = "exchange.address_register_loaded", _("Address register loaded")
 
