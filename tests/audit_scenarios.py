@@ -989,6 +989,30 @@ def signing_key_rotated(w: World) -> Thunk:
     return act
 
 
+# --- the public log -------------------------------------------------------------------------------
+
+
+def ledger_key_created(w: World) -> Thunk:
+    from ecitizen.ledger.services import ledger_key_current
+
+    def act():
+        return Expect(subject=ledger_key_current())
+
+    return act
+
+
+def ledger_key_rotated(w: World) -> Thunk:
+    from ecitizen.ledger.services import ledger_key_current, ledger_key_rotate
+
+    ledger_key_current()
+    actor = w.superuser()
+
+    def act():
+        return Expect(actor=actor, subject=ledger_key_rotate(actor=actor))
+
+    return act
+
+
 # --- payments -----------------------------------------------------------------------------------
 
 
@@ -1810,5 +1834,7 @@ SCENARIOS: dict[str, Scenario] = {
     A.ENCRYPTION_KEYS_ROTATED: encryption_keys_rotated,
     A.SIGNING_KEY_CREATED: signing_key_created,
     A.SIGNING_KEY_ROTATED: signing_key_rotated,
+    A.LEDGER_KEY_CREATED: ledger_key_created,
+    A.LEDGER_KEY_ROTATED: ledger_key_rotated,
     A.ADDRESS_REGISTER_LOADED: address_register_loaded,
 }

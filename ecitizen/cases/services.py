@@ -35,6 +35,8 @@ from ecitizen.core.i18n import pick
 from ecitizen.core.models import AuditAction
 from ecitizen.core.signals import application_fee_due, application_withdrawn
 from ecitizen.core.working_days import add_working_days
+from ecitizen.ledger.backfill import Act, backfill
+from ecitizen.ledger.services import ledger_record
 
 # "document" (documents checked at a counter, no register record) meets "basic", never "verified".
 LEVEL_ORDER = {"none": 0, "basic": 1, "document": 1, "verified": 2}
@@ -462,6 +464,24 @@ def _decide(application: Application, actor: Any, *, status: Status, reason: str
         subject_user=application.citizen,
         agency=application.agency,
     )
+    ledger_record(
+        kind=LOG_DECIDED, key=application.reference, body=_decided_entry(application), at=application.decided_at
+    )
+
+
+# The public log's entry for a decision (ecitizen.ledger); its key is the application's reference.
+LOG_DECIDED = "case.decided"
+
+
+def _decided_entry(application: Application) -> dict[str, Any]:
+    """The public log's record of a decision: the outcome and the agency (with the reference and the
+    time). Never the applicant, their answers, the reason (staff's text) or the service: the log is
+    permanent, and a refusal of a sensitive service (housing, a disability benefit) tied to a
+    reference the applicant shows others would say too much."""
+    return {
+        "outcome": "approved" if application.status == Status.APPROVED else "refused",
+        "agency": application.agency.slug,
+    }
 
 
 @transaction.atomic
@@ -492,3 +512,28 @@ def case_refuse(*, actor: Any, application: Application, reason: str, expected_v
     _decide(application, actor, status=Status.REFUSED, reason=reason.strip())
     _notify_citizen(application, reason.strip())
     return application
+
+
+# --- The public log ---------------------------------------------------------------
+
+
+def _decided_acts(after: int, limit: int) -> list[Act]:
+    applications = list(
+        Application.objects.select_for_update(of=("self",))
+        .filter(
+            pk__gt=after,
+            status__in=[Status.APPROVED, Status.REFUSED],
+            decided_at__isnull=False,
+            reference__isnull=False,
+        )
+        .order_by("pk")
+        .select_related("agency")
+        .only("pk", "reference", "status", "decided_at", "agency__slug")[:limit]
+    )
+    return [Act(a.pk, a.reference, _decided_entry(a), a.decided_at) for a in applications]
+
+
+def cases_backfill_ledger() -> int:
+    """Record in the public log the decisions made before it existed, once each
+    (``manage.py ledger_backfill``); returns how many entries it queued."""
+    return backfill(kind=LOG_DECIDED, acts=_decided_acts)

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import F, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from ecitizen.documents import jws
 from ecitizen.documents.models import DocumentStatus, IssuedDocument, SigningKey
+from ecitizen.ledger.models import LogEntry, PendingEntry
+from ecitizen.ledger.selectors import entries_for
+
+# The kinds of the public log's entries about documents (ecitizen.ledger); the key is the number.
+LOG_ISSUED = "document.issued"
+LOG_REVOKED = "document.revoked"
 
 
 def documents_for_citizen(user: Any) -> QuerySet[IssuedDocument]:
@@ -132,3 +141,71 @@ def document_verify_number(number: str, *, now: datetime.datetime | None = None)
     if status == DocumentStatus.INVALID:
         return INVALID
     return VerifyResult(status=status, document=document, by_number=True)
+
+
+# --- The public log ------------------------------------------------------------------
+
+
+def token_sha256(token: str) -> str:
+    """What the public log records of a document's signed code: its SHA-256, hex. Whoever holds
+    the document can compute it and match the entry; the entry alone reveals nothing of it."""
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+def log_entry_url(index: int) -> str:
+    """The public page of the log's entry *index*, with its proof."""
+    return reverse("ledger:entry", args=[index])
+
+
+@dataclass(frozen=True)
+class LogRecord:
+    """Where one act on a document stands in the public log: ``entry`` once it is in the log,
+    else ``pending`` while it waits to be added; neither means the log does not have it."""
+
+    entry: LogEntry | None = None
+    pending: bool = False
+
+    @property
+    def url(self) -> str:
+        return log_entry_url(self.entry.index) if self.entry is not None else ""
+
+    @property
+    def missing(self) -> bool:
+        return self.entry is None and not self.pending
+
+
+@dataclass(frozen=True)
+class DocumentLog:
+    """A document's issue (and revocation, if revoked) in the public log. ``token_matches`` is
+    False when the issue entry records another code than the one on record (None: no entry)."""
+
+    issued: LogRecord
+    revoked: LogRecord | None = None
+    token_matches: bool | None = None
+
+
+def _log_record(number: str, kind: str, pending: set[str]) -> LogRecord:
+    entries = entries_for(number, kind=kind, limit=1)
+    if entries:
+        return LogRecord(entry=entries[0])
+    return LogRecord(pending=kind in pending)
+
+
+def document_log(document: IssuedDocument) -> DocumentLog:
+    """Whether *document*'s issue, and its revocation, are in the public log, waiting, or absent.
+
+    Reads the waiting entries first, then the log: an entry moves from one to the other in one
+    transaction, so read in this order it is always seen in at least one of them.
+    """
+    kinds = [LOG_ISSUED] + ([LOG_REVOKED] if document.revoked_at is not None else [])
+    pending = set(PendingEntry.objects.filter(key=document.number, kind__in=kinds).values_list("kind", flat=True))
+    issued = _log_record(document.number, LOG_ISSUED, pending)
+    matches = None
+    if issued.entry is not None:
+        try:
+            recorded = json.loads(issued.entry.text).get("token_sha256")
+        except (ValueError, AttributeError):
+            recorded = None
+        matches = recorded == token_sha256(document.token)
+    revoked = _log_record(document.number, LOG_REVOKED, pending) if document.revoked_at is not None else None
+    return DocumentLog(issued=issued, revoked=revoked, token_matches=matches)

@@ -26,6 +26,9 @@ from ecitizen.core.site import site_url
 from ecitizen.documents import jws
 from ecitizen.documents.models import IssuedDocument, SigningKey
 from ecitizen.documents.policies import REVOKE_ROLES, document_policy
+from ecitizen.documents.selectors import LOG_ISSUED, LOG_REVOKED, token_sha256
+from ecitizen.ledger.backfill import Act, backfill
+from ecitizen.ledger.services import ledger_record
 
 REASON_MAX_LENGTH = 1000
 
@@ -258,7 +261,30 @@ def document_issue(*, actor: Any | None, application: Any) -> IssuedDocument:
         agency=application.agency,
         extra={"number": document.number, "kind": kind, "kid": key.kid},
     )
+    ledger_record(
+        kind=LOG_ISSUED,
+        key=document.number,
+        body=_issued_entry(document, application.agency.slug),
+        at=document.issued_at,
+    )
     return document
+
+
+def _issued_entry(document: IssuedDocument, agency_slug: str) -> dict[str, Any]:
+    """The public log's record of an issued document: never the holder, nor the answers it shows."""
+    return {
+        "document_kind": document.kind,
+        "agency": agency_slug,
+        "valid_from": document.valid_from.isoformat(),
+        "valid_until": document.valid_until.isoformat() if document.valid_until else None,
+        "token_sha256": token_sha256(document.token),
+        "kid": document.kid,
+    }
+
+
+def _revoked_entry(document: IssuedDocument) -> dict[str, Any]:
+    """The public log's record of a revocation: the day only; the reason is staff's text, kept out."""
+    return {"revoked_on": timezone.localdate(document.revoked_at).isoformat()}
 
 
 # --- Revoking -------------------------------------------------------------------
@@ -307,4 +333,39 @@ def document_revoke(*, actor: Any, document: IssuedDocument, reason: str) -> Iss
         agency=locked.agency,
         extra={"number": locked.number, "reason": reason},
     )
+    ledger_record(kind=LOG_REVOKED, key=locked.number, body=_revoked_entry(locked), at=locked.revoked_at)
     return locked
+
+
+# --- The public log ----------------------------------------------------------------
+
+
+def _issued_acts(after: int, limit: int) -> list[Act]:
+    documents = list(
+        IssuedDocument.objects.select_for_update(of=("self",))
+        .filter(pk__gt=after)
+        .order_by("pk")
+        .only("pk", "number", "kind", "valid_from", "valid_until", "token", "kid", "issued_at", "agency__slug")
+        .select_related("agency")[:limit]
+    )
+    return [Act(d.pk, d.number, _issued_entry(d, d.agency.slug), d.issued_at) for d in documents]
+
+
+def _revoked_acts(after: int, limit: int) -> list[Act]:
+    documents = list(
+        IssuedDocument.objects.select_for_update(of=("self",))
+        .filter(pk__gt=after, revoked_at__isnull=False)
+        .order_by("pk")
+        .only("pk", "number", "revoked_at")[:limit]
+    )
+    return [Act(d.pk, d.number, _revoked_entry(d), d.revoked_at) for d in documents]
+
+
+def documents_backfill_ledger() -> dict[str, int]:
+    """Record in the public log the documents issued and revoked before it existed (or while it
+    was not recording), once each: ``manage.py ledger_backfill``. Returns how many entries of each
+    kind it queued; running it again queues none."""
+    return {
+        LOG_ISSUED: backfill(kind=LOG_ISSUED, acts=_issued_acts),
+        LOG_REVOKED: backfill(kind=LOG_REVOKED, acts=_revoked_acts),
+    }

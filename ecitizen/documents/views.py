@@ -77,6 +77,7 @@ def verify(request: HttpRequest) -> HttpResponse:
             result = selectors.document_verify_number(value)
     document = result.document if result is not None else None
     details = None
+    public_log = selectors.document_log(document) if document is not None else None
     if document is not None:
         details = {
             "holder": _initials(document.holder_name) if result.by_number else document.holder_name,
@@ -94,6 +95,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         "form": form,
         "result": result,
         "details": details,
+        "public_log": public_log,
         "jwks_url": absolute_url(reverse("documents_jwks"), request),
     }
     response = render(request, "documents/verify.html", context)

@@ -190,3 +190,87 @@ def test_number_lookups_are_rate_limited(client, document, settings):
     assert statuses[60] == 429
     assert client.get("/documents/verify/", {"t": document.token}).status_code == 200
     cache.clear()
+
+
+# --- The public log on the page -------------------------------------------------------------
+
+
+def _log_block(response) -> str:
+    body = response.content.decode()
+    start = body.index('id="public-log"')
+    return body[start : body.index("Check another document", start)]
+
+
+def test_verify_page_shows_the_public_log_entry_once_integrated(client, document):
+    from ecitizen.ledger.models import LogEntry
+    from ecitizen.ledger.services import ledger_integrate
+
+    ledger_integrate()
+    index = LogEntry.objects.get(kind="document.issued", key=document.number).index
+
+    for code in (document.token, document.number):
+        block = _log_block(client.get("/documents/verify/", {"t": code}))
+        assert "Recorded in the public log at" in block
+        assert f'<a class="govuk-link" href="/log/entries/{index}/">entry {index}</a>' in block
+        assert "not in the public log" not in block and "Waiting" not in block
+    assert client.get(f"/log/entries/{index}/").status_code == 200  # the link leads to the entry
+
+
+def test_verify_page_says_waiting_while_the_entry_is_pending(client, document):
+    block = _log_block(client.get("/documents/verify/", {"t": document.token}))
+
+    assert "Waiting to be recorded in the public log" in block
+    assert "Recorded in the public log at" not in block
+
+
+def test_verify_page_warns_when_the_document_is_not_in_the_public_log(client, document):
+    from ecitizen.ledger.models import PendingEntry
+
+    PendingEntry.objects.filter(key=document.number).delete()  # as if issued before the log existed
+
+    block = _log_block(client.get("/documents/verify/", {"t": document.token}))
+
+    assert "govuk-warning-text" in block
+    assert "This document is not in the public log" in block
+
+
+def test_verify_page_shows_the_revocation_entry(client, document, caseworker_a):
+    from ecitizen.ledger.models import LogEntry
+    from ecitizen.ledger.services import ledger_integrate
+
+    ledger_integrate()
+    document_revoke(actor=caseworker_a, document=document, reason="Issued in error")
+
+    block = _log_block(client.get("/documents/verify/", {"t": document.token}))
+    assert "Its revocation is waiting to be recorded in the public log." in block
+
+    ledger_integrate()
+    index = LogEntry.objects.get(kind="document.revoked", key=document.number).index
+    block = _log_block(client.get("/documents/verify/", {"t": document.token}))
+    assert (
+        f'Its revocation is recorded in the public log at <a class="govuk-link" href="/log/entries/{index}/">' in block
+    )
+
+
+def test_verify_page_warns_when_the_log_records_another_code(client, document):
+    from ecitizen.ledger.models import LogEntry
+    from ecitizen.ledger.services import ledger_integrate
+
+    ledger_integrate()
+    assert "records a different code" not in _log_block(client.get("/documents/verify/", {"t": document.token}))
+    # The record's token was swapped after issue (a leaked key, a changed database): the log disagrees.
+    IssuedDocument.objects.filter(pk=document.pk).update(token=document.token + "x")
+
+    block = _log_block(client.get("/documents/verify/", {"t": document.number}))
+
+    assert "Recorded in the public log at" in block
+    assert "The public log records a different code for this document" in block
+    assert LogEntry.objects.filter(key=document.number).count() == 1
+
+
+def test_the_public_log_status_costs_a_few_queries(client, document, django_assert_max_num_queries):
+    from ecitizen.documents.selectors import document_log
+
+    with django_assert_max_num_queries(3):
+        log = document_log(document)
+    assert log.issued.pending and log.revoked is None
