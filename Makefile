@@ -61,8 +61,8 @@ migrate: install .env
 demo: migrate
 	$(MANAGE) seed_demo
 
-# The web server, a task worker and the scheduler, under one supervisor (scripts/run-dev.py): their
-# output prefixed, Ctrl-C stops all three. Links sent out (emails, QR codes, the JWKS address) use
+# The web server, a task worker, the scheduler and the demo's log witness, under one supervisor
+# (scripts/run-dev.py): their output prefixed, Ctrl-C stops them all. Links sent out (emails, QR codes, the JWKS address) use
 # SITE_URL: here http://HOST:PORT, for the demo it seeds too, unless SITE_URL is set (environment or .env).
 ifeq ($(origin SITE_URL),undefined)
 ifeq ($(shell grep -qs '^SITE_URL=.' .env && echo set),)
@@ -70,7 +70,7 @@ run: export SITE_URL = http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST
 endif
 endif
 run: demo
-	@echo "Serving http://$(HOST):$(PORT)/ with a task worker and the scheduler (Ctrl-C stops all three)"
+	@echo "Serving http://$(HOST):$(PORT)/ with a task worker, the scheduler and the log's demo witness (Ctrl-C stops them all)"
 	$(PY) scripts/run-dev.py --host $(HOST) --port $(PORT)
 
 test: test-fast test-contract test-browser

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Run the web server, a task worker and the scheduler together: what `make run` starts.
+"""Run the web server, a task worker, the scheduler and the demo's log witness together: `make run`.
 
     .venv/bin/python scripts/run-dev.py [--host 127.0.0.1] [--port 8000]
 
 Each runs as a child process in a process group of its own; their output is shown line by line with
-a prefix naming it. Ctrl-C (SIGINT) or SIGTERM to this script stops all three: it passes SIGINT to
+a prefix naming it. Ctrl-C (SIGINT) or SIGTERM to this script stops them all: it passes SIGINT to
 each group (so Django's autoreloader and the process it restarts both get it), waits up to ten
-seconds, then sends SIGTERM, then SIGKILL. When any of the three exits on its own (a port already in
+seconds, then sends SIGTERM, then SIGKILL. When any of them exits on its own (a port already in
 use, a crash), the others are stopped too and the script exits with status 1, so a half-running
 system never looks like a running one.
 
@@ -149,7 +149,7 @@ class Supervisor:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description="Run the web server, a task worker and the scheduler together.")
+    parser = argparse.ArgumentParser(description="Run the web server, a task worker, the scheduler and the witness.")
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--python", default=str(ROOT / ".venv" / "bin" / "python"))
@@ -161,16 +161,23 @@ def main() -> int:
         env["SITE_URL"] = site_url
     manage = [args.python, "manage.py"]
     address = f"[{args.host}]:{args.port}" if ":" in args.host else f"{args.host}:{args.port}"
-    supervisor = Supervisor(
-        {
-            "web": [*manage, "runserver", address],
-            # A stable worker id: after a crash, the restarted worker takes back the task it left running.
-            "worker": [*manage, "run_worker", "--queue-name", "*", "--worker-id", f"{socket.gethostname()}-dev-worker"],
-            "scheduler": [*manage, "run_scheduler"],
-        },
-        env=env,
-    )
-    supervisor.say("run-dev", f"SITE_URL={env.get('SITE_URL') or '(from .env)'}; Ctrl-C stops all three")
+    commands = {
+        "web": [*manage, "runserver", address],
+        # A stable worker id: after a crash, the restarted worker takes back the task it left running.
+        "worker": [*manage, "run_worker", "--queue-name", "*", "--worker-id", f"{socket.gethostname()}-dev-worker"],
+        "scheduler": [*manage, "run_scheduler"],
+    }
+    # The demo's witness of the public log (set up by seed_demo): its own process and database, as
+    # a real witness would be, checking and cosigning each new checkpoint over HTTP.
+    witness_db, log_key = ROOT / "var" / "demo-witness.sqlite3", ROOT / "var" / "demo-witness.log-key"
+    if witness_db.exists() and log_key.exists():
+        commands["witness"] = [
+            args.python,
+            *("-m", "ecitizen.ledger.witness", "run", "--db", str(witness_db), "--interval", "30"),
+            *("--log", f"http://{address}/log", "--log-key", log_key.read_text().strip()),
+        ]
+    supervisor = Supervisor(commands, env=env)
+    supervisor.say("run-dev", f"SITE_URL={env.get('SITE_URL') or '(from .env)'}; Ctrl-C stops all of them")
     return supervisor.run()
 
 

@@ -28,3 +28,8 @@ PRIVATE_MEDIA_ROOT = str(BASE_DIR / "var" / "test-private")
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 # The sandbox card gateway is how the tests take payments (off in production unless enabled).
 PAYMENTS_SANDBOX_ENABLED = True
+
+# The demo witness's key file (ecitizen.demo.ledger): one directory per test process.
+import tempfile as _tempfile  # noqa: E402
+
+DEMO_WITNESS_DIR = _tempfile.mkdtemp(prefix="ecitizen-test-witness-")

@@ -107,9 +107,11 @@ def world(settings, make_user, with_mfa, agency_a, verify_identity):
 
     settings.REPORTS_TILE_URL = ""  # no tile server is reachable from the tests
     reports = _reports_world(agency_a, citizen, caseworker)
+    ledger = _ledger_world(approved, document)
 
     return {
         "reports": reports,
+        "ledger": ledger,
         "citizen": (citizen.email, None),
         "caseworker": (caseworker.email, caseworker_secret),
         "admin": (admin.email, admin_secret),
@@ -204,6 +206,45 @@ def _reports_world(agency, citizen, caseworker) -> dict:
     }
 
 
+def _ledger_world(approved, document) -> dict:
+    """The public log: the decision and the document in it (recorded by the services, or here if they
+    do not record yet), a signed checkpoint and a witness's cosignature."""
+    import datetime
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from ecitizen.ledger import note
+    from ecitizen.ledger import services as ledger
+    from ecitizen.ledger.models import LogEntry, PendingEntry, Witness
+
+    def recorded(kind, key):
+        return any(m.objects.filter(kind=kind, key=key).exists() for m in (LogEntry, PendingEntry))
+
+    if not recorded("case.decided", approved.reference):
+        ledger.ledger_record(
+            kind="case.decided", key=approved.reference, body={"agency": approved.agency.slug, "outcome": "approved"}
+        )
+    if not recorded("document.issued", document.number):
+        ledger.ledger_record(
+            kind="document.issued",
+            key=document.number,
+            body={"agency": document.agency.slug, "valid_from": document.valid_from.isoformat()},
+        )
+    ledger.ledger_integrate()
+    checkpoint = ledger.ledger_checkpoint()
+    private = Ed25519PrivateKey.generate()
+    witness = Witness.objects.create(
+        name="witness.example",
+        vkey=note.vkey("witness.example", note.public_bytes(private), note.ALG_COSIGNATURE_V1),
+        url="https://witness.example/",
+        description="The Open Records Trust",
+    )
+    moment = int((datetime.datetime.now(tz=datetime.UTC) - datetime.timedelta(minutes=1)).timestamp())
+    ledger.ledger_cosign(size=checkpoint.size, line=note.cosign(checkpoint.text, witness.name, private, moment).line())
+    decided = LogEntry.objects.filter(kind="case.decided", key=approved.reference).first()
+    return {"decided": decided.index, "number": document.number}
+
+
 def _pages(w) -> dict[str, list[str | tuple[str, int]]]:
     """Who visits which URL; a tuple gives the expected status when it is not 200."""
     from ecitizen.notifications.models import Notification
@@ -253,6 +294,14 @@ def _pages(w) -> dict[str, list[str | tuple[str, int]]]:
             "/search/?q=parking&kind=services",
             "/search/?q=zzzqqq",
             "/search/?q=" + "x" * 201,
+            # The public log: what it is, a document looked up, nothing found, an empty query,
+            # a decision with its proof, an entry the log does not have
+            "/log/",
+            f"/log/search/?q={w['ledger']['number']}",
+            "/log/search/?q=NO-SUCH-NUMBER",
+            "/log/search/?q=",
+            f"/log/entries/{w['ledger']['decided']}/",
+            ("/log/entries/999999/", 404),
             # A language in the address (/ar/ redirects to ?lang=ar), then back to English
             "/ar/search/?q=parking",
             "/search/?q=parking&lang=en",

@@ -71,6 +71,12 @@ PAGES = [
         pgettext_lazy("search keywords", "verify check genuine valid real fake qr code document number"),
     ),
     (
+        "ledger:home",
+        _("Public log"),
+        _("Look up a document, a decision or a result in the public record that no one can quietly change."),
+        pgettext_lazy("search keywords", "log ledger transparency record public audit proof witness blockchain"),
+    ),
+    (
         "accounts:overview",
         _("Your account"),
         _("Your details, identity check, sign-in and security settings."),

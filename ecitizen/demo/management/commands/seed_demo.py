@@ -24,6 +24,7 @@ from ecitizen.demo.addresses import demo_address
 from ecitizen.demo.agency_names import demo_agency_names_load
 from ecitizen.demo.dashboard import demo_dashboard_load
 from ecitizen.demo.inbox import leave_recent_messages_unread
+from ecitizen.demo.ledger import demo_ledger_load
 from ecitizen.exchange.services import Person, population_register_load, synthetic_people
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -105,6 +106,7 @@ class Command(BaseCommand):
         call_command("seed_reports", stdout=self.stdout)
         self.stdout.write("Dashboard of amina@example.org: " + "; ".join(demo_dashboard_load()) + ".")
         leave_recent_messages_unread(email for email, *_rest in CITIZENS)
+        self.stdout.write("Public log: " + "; ".join(demo_ledger_load()) + ".")
         self.stdout.write(
             f"Population register: {added} people added ({register_size + len(CITIZENS)} in the demo set)."
         )
