@@ -292,12 +292,57 @@ def tile_of(node: Node) -> tuple[int, int]:
     return tl, first // TILE_WIDTH
 
 
+class TileRow(bytes):
+    """A tile's bottom row, carrying in ``inner`` the hashes of the levels above it inside the tile.
+
+    ``inner`` is :func:`tile_inner` of the row (or empty when not stored): with it, any node of the
+    tile is read rather than computed.
+    """
+
+    inner: bytes = b""
+
+    def __new__(cls, row: bytes, inner: bytes = b"") -> TileRow:
+        self = super().__new__(cls, row)
+        self.inner = inner
+        return self
+
+
+def tile_inner(row: bytes) -> bytes:
+    """Levels 1 to 7 of a tile, level by level: the complete subtrees over 2, 4 … 128 of its hashes.
+
+    A tile of width w holds w >> k hashes at level k; a partial tile only its complete subtrees.
+    """
+    out, level, pair = [], bytes(row), 2 * HASH_SIZE
+    for _k in range(1, TILE_HEIGHT):
+        count = len(level) // pair
+        if not count:
+            break
+        hashes = []
+        for i in range(count):
+            h = _NODE.copy()
+            h.update(level[i * pair : (i + 1) * pair])
+            hashes.append(h.digest())
+        level = b"".join(hashes)
+        out.append(level)
+    return b"".join(out)
+
+
 def hash_in_tile(node: Node, tile_hashes: bytes) -> bytes:
-    """A node's hash from the bottom row of its tile (``tile_hashes``: 32 bytes per hash)."""
+    """A node's hash from its tile: read from the tile's stored inner levels when it carries them
+    (a :class:`TileRow`), else computed from the bottom row (32 bytes per hash)."""
     level, index = node
     tl = level // TILE_HEIGHT
     k = level - tl * TILE_HEIGHT
     first = (index << k) % TILE_WIDTH
+    inner = getattr(tile_hashes, "inner", b"")
+    if k and inner:
+        width = len(tile_hashes) // HASH_SIZE
+        position = first >> k
+        if position < width >> k:
+            offset = (sum(width >> j for j in range(1, k)) + position) * HASH_SIZE
+            value = inner[offset : offset + HASH_SIZE]
+            if len(value) == HASH_SIZE:
+                return value
     row = tile_hashes[first * HASH_SIZE : (first + (1 << k)) * HASH_SIZE]
     if len(row) != HASH_SIZE << k:
         raise ProofError(f"the tile does not hold node {node}")

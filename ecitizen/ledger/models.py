@@ -75,6 +75,9 @@ class LogTile(models.Model):
     level = models.PositiveSmallIntegerField()
     index = models.BigIntegerField()
     hashes = models.BinaryField()
+    # The levels above the bottom row inside the tile (merkle.tile_inner), so that a proof reads
+    # every hash it needs instead of computing hundreds of them. Not served: clients compute them.
+    inner = models.BinaryField(default=b"")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["level", "index"], name="ledger_tile_unique")]

@@ -69,10 +69,12 @@ def _fetch_tiles(missing: list[tuple[int, int]], *, with_size: bool) -> tuple[di
     if missing:
         where = " OR ".join([f"({q('level')} = %s AND {q('index')} = %s)"] * len(missing))
         table = q(LogTile._meta.db_table)
-        parts.append(f"SELECT {q('level')}, {q('index')}, {q('hashes')} FROM {table} WHERE {where}")  # noqa: S608
+        columns = f"{q('level')}, {q('index')}, {q('hashes')}, {q('inner')}"
+        parts.append(f"SELECT {columns} FROM {table} WHERE {where}")  # noqa: S608
         params += [value for tile in missing for value in tile]
     if with_size:
-        parts.append(f"SELECT -1, {q('size')}, NULL FROM {q(LogState._meta.db_table)} WHERE {q('id')} = 1")  # noqa: S608
+        state = q(LogState._meta.db_table)
+        parts.append(f"SELECT -1, {q('size')}, NULL, NULL FROM {state} WHERE {q('id')} = 1")  # noqa: S608
     found: dict[tuple[int, int], bytes] = {}
     size = -1 if not with_size else 0
     if not parts:
@@ -88,11 +90,11 @@ def _fetch_tiles(missing: list[tuple[int, int]], *, with_size: bool) -> tuple[di
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
-    for level, index, hashes in rows:
+    for level, index, hashes, inner in rows:
         if level == -1:
             size = index
             continue
-        data = bytes(hashes)
+        data = merkle.TileRow(bytes(hashes), bytes(inner or b""))
         # Only what a committed transaction wrote is kept: inside an open one it could still roll back.
         if len(data) == merkle.TILE_WIDTH * merkle.HASH_SIZE and not connection.in_atomic_block:
             with _lock:

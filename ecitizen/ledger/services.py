@@ -187,6 +187,7 @@ def _integrate_batch(limit: int) -> int:
         return 0
     leaves = [merkle.leaf_hash(bytes(data)) for _id, data in pending]
     changed, root = _grow(state.size, leaves)  # CPU and reads: no lock held
+    changed_rows = {tile: (data, merkle.tile_inner(data)) for tile, data in changed.items()}
     first_id, last_id, count = pending[0][0], pending[-1][0], len(pending)
     now = timezone.now()
     q = connection.ops.quote_name
@@ -215,10 +216,13 @@ def _integrate_batch(limit: int) -> int:
             if cursor.rowcount != count:
                 raise _Raced
         LogTile.objects.bulk_create(
-            [LogTile(level=level, index=index, hashes=data) for (level, index), data in changed.items()],
+            [
+                LogTile(level=level, index=index, hashes=data, inner=inner)
+                for (level, index), (data, inner) in changed_rows.items()
+            ],
             update_conflicts=True,
             unique_fields=["level", "index"],
-            update_fields=["hashes"],
+            update_fields=["hashes", "inner"],
         )
     return count
 

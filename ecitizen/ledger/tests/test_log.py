@@ -275,3 +275,23 @@ def test_two_audit_checkpoints_at_once_cover_each_row_once(settings, monkeypatch
     monkeypatch.setattr(audit, "_last_covered", lambda: next(covered))
     assert audit.audit_checkpoint_record() is None
     assert not PendingEntry.objects.filter(kind="audit.checkpoint").exists()
+
+
+@pytest.mark.parametrize("width", [1, 2, 3, 7, 8, 100, 255, 256])
+def test_a_tiles_stored_inner_levels_give_every_node_without_computing(width):
+    row = b"".join(merkle.leaf_hash(bytes([i % 256, i // 256])) for i in range(width))
+    stored = merkle.TileRow(row, merkle.tile_inner(row))
+    for k in range(merkle.TILE_HEIGHT):
+        for position in range(width >> k):
+            node = (k, position)
+            assert merkle.hash_in_tile(node, stored) == merkle.hash_in_tile(node, row)
+    if width >= 2:  # the stored value is the one used: a wrong one shows
+        bad = merkle.TileRow(row, bytes(len(stored.inner)))
+        assert merkle.hash_in_tile((1, 0), bad) == bytes(32)
+
+
+def test_integrated_tiles_carry_their_inner_levels():
+    record(300)
+    services.ledger_integrate()
+    for tile in LogTile.objects.all():
+        assert bytes(tile.inner) == merkle.tile_inner(bytes(tile.hashes))
