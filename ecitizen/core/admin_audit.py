@@ -49,3 +49,16 @@ class AuditedModelAdmin(admin.ModelAdmin):
         with transaction.atomic():
             for obj in queryset:
                 self.delete_model(request, obj)
+
+
+class ReadOnlyModelAdmin(admin.ModelAdmin):
+    """For records that change only through services (audited there): the admin shows them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

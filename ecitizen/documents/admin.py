@@ -1,23 +1,11 @@
 from django.contrib import admin
 
+from ecitizen.core.admin_audit import ReadOnlyModelAdmin
 from ecitizen.documents.models import IssuedDocument, SigningKey
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Documents and keys change only through services (audited): the admin just shows them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(IssuedDocument)
-class IssuedDocumentAdmin(ReadOnlyAdmin):
+class IssuedDocumentAdmin(ReadOnlyModelAdmin):
     list_display = ("number", "kind", "agency", "valid_from", "valid_until", "issued_at", "revoked_at")
     list_filter = ("kind", "agency")
     search_fields = ("number",)
@@ -25,6 +13,6 @@ class IssuedDocumentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SigningKey)
-class SigningKeyAdmin(ReadOnlyAdmin):
+class SigningKeyAdmin(ReadOnlyModelAdmin):
     list_display = ("kid", "is_active", "created_at", "retired_at")
     fields = ("kid", "public_key", "is_active", "created_at", "retired_at")

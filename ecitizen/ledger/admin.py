@@ -1,24 +1,11 @@
 from django.contrib import admin
 
-from ecitizen.core.admin_audit import AuditedModelAdmin
+from ecitizen.core.admin_audit import AuditedModelAdmin, ReadOnlyModelAdmin
 from ecitizen.ledger.models import Cosignature, LogEntry, LogKey, SignedCheckpoint, Witness
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The log changes only through its services: the admin just shows it."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(LogEntry)
-class LogEntryAdmin(ReadOnlyAdmin):
+class LogEntryAdmin(ReadOnlyModelAdmin):
     list_display = ("index", "kind", "key", "queued_at", "integrated_at")
     list_filter = ("kind",)
     search_fields = ("key",)
@@ -27,20 +14,20 @@ class LogEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SignedCheckpoint)
-class SignedCheckpointAdmin(ReadOnlyAdmin):
+class SignedCheckpointAdmin(ReadOnlyModelAdmin):
     list_display = ("size", "created_at")
     fields = ("size", "note", "created_at")
 
 
 @admin.register(LogKey)
-class LogKeyAdmin(ReadOnlyAdmin):
+class LogKeyAdmin(ReadOnlyModelAdmin):
     list_display = ("name", "is_active", "created_at", "retired_at")
     fields = ("name", "vkey", "is_active", "created_at", "retired_at")
     readonly_fields = ("vkey",)
 
 
 @admin.register(Cosignature)
-class CosignatureAdmin(ReadOnlyAdmin):
+class CosignatureAdmin(ReadOnlyModelAdmin):
     list_display = ("checkpoint", "witness", "signed_at", "received_at")
 
 

@@ -24,20 +24,6 @@ from ecitizen.ledger.services import ledger_record
 
 KIND = "audit.checkpoint"
 MAX_ROWS = 100_000
-FIELDS = (
-    "id",
-    "created_at",
-    "actor_id",
-    "actor_email",
-    "agency_id",
-    "action",
-    "subject_type",
-    "subject_id",
-    "subject_user_id",
-    "request_id",
-    "ip",
-    "extra",
-)
 
 
 def _plain(row: dict[str, Any]) -> dict[str, Any]:
@@ -49,7 +35,8 @@ def audit_rows(from_id: int, to_id: int, *, chunk: int = 5000) -> Iterator[dict[
     """The audit rows with ids from_id..to_id in id order, as the plain dicts auditdigest reads."""
     last = from_id - 1
     while True:
-        rows = list(AuditLog.objects.filter(id__gt=last, id__lte=to_id).order_by("id").values(*FIELDS)[:chunk])
+        rows = AuditLog.objects.filter(id__gt=last, id__lte=to_id).order_by("id").values(*auditdigest.FIELDS)
+        rows = list(rows[:chunk])
         yield from (_plain(row) for row in rows)
         if len(rows) < chunk:
             return

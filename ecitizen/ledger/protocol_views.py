@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -55,49 +56,41 @@ def checkpoint(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _tile_address(path: str) -> tuple[int, list[str], int]:
-    """(width, index groups, width) of ``<N-path>[.p/<W>]``; ValueError if it is not canonical."""
+def _tile_address(path: str) -> tuple[int, int]:
+    """(index, width) of ``<N-path>[.p/<W>]``; ValueError if it is not canonical or too far."""
     width = merkle.TILE_WIDTH
     if ".p/" in path:
         path, _sep, w = path.partition(".p/")
         if not re.fullmatch(r"[1-9][0-9]{0,2}", w) or int(w) >= merkle.TILE_WIDTH:
             raise ValueError
         width = int(w)
-    return width, path.split("/"), width
+    index = merkle.parse_tile_index(path.split("/"))
+    if index >= MAX_TILE_INDEX:
+        raise ValueError
+    return index, width
+
+
+def _tile_response(path: str, read: Callable[[int, int], bytes | None]) -> HttpResponse:
+    try:
+        index, width = _tile_address(path)
+    except ValueError:
+        return HttpResponse(status=404)
+    data = read(index, width)
+    if data is None:
+        return HttpResponse(status=404)
+    response = HttpResponse(data, content_type="application/octet-stream")
+    response["Cache-Control"] = IMMUTABLE
+    return response
 
 
 @require_GET
 def tile(request: HttpRequest, level: str, path: str) -> HttpResponse:
-    try:
-        width, groups, _w = _tile_address(path)
-        index = merkle.parse_tile_index(groups)
-    except ValueError:
-        return HttpResponse(status=404)
-    if index >= MAX_TILE_INDEX:
-        return HttpResponse(status=404)
-    data = selectors.tile_bytes(int(level), index, width)
-    if data is None:
-        return HttpResponse(status=404)
-    response = HttpResponse(data, content_type="application/octet-stream")
-    response["Cache-Control"] = IMMUTABLE
-    return response
+    return _tile_response(path, lambda index, width: selectors.tile_bytes(int(level), index, width))
 
 
 @require_GET
 def entries_tile(request: HttpRequest, path: str) -> HttpResponse:
-    try:
-        width, groups, _w = _tile_address(path)
-        index = merkle.parse_tile_index(groups)
-    except ValueError:
-        return HttpResponse(status=404)
-    if index >= MAX_TILE_INDEX:
-        return HttpResponse(status=404)
-    data = selectors.entry_bundle(index, width)
-    if data is None:
-        return HttpResponse(status=404)
-    response = HttpResponse(data, content_type="application/octet-stream")
-    response["Cache-Control"] = IMMUTABLE
-    return response
+    return _tile_response(path, selectors.entry_bundle)
 
 
 def _latest_size() -> int:

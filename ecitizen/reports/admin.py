@@ -17,20 +17,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ecitizen.core.admin_audit import AuditedModelAdmin
+from ecitizen.core.admin_audit import AuditedModelAdmin, ReadOnlyModelAdmin
 from ecitizen.reports import geo
 from ecitizen.reports.models import ApiClient, Area, Category, Report
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class AreaAdminForm(forms.ModelForm):
@@ -106,7 +95,7 @@ class CategoryAdmin(AuditedModelAdmin):
 
 
 @admin.register(Report)
-class ReportAdmin(ReadOnlyAdmin):
+class ReportAdmin(ReadOnlyModelAdmin):
     list_display = ("__str__", "service_code", "agency", "status", "is_public", "created_at", "due_at")
     list_filter = ("status", "is_public", "source", "agency")
     search_fields = ("=id", "title", "service_code")
@@ -118,7 +107,7 @@ class ReportAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ApiClient)
-class ApiClientAdmin(ReadOnlyAdmin):
+class ApiClientAdmin(ReadOnlyModelAdmin):
     list_display = ("name", "contact_email", "key_prefix", "is_active", "created_at", "revoked_at", "last_used_at")
     list_filter = ("is_active",)
     search_fields = ("name", "contact_email", "key_prefix")

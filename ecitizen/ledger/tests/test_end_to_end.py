@@ -137,12 +137,13 @@ def test_a_checkpoint_signed_by_another_key_is_a_bad_signature(setup):
     assert "FAULT: bad signature" in out
 
 
-def test_an_audit_export_checks_against_the_audit_checkpoints(setup, tmp_path, settings):
+@pytest.fixture
+def audit_export(tmp_path, settings):
+    """Three audit rows, checkpointed in the log (integrated and signed), and their export."""
     from ecitizen.core.audit import audit_record
-    from ecitizen.core.models import AuditAction, AuditLog
+    from ecitizen.core.models import AuditAction
     from ecitizen.ledger.audit import audit_checkpoint_record
 
-    fetch, _db, _wkey, log_vkey, _state = setup
     settings.LEDGER_AUDIT_SETTLE = __import__("datetime").timedelta(0)
     for _ in range(3):
         audit_record(actor=None, action=AuditAction.LANGUAGE_CHANGED, extra={"to": "fr"})
@@ -151,6 +152,14 @@ def test_an_audit_export_checks_against_the_audit_checkpoints(setup, tmp_path, s
     services.ledger_checkpoint()
     export = tmp_path / "audit.jsonl"
     call_command("export_audit_log", "--output", str(export))
+    return export
+
+
+def test_an_audit_export_checks_against_the_audit_checkpoints(setup, audit_export):
+    from ecitizen.core.models import AuditLog
+
+    fetch, _db, _wkey, log_vkey, _state = setup
+    export = audit_export
     code, out = run(verify, ["--log", LOG, "--key", log_vkey, "--audit-export", str(export)], fetch)
     assert code == 0, out
 
@@ -161,20 +170,9 @@ def test_an_audit_export_checks_against_the_audit_checkpoints(setup, tmp_path, s
     assert AuditLog.objects.count() == len(lines) + 1  # the export itself is audited
 
 
-def test_an_audit_checkpoint_hidden_from_the_lookup_is_found_after_the_grace_period(setup, tmp_path, settings):
-    from ecitizen.core.audit import audit_record
-    from ecitizen.core.models import AuditAction
-    from ecitizen.ledger.audit import audit_checkpoint_record
-
+def test_an_audit_checkpoint_hidden_from_the_lookup_is_found_after_the_grace_period(setup, audit_export):
     fetch, _db, _wkey, log_vkey, _state = setup
-    settings.LEDGER_AUDIT_SETTLE = __import__("datetime").timedelta(0)
-    for _ in range(3):
-        audit_record(actor=None, action=AuditAction.LANGUAGE_CHANGED, extra={"to": "fr"})
-    assert audit_checkpoint_record() is not None
-    services.ledger_integrate()
-    services.ledger_checkpoint()
-    export = tmp_path / "audit.jsonl"
-    call_command("export_audit_log", "--output", str(export))
+    export = audit_export
 
     def hiding(method, path, body):
         status, data = fetch(method, path, body)
