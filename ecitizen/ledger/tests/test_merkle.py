@@ -195,6 +195,7 @@ def test_entry_bundle_round_trip():
 
 def test_agrees_with_pymerkle():
     import pymerkle  # a requirement: the test must run, never skip
+
     # pymerkle's default hashing (security on) prefixes leaves with 0x00 and nodes with 0x01, as RFC 9162.
     tree = pymerkle.InmemoryTree(algorithm="sha256")
     datas = [f"entry {i}".encode() for i in range(MAX)]
