@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from ecitizen.documents import jws
 from ecitizen.documents.models import DocumentStatus, IssuedDocument, SigningKey
-from ecitizen.ledger.models import LogEntry, PendingEntry
-from ecitizen.ledger.selectors import entries_for
+from ecitizen.ledger.models import LogEntry
+from ecitizen.ledger.selectors import entries_for, pending_for
 
 # The kinds of the public log's entries about documents (ecitizen.ledger); the key is the number.
 LOG_ISSUED = "document.issued"
@@ -198,7 +198,7 @@ def document_log(document: IssuedDocument) -> DocumentLog:
     transaction, so read in this order it is always seen in at least one of them.
     """
     kinds = [LOG_ISSUED] + ([LOG_REVOKED] if document.revoked_at is not None else [])
-    pending = set(PendingEntry.objects.filter(key=document.number, kind__in=kinds).values_list("kind", flat=True))
+    pending = {kind for kind, _key, _at in pending_for(document.number) if kind in kinds}
     issued = _log_record(document.number, LOG_ISSUED, pending)
     matches = None
     if issued.entry is not None:

@@ -22,6 +22,7 @@ from ecitizen.catalogue.models import IssuedKind
 from ecitizen.catalogue.selectors import DOCUMENT_FIELD_TYPES
 from ecitizen.core.audit import audit_record
 from ecitizen.core.models import AuditAction
+from ecitizen.core.singletons import first_made_once
 from ecitizen.core.site import site_url
 from ecitizen.documents import jws
 from ecitizen.documents.models import IssuedDocument, SigningKey
@@ -55,17 +56,14 @@ def signing_key_current() -> SigningKey:
     Safe under concurrency: if two requests create the first key at once, the
     database keeps one (a partial unique index) and both use it.
     """
-    key = SigningKey.objects.filter(is_active=True).first()
-    if key is not None:
-        return key
-    try:
-        with transaction.atomic():
-            key = _new_key()
-            key.save()
-            audit_record(actor=None, action=AuditAction.SIGNING_KEY_CREATED, subject=key, extra={"kid": key.kid})
-            return key
-    except IntegrityError:
-        return SigningKey.objects.get(is_active=True)
+    return first_made_once(SigningKey.objects.filter(is_active=True), _make_first_key)
+
+
+def _make_first_key() -> SigningKey:
+    key = _new_key()
+    key.save()
+    audit_record(actor=None, action=AuditAction.SIGNING_KEY_CREATED, subject=key, extra={"kid": key.kid})
+    return key
 
 
 @transaction.atomic

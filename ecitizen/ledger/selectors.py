@@ -134,7 +134,9 @@ def checkpoint_note(checkpoint: SignedCheckpoint) -> str:
 
 
 def checkpoint_cosignatures(checkpoint: SignedCheckpoint) -> list[Cosignature]:
-    return list(Cosignature.objects.filter(checkpoint=checkpoint).select_related("witness"))
+    """The cosignatures published with *checkpoint*: those of witnesses still registered as active."""
+    cosignatures = Cosignature.objects.filter(checkpoint=checkpoint, witness__is_active=True)
+    return list(cosignatures.select_related("witness"))
 
 
 def log_keys() -> list[LogKey]:

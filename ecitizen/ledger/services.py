@@ -29,6 +29,7 @@ from django_tasks import task
 
 from ecitizen.core.audit import audit_record
 from ecitizen.core.models import AuditAction
+from ecitizen.core.singletons import first_made_once
 from ecitizen.ledger import merkle, note
 from ecitizen.ledger.models import (
     Cosignature,
@@ -264,17 +265,14 @@ def _private(key: LogKey) -> Ed25519PrivateKey:
 
 def ledger_key_current() -> LogKey:
     """The active checkpoint key; the first is made (and audited) on first use."""
-    key = LogKey.objects.filter(is_active=True).first()
-    if key is not None:
-        return key
-    try:
-        with transaction.atomic():
-            key = _new_key()
-            key.save()
-            audit_record(actor=None, action=AuditAction.LEDGER_KEY_CREATED, subject=key, extra={"vkey": key.vkey})
-            return key
-    except IntegrityError:
-        return LogKey.objects.get(is_active=True)
+    return first_made_once(LogKey.objects.filter(is_active=True), _make_first_key)
+
+
+def _make_first_key() -> LogKey:
+    key = _new_key()
+    key.save()
+    audit_record(actor=None, action=AuditAction.LEDGER_KEY_CREATED, subject=key, extra={"vkey": key.vkey})
+    return key
 
 
 @transaction.atomic

@@ -199,7 +199,7 @@ def home(request: HttpRequest) -> HttpResponse:
         context.update(
             root=_b64(bytes(checkpoint.root)),
             signers=signers,
-            cosignatures=[c for c in selectors.checkpoint_cosignatures(checkpoint) if c.witness.is_active],
+            cosignatures=selectors.checkpoint_cosignatures(checkpoint),
             pin_key=signers[0].vkey if signers else "",
         )
     return render(request, "ledger/home.html", context)
