@@ -1838,3 +1838,8 @@ SCENARIOS: dict[str, Scenario] = {
     A.LEDGER_KEY_ROTATED: ledger_key_rotated,
     A.ADDRESS_REGISTER_LOADED: address_register_loaded,
 }
+
+# Each engagement app keeps its scenarios in its own module, merged here.
+from tests.audit_scenarios_engagement import ENGAGEMENT_SCENARIOS  # noqa: E402
+
+SCENARIOS.update(ENGAGEMENT_SCENARIOS)

@@ -93,3 +93,7 @@ def health(request):
 
 
 api.add_router("/payments", "ecitizen.payments.api.router")
+api.add_router("/consultations", "ecitizen.engagement.consultations.api.router")
+api.add_router("/petitions", "ecitizen.engagement.petitions.api.router")
+api.add_router("/discussions", "ecitizen.engagement.discussions.api.router")
+api.add_router("/feedback", "ecitizen.engagement.feedback.api.router")

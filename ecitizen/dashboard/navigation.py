@@ -17,6 +17,7 @@ from ecitizen.agencies.models import Membership, Role
 from ecitizen.agencies.policies import IdentityCheckPolicy
 from ecitizen.agencies.selectors import can_read_every_audit_log
 from ecitizen.cases.policies import CASE_ROLES
+from ecitizen.engagement.areas import STAFF_NAMESPACES, staff_areas_for
 from ecitizen.payments.staff_policies import PAYMENT_ROLES, REPORT_ROLES
 
 # URL namespaces of the back office: there the header shows the staff navigation.
@@ -31,6 +32,7 @@ BACK_OFFICE_NAMESPACES = frozenset(
         "reports_staff",
         "open311_staff",
     }
+    | STAFF_NAMESPACES
 )
 
 
@@ -76,6 +78,8 @@ def staff_navigation_for(user: Any) -> list[NavItem]:
                 frozenset({"identity_check_start", "identity_check_details"}),
             )
         )
+    if staff_areas_for(user, roles):
+        items.append(NavItem(_("Have your say"), reverse("engagement_staff:hub"), STAFF_NAMESPACES))
     if Role.AUDITOR in roles or can_read_every_audit_log(user):
         items.append(
             NavItem(_("Audit log"), reverse("staff:audit_log"), frozenset({"staff"}), frozenset({"audit_log"}))

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Avg, Case, Count, F, IntegerField, Q, QuerySet, Value, When
 
 from ecitizen.core.crypto import blind_index
 from ecitizen.exchange.models import Address, PopulationRecord, address_normalise, house_number_key, postcode_key
@@ -277,3 +277,45 @@ def address_nearest(lat: float, lng: float, *, within_m: float = NEAREST_ADDRESS
         if candidate[0] <= within_m and (best is None or candidate[:2] < best[:2]):
             best = candidate
     return best[2] if best is not None else None
+
+
+@dataclass(frozen=True)
+class District:
+    """A district of the address register: its name, its number of active addresses, and its
+    centre (the mean of their coordinates), where a map puts a district's figure."""
+
+    name: str
+    addresses: int
+    latitude: float
+    longitude: float
+
+
+def district_for_postcode(postcode: str) -> str:
+    """The district (``Address.locality``) of the active addresses with this postcode, or "".
+
+    A postcode whose addresses lie in more than one district answers the one most of them are in
+    (ties to the first name in alphabetical order); an unknown postcode answers "".
+    """
+    key = postcode_key(postcode or "")
+    if not key:
+        return ""
+    rows = (
+        Address.objects.filter(postcode_key=key, is_active=True)
+        .exclude(locality="")
+        .values("locality")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "locality")[:1]
+    )
+    return rows[0]["locality"] if rows else ""
+
+
+def districts() -> list[District]:
+    """Every district with at least one active address, by name."""
+    rows = (
+        Address.objects.filter(is_active=True)
+        .exclude(locality="")
+        .values("locality")
+        .annotate(n=Count("pk"), lat=Avg("latitude"), lng=Avg("longitude"))
+        .order_by("locality")
+    )
+    return [District(r["locality"], r["n"], r["lat"], r["lng"]) for r in rows]

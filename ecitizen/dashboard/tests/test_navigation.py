@@ -24,7 +24,7 @@ def test_citizens_get_report_a_problem_and_search_in_the_header(client, citizen)
     page = client.get(reverse("cases:mine")).content.decode()
     header = page[page.index("<header") : page.index("</header>")]
     assert 'role="search"' in header and 'action="/search/"' in header
-    assert _nav(page)[:3] == ["Services", "Report a problem", "Your applications"]
+    assert _nav(page)[:4] == ["Services", "Report a problem", "Have your say", "Your applications"]
     assert "Back office" not in header
 
 
@@ -39,9 +39,12 @@ def test_staff_outside_the_back_office_get_a_switch_not_a_mixed_menu(client, cas
 @pytest.mark.parametrize(
     "persona,expected",
     [
-        ("caseworker_a", ["Back office", "Cases", "Reports", "Payments", "Identity checks"]),
-        ("admin_a", ["Back office", "Cases", "Reports", "Services", "Payments", "Taxes", "Identity checks"]),
-        ("auditor_a", ["Back office", "Payments", "Audit log"]),
+        ("caseworker_a", ["Back office", "Cases", "Reports", "Payments", "Identity checks", "Have your say"]),
+        (
+            "admin_a",
+            ["Back office", "Cases", "Reports", "Services", "Payments", "Taxes", "Identity checks", "Have your say"],
+        ),
+        ("auditor_a", ["Back office", "Payments", "Have your say", "Audit log"]),
     ],
 )
 def test_in_the_back_office_staff_get_their_own_navigation(client, request, persona, expected):

@@ -95,7 +95,7 @@ def test_staff_navigation_follows_roles(make_user, agency_a, platform_auditor):
 
     moderator = make_user("moderator@council.example")
     Membership.objects.create(user=moderator, agency=agency_a, role="moderator")
-    assert [str(i.label) for i in staff_navigation_for(moderator)] == ["Moderation"]
+    assert [str(i.label) for i in staff_navigation_for(moderator)] == ["Moderation", "Have your say"]
     assert [str(i.label) for i in staff_navigation_for(platform_auditor)] == ["Audit log"]
     citizen = make_user("someone@example.org")
     assert staff_navigation_for(citizen) == []
