@@ -1,0 +1,1 @@
+"""Threaded discussions where officials answer: topic boards, follows and digests, flags and moderation."""

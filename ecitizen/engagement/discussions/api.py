@@ -1,0 +1,165 @@
+"""Discussions: the JSON API, mounted by ecitizen/api/api.py at /api/discussions.
+
+Read-only and public: boards, their topics, and the comments anyone can read on any discussed
+subject. No personal data: a comment carries the name its author chose to show (or its agency's
+name for an official answer). Hidden and removed comments keep their place with an empty text.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.pagination import paginate
+
+from ecitizen.api.errors import ErrorOut
+from ecitizen.api.pagination import BoundedLimitOffsetPagination
+from ecitizen.engagement.discussions import selectors, subjects
+from ecitizen.engagement.discussions.models import Board, Comment, Thread
+
+router = Router(tags=["Discussions"])
+
+
+class BoardOut(Schema):
+    slug: str
+    title: str
+    description: str
+    agency: str = Field(description="The agency that opened the board (its slug).")
+    is_open: bool = Field(description="Whether it takes new topics and comments.")
+    topics: int
+    url: str = Field(description="The board's page on this site.")
+
+
+class TopicOut(Schema):
+    key: str = Field(description="The topic's number: its discussion is /api/discussions/threads/topic/{key}.")
+    title: str
+    is_question: bool
+    answered: bool = Field(description="An official reply was marked as the answer.")
+    comments: int = Field(description="Comments shown to the public.")
+    created_at: datetime.datetime
+    last_activity_at: datetime.datetime
+    url: str
+
+
+class CommentOut(Schema):
+    id: int
+    parent_id: int | None
+    author: str = Field(description="The name the author chose to show, or the agency's name for an official answer.")
+    official: bool
+    official_agency: str | None = Field(description="The agency's slug for an official answer.")
+    state: str = Field(description="visible, pending (hidden pending review), hidden or deleted.")
+    text: str = Field(description="Plain text; empty unless visible.")
+    created_at: datetime.datetime
+    edited_at: datetime.datetime | None
+    is_answer: bool
+
+
+class ThreadOut(Schema):
+    kind: str = Field(description="consultation, petition or topic.")
+    key: str
+    title: str
+    url: str = Field(description="The subject's own page.")
+    is_open: bool
+    is_question: bool
+    answered: bool
+    comments: list[CommentOut]
+
+
+def _board_out(board: Board) -> dict:
+    return {
+        "slug": board.slug,
+        "title": board.title,
+        "description": board.description,
+        "agency": board.agency.slug,
+        "is_open": board.is_open,
+        "topics": getattr(board, "topics_count", 0),
+        "url": reverse("discussions:board", args=[board.slug]),
+    }
+
+
+def _topic_out(topic: Thread) -> dict:
+    return {
+        "key": topic.key,
+        "title": topic.title,
+        "is_question": topic.is_question,
+        "answered": topic.answer_id is not None,
+        "comments": topic.comment_count,
+        "created_at": topic.created_at,
+        "last_activity_at": topic.last_activity_at,
+        "url": reverse("discussions:subject", args=["topic", topic.key]),
+    }
+
+
+def _comment_out(comment: Comment, answer_id: int | None) -> dict:
+    shown = comment.is_shown
+    return {
+        "id": comment.pk,
+        "parent_id": comment.parent_id,
+        "author": comment.author_name if shown else "",
+        "official": comment.is_official,
+        "official_agency": comment.official_agency.slug if comment.is_official else None,
+        "state": comment.state,
+        "text": comment.body if shown else "",
+        "created_at": comment.created_at,
+        "edited_at": comment.edited_at if shown else None,
+        "is_answer": comment.pk == answer_id,
+    }
+
+
+def _error(status: int, code: str, detail: str) -> Status:
+    return Status(status, {"detail": str(detail), "code": code})
+
+
+@router.get("/boards", response=list[BoardOut], summary="Discussion boards", auth=None)
+@paginate(BoundedLimitOffsetPagination)
+def list_boards(request):
+    """Every board, open ones first."""
+    return [_board_out(b) for b in selectors.boards_public()]
+
+
+@router.get(
+    "/boards/{slug}/topics",
+    response={200: list[TopicOut], 404: ErrorOut},
+    summary="The topics of a board",
+    auth=None,
+)
+@paginate(BoundedLimitOffsetPagination)
+def list_topics(request, slug: str):
+    """Most recently active first. 404 for an unknown board."""
+    board = selectors.board_by_slug(slug)
+    if board is None:
+        raise HttpError(404, _("There is no such board."))
+    return [_topic_out(t) for t in selectors.board_topics(board)]
+
+
+@router.get(
+    "/threads/{kind}/{key}",
+    response={200: ThreadOut, 404: ErrorOut},
+    summary="The public comments on a subject",
+    auth=None,
+)
+def thread_detail(request, kind: str, key: str):
+    """The comments on a consultation (key: its slug), a petition (its number) or a topic (its
+    number), oldest first; ``parent_id`` nests replies."""
+    subject = subjects.resolve(kind, key) if kind != "board" else None
+    if subject is None:
+        return _error(404, "not_found", _("There is no discussion here."))
+    thread = selectors.thread_for(kind, key)
+    comments = list(thread.comments.select_related("official_agency")) if thread else []
+    answer_id = thread.answer_id if thread else None
+    return Status(
+        200,
+        {
+            "kind": kind,
+            "key": subject.key,
+            "title": subject.title,
+            "url": subject.url,
+            "is_open": subject.is_open,
+            "is_question": bool(thread and thread.is_question),
+            "answered": answer_id is not None,
+            "comments": [_comment_out(c, answer_id) for c in comments],
+        },
+    )
