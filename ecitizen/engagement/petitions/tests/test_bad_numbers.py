@@ -1,0 +1,14 @@
+"""Numbers out of any range answer 404, never a server error."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("number", ["0", "99999999999", "999999999999999999999999"])
+def test_out_of_range_numbers(client, number):
+    assert client.get(f"/petitions/{number}/").status_code == 404
+    assert client.get(f"/api/petitions/{number}").status_code in (404, 422)
+    assert client.post(f"/petitions/{number}/sign/").status_code == 404
