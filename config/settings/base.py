@@ -49,6 +49,12 @@ INSTALLED_APPS = [
     "ecitizen.search",
     "ecitizen.api",
     "ecitizen.ledger",  # the public transparency log; the apps that record acts import it
+    # Have your say (docs/adr/0014): four apps, and the hub that links them.
+    "ecitizen.engagement.discussions",
+    "ecitizen.engagement.consultations",
+    "ecitizen.engagement.petitions",
+    "ecitizen.engagement.feedback",
+    "ecitizen.engagement",
     "ecitizen.dashboard",
     "ecitizen.demo",  # seed_demo: depends on every app above, so core depends on none
 ]
@@ -373,6 +379,22 @@ import datetime as _dt  # noqa: E402
 from django.utils.translation import gettext_lazy as _  # noqa: E402
 
 PERIODIC_JOBS = {
+    "close-petitions": {
+        "task": "ecitizen.engagement.petitions.services.petitions_sweep_task",
+        "every": _dt.timedelta(minutes=15),
+        "description": _(
+            "Closes petitions at the end of their period, records their final count in the public log, "
+            "and marks thresholds reached."
+        ),
+    },
+    "discussions-daily-digest": {
+        "task": "ecitizen.engagement.discussions.services.digests_send_task",
+        "at": "07:00",
+        "description": _(
+            "Sends the daily digest of new comments to people who chose one email a day "
+            "(once per person per day; running it again sends nothing)."
+        ),
+    },
     "expire-payments": {
         "command": "expire_payments",
         "every": _dt.timedelta(minutes=5),

@@ -20,6 +20,9 @@ from ecitizen.cases.selectors import applications_in_progress_for_citizen, servi
 from ecitizen.catalogue.selectors import life_events_in_use, services_sharing_life_events
 from ecitizen.core.i18n import pick
 from ecitizen.documents.selectors import documents_expiring_for_citizen
+from ecitizen.engagement.consultations.selectors import consultations_for_dashboard
+from ecitizen.engagement.discussions.selectors import follows_for_dashboard
+from ecitizen.engagement.petitions.selectors import petitions_for_dashboard
 from ecitizen.notifications.selectors import notifications_for
 from ecitizen.payments.selectors import bills_due_for_citizen
 from ecitizen.reports.selectors import reports_followed_by, reports_made_by
@@ -51,7 +54,15 @@ class Dashboard:
     messages: list[Any] = field(default_factory=list)
     suggestions: list[Suggestion] = field(default_factory=list)
     life_events: list[Any] = field(default_factory=list)
+    consultations: dict[str, list[Any]] = field(default_factory=dict)
+    petitions: dict[str, list[Any]] = field(default_factory=dict)
+    follows: list[Any] = field(default_factory=list)
     today: datetime.date | None = None
+
+    @property
+    def takes_part(self) -> bool:
+        """Whether the person has anything in Have your say: a response, a petition, a follow."""
+        return any(self.consultations.values()) or any(self.petitions.values()) or bool(self.follows)
 
     @property
     def action_count(self) -> int:
@@ -101,5 +112,8 @@ def dashboard_for(user: Any, *, today: datetime.date | None = None) -> Dashboard
         messages=list(notifications_for(user)[:LIST_LIMIT]),
         suggestions=suggestions,
         life_events=[] if suggestions else list(life_events_in_use()[:6]),
+        consultations={k: v[:LIST_LIMIT] for k, v in consultations_for_dashboard(user).items()},
+        petitions={k: v[:LIST_LIMIT] for k, v in petitions_for_dashboard(user).items()},
+        follows=follows_for_dashboard(user)[:LIST_LIMIT],
         today=today,
     )

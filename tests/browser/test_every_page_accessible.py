@@ -302,12 +302,16 @@ def _pages(w) -> dict[str, list[str | tuple[str, int]]]:
             "/log/search/?q=",
             f"/log/entries/{w['ledger']['decided']}/",
             ("/log/entries/999999/", 404),
+            # Have your say: the hub (with nothing open in this data set) and the code of conduct
+            "/have-your-say/",
+            "/have-your-say/code-of-conduct/",
             # A language in the address (/ar/ redirects to ?lang=ar), then back to English
             "/ar/search/?q=parking",
             "/search/?q=parking&lang=en",
         ],
         "citizen": [
             "/",
+            "/have-your-say/",
             "/services/parking-permit/",
             "/services/garden-waste/",
             "/account/",
@@ -367,6 +371,7 @@ def _pages(w) -> dict[str, list[str | tuple[str, int]]]:
         ],
         "admin": [
             "/staff/",
+            "/staff/engagement/",
             "/staff/services/",
             "/staff/services/new/",
             f"/staff/services/{fee_service.pk}/",

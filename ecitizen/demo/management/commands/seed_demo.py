@@ -22,9 +22,13 @@ from ecitizen.agencies.models import Agency, Role
 from ecitizen.agencies.services import agency_save, membership_grant
 from ecitizen.demo.addresses import demo_address
 from ecitizen.demo.agency_names import demo_agency_names_load
+from ecitizen.demo.consultations import demo_consultations_load
 from ecitizen.demo.dashboard import demo_dashboard_load
+from ecitizen.demo.discussions import demo_discussions_load
+from ecitizen.demo.feedback import demo_feedback_load
 from ecitizen.demo.inbox import leave_recent_messages_unread
 from ecitizen.demo.ledger import demo_ledger_load
+from ecitizen.demo.petitions import demo_petitions_load
 from ecitizen.exchange.services import Person, population_register_load, synthetic_people
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -105,6 +109,11 @@ class Command(BaseCommand):
         call_command("seed_addresses", stdout=self.stdout)
         call_command("seed_reports", stdout=self.stdout)
         self.stdout.write("Dashboard of amina@example.org: " + "; ".join(demo_dashboard_load()) + ".")
+        self.stdout.write("Satisfaction ratings: " + "; ".join(demo_feedback_load()) + ".")
+        # Have your say: discussions last, so that they can comment on the consultation and petition.
+        self.stdout.write("Consultations: " + "; ".join(demo_consultations_load()) + ".")
+        self.stdout.write("Petitions: " + "; ".join(demo_petitions_load()) + ".")
+        self.stdout.write("Discussions: " + "; ".join(demo_discussions_load()) + ".")
         leave_recent_messages_unread(email for email, *_rest in CITIZENS)
         self.stdout.write("Public log: " + "; ".join(demo_ledger_load()) + ".")
         self.stdout.write(
