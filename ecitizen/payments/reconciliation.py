@@ -53,6 +53,7 @@ from django.db.models import Count, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from ecitizen.core.spreadsheets import spreadsheet_cell as _cell
 from ecitizen.payments.models import (
     IN_PROGRESS,
     Bill,
@@ -354,14 +355,6 @@ CSV_HEADER = [
     "our_status",
     "their_status",
 ]
-
-
-def _cell(value) -> str:
-    """Text a spreadsheet will not run as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
 
 
 def report_csv(report: Report) -> str:

@@ -33,6 +33,7 @@ from ecitizen.core.audit import audit_record
 from ecitizen.core.i18n import pick
 from ecitizen.core.models import AuditAction
 from ecitizen.core.site import absolute_url
+from ecitizen.core.spreadsheets import spreadsheet_cell as csv_safe
 from ecitizen.engagement.consultations import conf
 from ecitizen.engagement.consultations.models import (
     AnswerTag,
@@ -693,15 +694,6 @@ def answer_tag(*, actor: Any, response: Response, question_id: str, tag: str, re
             extra={"slug": consultation.slug, "question": question_id, "tag": tag, "removed": remove},
         )
     return True
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(cell: str) -> str:
-    """A cell a spreadsheet will not run as a formula: one starting with = + - @ tab or carriage
-    return is prefixed with an apostrophe."""
-    return f"'{cell}" if cell[:1] in FORMULA_STARTS else cell
 
 
 def results_export(*, actor: Any, consultation: Consultation, fmt: str) -> str:

@@ -8,16 +8,9 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 
+from ecitizen.core.spreadsheets import spreadsheet_cell as _cell
 from ecitizen.engagement.feedback.models import Answer, Rating
 from ecitizen.engagement.feedback.selectors import ANSWERS_BEST_FIRST, SatisfactionRow
-
-
-def _cell(value) -> str:
-    """Text a spreadsheet will not run as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
 
 
 def _answer_key(answer: Answer) -> str:
