@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ecitizen.agencies.middleware import session_used_mfa
+from ecitizen.core.numbers import parse_id
 from ecitizen.core.ratelimits import rate_limited
 from ecitizen.core.site_paths import is_site_path
 from ecitizen.engagement.discussions import conf, forms, policies, selectors, services, subjects
@@ -32,14 +33,6 @@ def form_errors(form: Any, exc: ValidationError) -> None:
 def _safe_next(request: HttpRequest, fallback: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     return target if is_site_path(target) else fallback
-
-
-def _as_id(value: object) -> int | None:
-    """A positive id from a query or form value ("12"), or None for anything else ("²", "-1", "")."""
-    text = str(value or "")
-    if not (text.isascii() and text.isdigit()) or len(text) > 18:
-        return None
-    return int(text)
 
 
 def _second_factor_used(request: HttpRequest) -> bool:
@@ -146,7 +139,7 @@ def subject(request: HttpRequest, kind: str, key: str) -> HttpResponse:
     agency_name = agency.name if agency is not None else ""
     reply_to = None
     reply_pk = request.POST.get("parent") or request.GET.get("reply")
-    reply_id = _as_id(reply_pk)
+    reply_id = parse_id(reply_pk)
     if thread is not None and reply_id is not None:
         reply_to = thread.comments.filter(pk=reply_id, state=CommentState.VISIBLE).first()
     form = forms.CommentForm(
@@ -182,7 +175,7 @@ def subject(request: HttpRequest, kind: str, key: str) -> HttpResponse:
                 messages.success(request, _("Your comment has been posted."))
                 return redirect(services.comment_url(comment))
     first, tree = selectors.discussion(thread)
-    page = Paginator(tree, conf.comments_page_size()).get_page(_as_id(request.GET.get("page")))
+    page = Paginator(tree, conf.comments_page_size()).get_page(parse_id(request.GET.get("page")))
     moderator = (
         thread is not None
         and thread.agency_id

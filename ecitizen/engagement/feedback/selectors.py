@@ -17,9 +17,9 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ecitizen.core.numbers import parse_id as parse_number
 from ecitizen.engagement.feedback import conf
 from ecitizen.engagement.feedback.models import SATISFIED_ANSWERS, Answer, Kind, Rating
-from ecitizen.engagement.feedback.parsing import parse_number
 from ecitizen.engagement.feedback.policies import staff_rating_policy
 from ecitizen.engagement.feedback.transactions import clean_reference
 

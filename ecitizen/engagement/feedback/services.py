@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 
 from ecitizen.core.audit import audit_record
 from ecitizen.core.models import AuditAction
+from ecitizen.core.numbers import parse_id as parse_number
 from ecitizen.engagement.feedback import conf
 from ecitizen.engagement.feedback.models import Answer, Rating
-from ecitizen.engagement.feedback.parsing import parse_number
 from ecitizen.engagement.feedback.selectors import month_is_over
 from ecitizen.engagement.feedback.transactions import transaction_for
 

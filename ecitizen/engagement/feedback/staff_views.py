@@ -12,10 +12,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from ecitizen.core.numbers import parse_id as parse_number
 from ecitizen.core.pagination import CappedPaginator
 from ecitizen.engagement.feedback import exports, selectors
 from ecitizen.engagement.feedback.forms import CommentFilterForm
-from ecitizen.engagement.feedback.parsing import parse_number
 from ecitizen.engagement.feedback.policies import feedback_agencies
 
 PAGE_SIZE = 25

@@ -25,8 +25,8 @@ from typing import Any
 
 from django.urls import reverse
 
+from ecitizen.core.numbers import parse_id as parse_number
 from ecitizen.engagement.feedback.models import Channel, Kind
-from ecitizen.engagement.feedback.parsing import parse_number
 
 # Payment methods that mean the citizen paid in person with a member of staff.
 COUNTER_METHODS = frozenset({"cash", "card_terminal"})

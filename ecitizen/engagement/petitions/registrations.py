@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Max
 from django.utils.translation import gettext_lazy as _
 
+from ecitizen.core.numbers import parse_id
 from ecitizen.engagement.discussions import subjects
 from ecitizen.engagement.petitions import selectors
 from ecitizen.engagement.petitions.models import PUBLIC_STATUSES, Petition, Status
@@ -13,10 +14,10 @@ from ecitizen.search.registry import Entry, IndexedProvider, register
 
 def petition_subject(key: str) -> subjects.Subject | None:
     """A published petition as a discussion's subject (comments only while it is open)."""
-    # ASCII digits only ("²".isdigit() is true, int("²") fails), and no more than a petition number has.
-    if not (key.isascii() and key.isdigit()) or len(key) > 12:
+    number = parse_id(key)
+    if number is None:
         return None
-    petition = selectors.public_petition(int(key))
+    petition = selectors.public_petition(number)
     if petition is None:
         return None
     return subjects.Subject(

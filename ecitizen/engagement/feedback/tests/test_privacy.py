@@ -13,9 +13,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from ecitizen.core.numbers import parse_id as parse_number
 from ecitizen.engagement.feedback import selectors, services
 from ecitizen.engagement.feedback.models import Rating
-from ecitizen.engagement.feedback.parsing import parse_number
 from ecitizen.engagement.feedback.tests.test_satisfaction import rate
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 
-def parse_number(value: Any) -> int | None:
+def parse_id(value: Any) -> int | None:
     """*value* (a number, or text of ASCII digits 0-9 only, at most 18 of them, nothing around) as an int, else
     None. Text from URLs and forms: ``"²".isdigit()`` is true and ``int("٥")`` is 5, so neither
     ``isdigit`` nor ``int`` alone is a safe test."""
