@@ -23,10 +23,11 @@ MONTHS = "January|February|March|April|May|June|July|August|September|October|No
 EVERYWHERE = {
     "a.m./p.m.": re.compile(r"\b[ap]\.\s?m\.", re.I),
     "abbreviated month with a dot": re.compile(r"\b(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.\s*\d"),
-    "numeric date with slashes": re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b"),
+    "numeric date with slashes": re.compile(r"(?<![A-Za-z0-9+/])\d{1,2}/\d{1,2}/\d{2,4}(?![A-Za-z0-9+/=])"),
     "ISO date as text": re.compile(r"\b(19|20)\d\d-[01]\d-[0-3]\d\b"),
     "month before day": re.compile(rf"\b({MONTHS}) \d{{1,2}}, \d{{4}}"),
-    "AM/PM": re.compile(r"\d\s*(AM|PM)\b"),
+    # A time standing alone ("11:41 AM", "9PM"), not letters inside a base64 hash ("…m3AM=").
+    "AM/PM": re.compile(r"(?<![A-Za-z0-9+/])\d{1,2}(?::\d\d)?\s*(AM|PM)\b"),
     "space before am/pm": re.compile(r"\d\s+(am|pm)\b"),
     "Eastern Arabic digits": re.compile(r"[\u0660-\u0669\u06F0-\u06F9]"),
 }
