@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from django.conf import settings
@@ -79,9 +78,11 @@ def notify(
         extra={"template": body_template, "language": language},
     )
     if user.email:
-        transaction.on_commit(
-            functools.partial(_send_email, to=user.email, subject=subject, body=email_body + "\n"), robust=True
-        )
+        to, text = user.email, email_body + "\n"
+        # A function, not functools.partial: when a robust callback fails, Django logs the
+        # callback's __qualname__, which a partial lacks. The sender is bound now, as the message is
+        # queued (seed_reports swaps it out to send nothing).
+        transaction.on_commit(lambda send=_send_email: send(to=to, subject=subject, body=text), robust=True)
     return notification
 
 

@@ -7,7 +7,6 @@ rendered in the language they used, sent once the transaction commits.
 
 from __future__ import annotations
 
-import functools
 import logging
 from typing import Any
 
@@ -56,4 +55,6 @@ def send_email(
         headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to], headers=headers)
-    transaction.on_commit(functools.partial(_send, message), robust=True)
+    # The sender is bound now, as the message is queued (seed_reports swaps it out to send nothing);
+    # a function, not functools.partial: Django logs a failed robust callback by its __qualname__.
+    transaction.on_commit(lambda send=_send: send(message), robust=True)
