@@ -2,7 +2,8 @@
 
 Read-only and public: boards, their topics, and the comments anyone can read on any discussed
 subject. No personal data: a comment carries the name its author chose to show (or its agency's
-name for an official answer). Hidden and removed comments keep their place with an empty text.
+name for an official answer). Hidden and removed comments keep their place with an empty text,
+and so does a topic whose opening post is hidden or removed: its title is empty.
 """
 
 from __future__ import annotations
@@ -35,7 +36,10 @@ class BoardOut(Schema):
 
 class TopicOut(Schema):
     key: str = Field(description="The topic's number: its discussion is /api/discussions/threads/topic/{key}.")
-    title: str
+    title: str = Field(description="Empty unless the opening post is visible (the title is part of it).")
+    state: str = Field(
+        description="The state of the opening post: visible, pending (hidden pending review), hidden or deleted."
+    )
     is_question: bool
     answered: bool = Field(description="An official reply was marked as the answer.")
     comments: int = Field(description="Comments shown to the public.")
@@ -60,7 +64,7 @@ class CommentOut(Schema):
 class ThreadOut(Schema):
     kind: str = Field(description="consultation, petition or topic.")
     key: str
-    title: str
+    title: str = Field(description="Empty for a topic whose opening post (the first comment) is not visible.")
     url: str = Field(description="The subject's own page.")
     is_open: bool
     is_question: bool
@@ -83,7 +87,8 @@ def _board_out(board: Board) -> dict:
 def _topic_out(topic: Thread) -> dict:
     return {
         "key": topic.key,
-        "title": topic.title,
+        "title": topic.title if topic.title_is_shown else "",
+        "state": topic.opening_state,
         "is_question": topic.is_question,
         "answered": topic.answer_id is not None,
         "comments": topic.comment_count,
@@ -155,7 +160,7 @@ def thread_detail(request, kind: str, key: str):
         {
             "kind": kind,
             "key": subject.key,
-            "title": subject.title,
+            "title": subject.title if thread is None or thread.title_is_shown else "",
             "url": subject.url,
             "is_open": subject.is_open,
             "is_question": bool(thread and thread.is_question),

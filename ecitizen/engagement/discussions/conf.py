@@ -24,6 +24,11 @@ def flag_rate() -> str:
     return getattr(settings, "DISCUSSIONS_FLAG_RATE", "20/h/user")
 
 
+def follow_rate() -> str:
+    """The rate limit on following and unfollowing (one budget for both) per person."""
+    return getattr(settings, "DISCUSSIONS_FOLLOW_RATE", "30/m/user")
+
+
 def page_size() -> int:
     return int(getattr(settings, "DISCUSSIONS_PAGE_SIZE", 50))
 

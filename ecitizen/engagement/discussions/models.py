@@ -68,6 +68,32 @@ class Thread(models.Model):
     def is_answered(self) -> bool:
         return self.answer_id is not None
 
+    @property
+    def opening_state(self) -> str:
+        """The state of a topic's opening post (its first top-level comment); "visible" for the
+        threads of other subjects. The selectors annotate it (``opening_post_state``) so that
+        reading it costs no query; otherwise each read asks the database."""
+        if self.kind != "topic" or self.pk is None:
+            return CommentState.VISIBLE
+        if "opening_post_state" in self.__dict__:
+            return self.__dict__["opening_post_state"] or CommentState.VISIBLE
+        first = self.comments.filter(parent__isnull=True).order_by("created_at", "pk")
+        return first.values_list("state", flat=True).first() or CommentState.VISIBLE
+
+    @property
+    def title_is_shown(self) -> bool:
+        """A topic's title is part of its opening post: hidden or removed with it."""
+        return self.opening_state == CommentState.VISIBLE
+
+    @property
+    def public_title(self) -> str:
+        """The title everyone may read: a topic whose opening post is hidden pending review,
+        hidden by a moderator or removed by its author shows that state instead of its title
+        (its author and the moderators see the title on the topic's page)."""
+        if self.title_is_shown:
+            return self.title
+        return str(CommentState(self.opening_state).label)
+
 
 class CommentState(models.TextChoices):
     VISIBLE = "visible", _("Shown")

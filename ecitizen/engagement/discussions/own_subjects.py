@@ -26,14 +26,7 @@ def topic_subject(key: str) -> subjects.Subject | None:
     topic = selectors.topic_by_key(key)
     if topic is None:
         return None
-    return subjects.Subject(
-        kind="topic",
-        key=topic.key,
-        title=topic.title,
-        url=reverse("discussions:subject", args=["topic", topic.key]),
-        agency_id=topic.board.agency_id,
-        is_open=topic.board.is_open,
-    )
+    return _topic_out(topic)
 
 
 def _board_out(board) -> subjects.Subject:
@@ -48,10 +41,11 @@ def _board_out(board) -> subjects.Subject:
 
 
 def _topic_out(topic) -> subjects.Subject:
+    # what everyone reads where the subject is named (lists, messages): not a hidden title
     return subjects.Subject(
         kind="topic",
         key=topic.key,
-        title=topic.title,
+        title=topic.public_title,
         url=reverse("discussions:subject", args=["topic", topic.key]),
         agency_id=topic.board.agency_id,
         is_open=topic.board.is_open,

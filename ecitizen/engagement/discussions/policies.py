@@ -68,3 +68,14 @@ def board_admin_agencies(user: Any) -> QuerySet[Agency]:
 
 def can_manage_board(user: Any, agency_id: int) -> bool:
     return board_admin_agencies(user).filter(pk=agency_id).exists()
+
+
+def can_read_hidden_title(user: Any, thread: Any) -> bool:
+    """May *user* read the title of a topic whose opening post is hidden or removed (so that
+    everyone else sees its state instead)? The person who started it and the moderators of its
+    agency, as they may read a hidden comment."""
+    if not _signed_in(user):
+        return False
+    if thread.starter_id is not None and thread.starter_id == user.pk:
+        return True
+    return thread.agency_id is not None and moderated_agencies(user).filter(pk=thread.agency_id).exists()

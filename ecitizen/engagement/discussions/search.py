@@ -1,4 +1,4 @@
-"""Discussions in the site search: boards and the titles of topics."""
+"""Discussions in the site search: boards and the titles of topics (not the hidden ones)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,7 @@ class DiscussionProvider(IndexedProvider):
 
     def fingerprint(self):
         boards = selectors.boards_public().aggregate(Max("updated_at"), Count("pk", distinct=True))
-        topics = selectors.topics_for_search().aggregate(Max("pk"), Count("pk"))
-        return (tuple(boards.values()), tuple(topics.values()))
+        return (tuple(boards.values()), selectors.topics_search_fingerprint())
 
     def entries(self, language):
         for board in selectors.boards_public():

@@ -6,12 +6,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 
 from ecitizen.engagement.discussions import policies, subjects
 from ecitizen.engagement.discussions.models import (
     Board,
     Comment,
+    CommentRevision,
     CommentState,
     Follow,
     ModerationEvent,
@@ -37,8 +40,25 @@ def comment_counts(kind: str, keys: Iterable[Any]) -> dict[str, int]:
     return counts
 
 
+def with_opening_state(threads: QuerySet[Thread]) -> QuerySet[Thread]:
+    """*threads* annotated with the state of their first top-level comment (a topic's opening
+    post), which :attr:`Thread.opening_state` then reads without a query of its own."""
+    first = (
+        Comment.objects.filter(thread=OuterRef("pk"), parent__isnull=True)
+        .order_by("created_at", "pk")
+        .values("state")[:1]
+    )
+    return threads.annotate(opening_post_state=Subquery(first))
+
+
+def _title_shown() -> Q:
+    """Filter on :func:`with_opening_state`: threads whose opening post is shown (or that have none)."""
+    return Q(opening_post_state=CommentState.VISIBLE) | Q(opening_post_state__isnull=True)
+
+
 def thread_for(kind: str, key: str) -> Thread | None:
-    return Thread.objects.select_related("board", "agency", "answer").filter(kind=kind, key=str(key)).first()
+    threads = Thread.objects.select_related("board", "agency", "answer").filter(kind=kind, key=str(key))
+    return with_opening_state(threads).first()
 
 
 def boards_public() -> QuerySet[Board]:
@@ -56,7 +76,7 @@ def boards_by_slugs(slugs: Iterable[str]) -> QuerySet[Board]:
 
 def topics_by_keys(keys: Iterable[str]) -> QuerySet[Thread]:
     wanted = [str(k) for k in keys if str(k).isascii() and str(k).isdigit()]
-    return Thread.objects.select_related("board").filter(kind="topic", key__in=wanted)
+    return with_opening_state(Thread.objects.select_related("board").filter(kind="topic", key__in=wanted))
 
 
 TOPIC_FILTERS = ("all", "questions", "unanswered", "answered")
@@ -64,8 +84,9 @@ TOPIC_FILTERS = ("all", "questions", "unanswered", "answered")
 
 def board_topics(board: Board, show: str = "all") -> QuerySet[Thread]:
     """The board's topics, most recently active first; *show* narrows them to questions, the
-    questions not yet answered, or the answered ones."""
-    topics = board.topics.order_by("-last_activity_at", "-pk")
+    questions not yet answered, or the answered ones. A topic whose opening post is hidden or
+    removed keeps its place, under :attr:`Thread.public_title`."""
+    topics = with_opening_state(board.topics.order_by("-last_activity_at", "-pk"))
     if show == "questions":
         topics = topics.filter(is_question=True)
     elif show == "unanswered":
@@ -76,13 +97,40 @@ def board_topics(board: Board, show: str = "all") -> QuerySet[Thread]:
 
 
 def topics_for_search() -> QuerySet[Thread]:
-    return Thread.objects.filter(kind="topic").select_related("board").order_by("-pk")
+    """The topics the site search finds by their title: not those whose opening post is hidden
+    or removed (a match on a hidden title would tell what it says)."""
+    topics = with_opening_state(Thread.objects.filter(kind="topic").select_related("board"))
+    return topics.filter(_title_shown()).order_by("-pk")
+
+
+def topics_search_fingerprint() -> tuple:
+    """Changes whenever :func:`topics_for_search` would: a new topic, any moderation decision
+    (an opening post hidden or shown again writes a log row) or a comment removed by its author
+    (a removed comment never comes back, so their number only grows). One query (the site search
+    asks every provider for its fingerprint on each search), on indexes."""
+    last_decision = ModerationEvent.objects.order_by("-pk").values("pk")[:1]
+    removed = (
+        Comment.objects.filter(state=CommentState.DELETED)
+        .order_by()
+        .values("state")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    found = Thread.objects.filter(kind="topic").aggregate(
+        newest=Max("pk"),
+        topics=Count("pk"),
+        # the same value on every row: Max only lets the aggregate carry it
+        last_decision=Max(Subquery(last_decision)),
+        removed=Max(Subquery(removed)),
+    )
+    return tuple(found.values())
 
 
 def topic_by_key(key: str) -> Thread | None:
     if not str(key).isdigit():
         return None
-    return Thread.objects.select_related("board", "board__agency").filter(kind="topic", key=str(key)).first()
+    topics = Thread.objects.select_related("board", "board__agency").filter(kind="topic", key=str(key))
+    return with_opening_state(topics).first()
 
 
 @dataclass
@@ -91,28 +139,74 @@ class CommentNode:
     children: list[CommentNode] = field(default_factory=list)
 
 
-def comment_tree(thread: Thread | None) -> list[CommentNode]:
-    """The thread's comments as a tree, oldest first at each level. Hidden and removed comments
-    keep their place (templates show a placeholder instead of their text) so replies stay."""
+def _comments_to_show() -> QuerySet[Comment]:
+    """Comments with what their page shows beside them: the official agency and the number of
+    earlier versions (``revision_count``, a subquery so that counting pages stays cheap)."""
+    revisions = (
+        CommentRevision.objects.filter(comment=OuterRef("pk"))
+        .order_by()
+        .values("comment")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Comment.objects.select_related("official_agency").annotate(
+        revision_count=Coalesce(Subquery(revisions, output_field=IntegerField()), Value(0))
+    )
+
+
+def comment_tree(thread: Thread | None, tops: Iterable[Comment] | None = None) -> list[CommentNode]:
+    """The conversations that *tops* head (by default every top-level comment of *thread*), each
+    with its replies, oldest first at each level. Hidden and removed comments keep their place
+    (templates show a placeholder instead of their text) so replies stay.
+
+    Reads the replies a level at a time: one query per level of nesting (the depth limit bounds
+    them), whatever the size of the thread. *tops* should come from :func:`_comments_to_show`."""
     if thread is None:
         return []
-    comments = list(thread.comments.select_related("official_agency").annotate(revision_count=Count("revisions")))
-    nodes = {c.pk: CommentNode(c) for c in comments}
-    roots: list[CommentNode] = []
-    for c in comments:
-        parent = nodes.get(c.parent_id) if c.parent_id else None
-        (parent.children if parent else roots).append(nodes[c.pk])
+    if tops is None:
+        tops = _comments_to_show().filter(thread=thread, parent__isnull=True).order_by("created_at", "pk")
+    roots = [CommentNode(c) for c in tops]
+    nodes = {node.comment.pk: node for node in roots}
+    level = list(nodes)
+    while level:
+        replies = list(_comments_to_show().filter(thread=thread, parent_id__in=level).order_by("created_at", "pk"))
+        for reply in replies:
+            nodes[reply.pk] = CommentNode(reply)
+            nodes[reply.parent_id].children.append(nodes[reply.pk])
+        level = [reply.pk for reply in replies]
     return roots
 
 
-def discussion(thread: Thread | None) -> tuple[CommentNode | None, list[CommentNode]]:
-    """The head of a topic (its opening post, None for other subjects) and the conversations
-    below it, in the order pages show them."""
-    tree = comment_tree(thread)
-    if thread is not None and thread.kind == "topic" and tree:
-        # the topic's opening post heads the page; the replies to it are the discussion below
-        return CommentNode(tree[0].comment), tree[0].children + tree[1:]
-    return None, tree
+def _conversation_heads(thread: Thread) -> tuple[Comment | None, QuerySet[Comment]]:
+    """A topic's opening post (None for other subjects) and the comments that head the
+    conversations below it, in the order pages show them: for a topic, the replies to its
+    opening post then its other top-level comments; for other subjects, the top-level comments."""
+    comments = _comments_to_show().filter(thread=thread)
+    if thread.kind != "topic":
+        return None, comments.filter(parent__isnull=True).order_by("created_at", "pk")
+    head = comments.filter(parent__isnull=True).order_by("created_at", "pk").first()
+    if head is None:
+        return None, comments.none()
+    heads = (
+        comments.filter(Q(parent_id=head.pk) | Q(parent__isnull=True))
+        .exclude(pk=head.pk)
+        .alias(after_head=Case(When(parent_id=head.pk, then=Value(0)), default=Value(1), output_field=IntegerField()))
+        .order_by("after_head", "created_at", "pk")
+    )
+    return head, heads
+
+
+def discussion_page(thread: Thread | None, number: Any, per_page: int) -> tuple[CommentNode | None, Page]:
+    """The head of a topic (its opening post, None for other subjects) and page *number* of the
+    conversations below it (an invalid number gives the nearest page), whose ``object_list`` is
+    their :class:`CommentNode` trees. Reads only the comments that page shows, in a number of
+    queries that does not grow with the thread. Pages cut where :func:`discussion_page_of` does."""
+    if thread is None:
+        return None, Paginator([], per_page).get_page(number)
+    head, heads = _conversation_heads(thread)
+    page = Paginator(heads, per_page).get_page(number)
+    page.object_list = comment_tree(thread, page.object_list)
+    return (CommentNode(head) if head is not None else None), page
 
 
 def discussion_page_of(comment: Comment, page_size: int) -> int:
@@ -159,11 +253,25 @@ def is_following(user: Any, kind: str, key: str) -> bool:
     return Follow.objects.filter(user=user, kind=kind, key=str(key)).exists()
 
 
-def flagged_by(user: Any, thread: Thread | None) -> set[int]:
-    """The comments of *thread* that *user* has reported."""
+def flagged_by(user: Any, thread: Thread | None, among: Iterable[CommentNode | None] | None = None) -> set[int]:
+    """The comments of *thread* that *user* has reported (only those of the trees *among*, the
+    ones a page shows, when given)."""
     if thread is None or not getattr(user, "is_authenticated", False):
         return set()
-    return set(thread.comments.filter(flags__user=user).values_list("pk", flat=True))
+    flagged = thread.comments.filter(flags__user=user)
+    if among is not None:
+        flagged = flagged.filter(pk__in=_tree_ids(among))
+    return set(flagged.values_list("pk", flat=True))
+
+
+def _tree_ids(nodes: Iterable[CommentNode | None]) -> list[int]:
+    ids: list[int] = []
+    stack = [node for node in nodes if node is not None]
+    while stack:
+        node = stack.pop()
+        ids.append(node.comment.pk)
+        stack.extend(node.children)
+    return ids
 
 
 @dataclass(frozen=True)
@@ -285,11 +393,14 @@ def thread_titles(threads: Iterable[Thread]) -> dict[int, str]:
 
 def questions_to_answer(user: Any) -> QuerySet[Thread]:
     """Questions on the boards of *user*'s agencies (staff who answer officially) that no official
-    reply answers yet, oldest first -- never the ones *user* asked."""
+    reply answers yet, oldest first -- never the ones *user* asked, nor those whose opening post
+    is hidden or removed (moderators see those in their queue; they come back if restored)."""
+    questions = Thread.objects.filter(
+        kind="topic", is_question=True, answer__isnull=True, agency__in=policies.official_agencies(user)
+    )
     return (
-        Thread.objects.filter(
-            kind="topic", is_question=True, answer__isnull=True, agency__in=policies.official_agencies(user)
-        )
+        with_opening_state(questions)
+        .filter(_title_shown())
         .exclude(starter=user)
         .select_related("board", "agency")
         .order_by("created_at", "pk")

@@ -389,12 +389,17 @@ def _lock_comment(comment: Comment) -> Comment:
 
 @transaction.atomic
 def comment_edit(*, actor: Any, comment: Comment, body: str) -> Comment:
-    """Change the text of *actor*'s own shown comment; the old text is kept as a revision."""
+    """Change the text of *actor*'s own shown comment; the old text is kept as a revision.
+    Refused once its subject no longer takes comments (a closed consultation or petition, a topic
+    on a closed board), as posting is: what was said when it closed stays as it was."""
     comment = _lock_comment(comment)
     if comment.author_id != getattr(actor, "pk", None):
         raise PermissionDenied
     if comment.state != CommentState.VISIBLE:
         raise ValidationError({"body": _("This comment can no longer be edited")})
+    subject = subjects.resolve(comment.thread.kind, comment.thread.key)
+    if subject is None or not subject.is_open:
+        raise ValidationError({"body": _("This discussion is closed, so its comments can no longer be changed")})
     body = _clean_body(body)
     if body == comment.body:
         raise ValidationError({"body": _("You have not changed your comment")})
@@ -420,7 +425,8 @@ def _count_change(comment: Comment, was: str, now: str) -> None:
 
 @transaction.atomic
 def comment_delete(*, actor: Any, comment: Comment) -> Comment:
-    """Remove *actor*'s own comment: its place shows "removed by the author" and replies stay."""
+    """Remove *actor*'s own comment: its place shows "removed by the author" and replies stay.
+    Allowed on a closed subject too: people may always take back their own words."""
     comment = _lock_comment(comment)
     if comment.author_id != getattr(actor, "pk", None):
         raise PermissionDenied

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from ecitizen.agencies.middleware import session_used_mfa
 from ecitizen.core.numbers import parse_id
-from ecitizen.core.ratelimits import rate_limited
+from ecitizen.core.ratelimits import rate_limited, seconds_until_allowed
 from ecitizen.core.site_paths import is_site_path
 from ecitizen.engagement.discussions import conf, forms, policies, selectors, services, subjects
 from ecitizen.engagement.discussions.models import Comment, CommentState
@@ -49,10 +50,15 @@ def _subject_or_404(kind: str, key: str) -> subjects.Subject:
 
 def _public_comment(pk: int) -> Comment:
     """A comment on a subject the public can see (404 otherwise)."""
+    return _public_comment_and_subject(pk)[0]
+
+
+def _public_comment_and_subject(pk: int) -> tuple[Comment, subjects.Subject]:
     comment = get_object_or_404(Comment.objects.select_related("thread", "thread__agency", "official_agency"), pk=pk)
-    if subjects.resolve(comment.thread.kind, comment.thread.key) is None:
+    subj = subjects.resolve(comment.thread.kind, comment.thread.key)
+    if subj is None:
         raise Http404
-    return comment
+    return comment, subj
 
 
 # --- boards --------------------------------------------------------------------------------
@@ -174,18 +180,24 @@ def subject(request: HttpRequest, kind: str, key: str) -> HttpResponse:
             else:
                 messages.success(request, _("Your comment has been posted."))
                 return redirect(services.comment_url(comment))
-    first, tree = selectors.discussion(thread)
-    page = Paginator(tree, conf.comments_page_size()).get_page(parse_id(request.GET.get("page")))
+    first, page = selectors.discussion_page(thread, parse_id(request.GET.get("page")), conf.comments_page_size())
     moderator = (
         thread is not None
         and thread.agency_id
         and policies.moderated_agencies(user).filter(pk=thread.agency_id).exists()
     )
+    # a topic's title goes with its opening post: when that is hidden or removed, only its author
+    # and the moderators read the title (and are told that others do not)
+    title, title_seen_by_few = subj.title, False
+    if thread is not None and not thread.title_is_shown and policies.can_read_hidden_title(user, thread):
+        title, title_seen_by_few = thread.title, True
     return render(
         request,
         "discussions/subject.html",
         {
             "subject": subj,
+            "title": title,
+            "title_seen_by_few": title_seen_by_few,
             "kind": kind,
             "key": key,
             "thread": thread,
@@ -197,11 +209,23 @@ def subject(request: HttpRequest, kind: str, key: str) -> HttpResponse:
             "can_take_part": can_take_part,
             "can_official": can_official,
             "is_moderator": moderator,
-            "flagged": selectors.flagged_by(user, thread),
+            "flagged": selectors.flagged_by(user, thread, among=[first, *page.object_list]),
             "max_depth": conf.max_depth(),
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+def _follow_limited(request: HttpRequest, subj: subjects.Subject) -> HttpResponse | None:
+    """A 429 page if this person has followed and unfollowed too often (each one a write and an
+    audit row), else None."""
+    wait = seconds_until_allowed(request, "discussions.follow", conf.follow_rate())
+    if not wait:
+        return None
+    context = {"retry_minutes": max(1, math.ceil(wait / 60)), "subject": subj, "back": _safe_next(request, subj.url)}
+    response = render(request, "discussions/follow_limited.html", context, status=429)
+    response["Retry-After"] = str(wait)
+    return response
 
 
 @require_POST
@@ -210,6 +234,8 @@ def follow(request: HttpRequest, kind: str, key: str) -> HttpResponse:
     subj = _subject_or_404(kind, key)
     if not policies.can_take_part(request.user):
         return render(request, "discussions/confirm_email.html", status=403)
+    if limited := _follow_limited(request, subj):
+        return limited
     services.follow_start(actor=request.user, kind=kind, key=key)
     messages.success(request, _("You now follow “%(title)s”.") % {"title": subj.title})
     return redirect(_safe_next(request, subj.url))
@@ -219,6 +245,8 @@ def follow(request: HttpRequest, kind: str, key: str) -> HttpResponse:
 @login_required
 def unfollow(request: HttpRequest, kind: str, key: str) -> HttpResponse:
     subj = _subject_or_404(kind, key)
+    if limited := _follow_limited(request, subj):
+        return limited
     services.follow_stop(actor=request.user, kind=kind, key=key)
     messages.success(request, _("You no longer follow “%(title)s”.") % {"title": subj.title})
     return redirect(_safe_next(request, subj.url))
@@ -269,9 +297,13 @@ def _back(comment: Comment) -> str:
 
 @login_required
 def comment_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    comment = _public_comment(pk)
+    comment, subj = _public_comment_and_subject(pk)
     if comment.author_id != request.user.pk or comment.state != CommentState.VISIBLE:
         raise Http404
+    if not subj.is_open and request.method != "POST":
+        # the service refuses the change; say so now rather than after the person has typed it
+        context = {"comment": comment, "closed": True, "back": _back(comment)}
+        return render(request, "discussions/comment_edit.html", context)
     form = forms.EditForm(request.POST if request.method == "POST" else None, initial={"body": comment.body})
     if request.method == "POST" and form.is_valid():
         # each edit keeps a revision: without a limit one person could pile up versions without end

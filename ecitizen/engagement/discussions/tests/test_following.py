@@ -7,6 +7,8 @@ import datetime
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied
+from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone
 
 from ecitizen.core.models import AuditAction, AuditLog
@@ -120,3 +122,23 @@ def test_follows_count_new_topics_on_a_board_and_answers(board, citizen, other_c
     assert rows[("board", board.slug)].new_comments == 1
     assert rows[("board", board.slug)].url == f"/have-your-say/discussions/boards/{board.slug}/"
     assert rows[("topic", topic.key)].is_answered and rows[("topic", topic.key)].new_comments == 1  # the answer
+
+
+@override_settings(DISCUSSIONS_FOLLOW_RATE="3/m/user", ECITIZEN_RATE_LIMITS_ENABLED=True)
+def test_following_and_unfollowing_share_a_rate_limit_with_a_clear_page(client, citizen, other_citizen, fake_subject):
+    follow = reverse("discussions:follow", args=[fake_subject, "one"])
+    unfollow = reverse("discussions:unfollow", args=[fake_subject, "one"])
+    client.force_login(citizen)
+    for url in (follow, unfollow, follow):
+        assert client.post(url).status_code == 302
+    for url in (unfollow, follow):
+        response = client.post(url)
+        assert response.status_code == 429
+        assert int(response["Retry-After"]) > 0
+        page = response.content.decode()
+        assert "Too many changes to what you follow" in page and "Wait 1 minute, then try again." in page
+        assert "govuk-back-link" in page
+    assert Follow.objects.filter(user=citizen).count() == 1  # the refused unfollow changed nothing
+    assert AuditLog.objects.filter(action__in=[AuditAction.FOLLOW_STARTED, AuditAction.FOLLOW_STOPPED]).count() == 3
+    client.force_login(other_citizen)  # the budget is each person's own
+    assert client.post(follow).status_code == 302
