@@ -109,13 +109,21 @@ def test_staff_results_tags_and_outcome(page, town, verify_identity):
     from ecitizen.engagement.consultations.models import AnswerTag
 
     c, citizen, admin, secret = town
+    # before anyone responds: the preview, and renaming a page of questions
+    sign_in(page, admin.email, secret)
+    for path in ("preview/", "preview/text/", "preview/page/views/", "preview/page/about/", "questions/page/views/"):
+        page.goto(f"/staff/consultations/{c.pk}/{path}")
+        assert page.locator("main").count() == 1, path
+        assert_accessible(page)
+    page.goto(f"/staff/consultations/{c.pk}/preview/page/views/")
+    assert page.locator("main form").count() == 0  # a preview sends nothing
+
     verify_identity(citizen)  # only a verified identity publishes with a name
     services.response_save_page(
         actor=citizen, consultation=c, page_id="views", answers={"support": "yes", "why": "Less noise"}
     )
     services.response_save_page(actor=citizen, consultation=c, page_id="about", answers={"cycles": "no"})
     services.response_submit(actor=citizen, consultation=c, publication="named")
-    sign_in(page, admin.email, secret)
 
     for path in ("", "new/"):
         page.goto(f"/staff/consultations/{path}")

@@ -119,6 +119,11 @@ class ConsultationDetailsForm(SectionedForm):
         self.fields[f"policy_text_{DEFAULT_LANGUAGE}"].help_text = _(
             "Leave a blank line between passages: people comment on each passage."
         )
+        for code in OTHER_LANGUAGES:
+            # comments name a passage by its number: passage 2 must be passage 2 in every language
+            self.fields[f"policy_text_{code}"].help_text = _(
+                "Split it into the same passages as the English text: a blank line exactly where it has one."
+            )
         self.sections = _sections(
             ["title", "summary", "description", "policy_text"],
             (

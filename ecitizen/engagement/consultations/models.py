@@ -42,6 +42,14 @@ class Publication(models.TextChoices):
     PRIVATE = "private", _("Do not publish my response")
 
 
+def forget_name(collector, field, sub_objs, using) -> None:
+    """``on_delete`` of a response's or a comment's ``user``: when the account is deleted the row
+    stays (its answers still count), linked to nobody and without the name it was published with.
+    Done in the deletion's own transaction, for one account or many at once."""
+    collector.add_field_update(field, None, sub_objs)
+    collector.add_field_update(field.model._meta.get_field("display_name"), "", sub_objs)
+
+
 class Consultation(models.Model):
     """A consultation or a survey, as its agency's admins edit it.
 
@@ -142,10 +150,9 @@ class Response(models.Model):
     """
 
     consultation = models.ForeignKey(Consultation, on_delete=models.PROTECT, related_name="responses")
-    # SET_NULL: when an account is erased its sent answers stay in the results, linked to nobody.
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    # When an account is erased its sent answers stay in the results, linked to nobody and
+    # without its name (:func:`forget_name`).
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=forget_name, related_name="+")
     email = models.EmailField(blank=True)
     draft = models.JSONField(default=dict, blank=True)
     answers = models.JSONField(default=dict, blank=True)
@@ -178,6 +185,12 @@ class Response(models.Model):
     def is_sent(self) -> bool:
         return self.submitted_at is not None
 
+    @property
+    def public_name(self) -> str:
+        """The name shown with the published response: only "with my name", and only while the
+        response is still linked to the account it came from."""
+        return self.display_name if self.publication == Publication.NAMED and self.user_id else ""
+
 
 class AnswerTag(models.Model):
     """A tag staff put on one free-text answer (question ``question_id``) of a response."""
@@ -203,7 +216,7 @@ class PassageComment(models.Model):
 
     consultation = models.ForeignKey(Consultation, on_delete=models.PROTECT, related_name="passage_comments")
     passage = models.PositiveSmallIntegerField()
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=forget_name, related_name="+")
     text = models.TextField()
     publication = models.CharField(max_length=10, choices=Publication.choices, default=Publication.ANONYMOUS)
     display_name = models.CharField(max_length=200, blank=True)
@@ -214,3 +227,8 @@ class PassageComment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.consultation.slug} ¶{self.passage}"
+
+    @property
+    def public_name(self) -> str:
+        """The name shown with the published comment (see :attr:`Response.public_name`)."""
+        return self.display_name if self.publication == Publication.NAMED and self.user_id else ""

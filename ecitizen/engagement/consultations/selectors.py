@@ -7,11 +7,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from ecitizen.catalogue.formdef import FormDefinition, display_answer
+from ecitizen.catalogue.formdef import DefinitionError, FormDefinition, display_answer
 from ecitizen.core.i18n import pick
 from ecitizen.engagement.consultations.models import (
     AnswerTag,
@@ -71,17 +72,48 @@ def consultation_by_link(token: str) -> Consultation | None:
     return published().filter(link_token=token).first()
 
 
-def passages(consultation: Consultation, language: str | None = None) -> list[str]:
-    """The draft text split into passages at blank lines, in *language* (or the fallback)."""
-    text = pick(consultation.policy_text, language).replace("\r\n", "\n").strip()
+def _split(text: str) -> list[str]:
+    text = (text or "").replace("\r\n", "\n").strip()
     return [p.strip() for p in _BLANK_LINES.split(text) if p.strip()] if text else []
 
 
-def passage_count(consultation: Consultation) -> int:
-    """Passages are numbered in the default language; translations should keep the same breaks."""
-    from django.conf import settings
+def passages(consultation: Consultation, language: str | None = None) -> list[str]:
+    """The draft text split into passages at blank lines, in *language* (or the fallback).
 
+    Passages are numbered in the default language, and a comment names its passage by number.
+    A translation is used only when it has as many passages as the default language's text
+    (staff cannot save one that has not, see ``services._clean_details``; one stored before that
+    rule is set aside), so passage *n* is the same passage in every language.
+    """
+    return passages_with_language(consultation, language)[0]
+
+
+def passages_with_language(consultation: Consultation, language: str | None = None) -> tuple[list[str], str]:
+    """:func:`passages`, and the language they are in (for the page's ``lang`` attributes)."""
+    texts = consultation.policy_text or {}
+    main = _split(texts.get(settings.LANGUAGE_CODE, ""))
+    wanted = (language or translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    chosen = _split(texts.get(wanted, ""))
+    if chosen and len(chosen) == len(main):
+        return chosen, wanted
+    if main:
+        return main, settings.LANGUAGE_CODE
+    # No text in the default language (only in rows saved before the rule): the first text
+    # there is, for every language alike.
+    for code, text in texts.items():
+        if _split(text):
+            return _split(text), code
+    return [], settings.LANGUAGE_CODE
+
+
+def passage_count(consultation: Consultation) -> int:
+    """How many passages the draft text has (numbered in the default language)."""
     return len(passages(consultation, settings.LANGUAGE_CODE))
+
+
+def passage_count_of(text: str) -> int:
+    """How many passages *text* makes (what staff type, before it is stored)."""
+    return len(_split(text))
 
 
 def public_passage_comments(consultation: Consultation) -> dict[int, list[PassageComment]]:
@@ -92,14 +124,15 @@ def public_passage_comments(consultation: Consultation) -> dict[int, list[Passag
     return dict(grouped)
 
 
-def passage_comments_for_staff(consultation: Consultation) -> list[dict]:
-    """Every passage with all its comments (published or not), for staff."""
+def passage_comments_for_staff(consultation: Consultation, language: str | None = None) -> list[dict]:
+    """Every passage (its text in *language*, the same passage in every language) with all its
+    comments, published or not, for staff."""
     grouped: dict[int, list[PassageComment]] = defaultdict(list)
-    for comment in consultation.passage_comments.select_related("user"):
+    for comment in consultation.passage_comments.all():
         grouped[comment.passage].append(comment)
     return [
         {"number": n, "text": text, "comments": grouped.get(n, [])}
-        for n, text in enumerate(passages(consultation), start=1)
+        for n, text in enumerate(passages(consultation, language), start=1)
     ]
 
 
@@ -120,6 +153,19 @@ def definition_for(consultation: Consultation) -> FormDefinition | None:
         return FormDefinition.parse(consultation.form) if consultation.form else None
     except ValueError:
         return None
+
+
+def preview_definition(consultation: Consultation) -> tuple[FormDefinition | None, list[str]]:
+    """The questions as respondents will get them, for staff's preview: pages with no question
+    yet (still being built) are left out. ``(None, problems)`` while the questions are not valid."""
+    form = consultation.form if isinstance(consultation.form, dict) else {}
+    pages = [p for p in form.get("pages") or [] if isinstance(p, dict) and p.get("questions")]
+    if not pages:
+        return None, []
+    try:
+        return FormDefinition.parse({**form, "pages": pages}), []
+    except DefinitionError as exc:
+        return None, list(exc.errors)
 
 
 # --- Results ---------------------------------------------------------------------------------
@@ -159,7 +205,7 @@ def results(
     definition = definition_for(consultation)
     if definition is None:
         return []
-    rows = list(sent_responses(consultation).values("pk", "answers", "publication", "display_name"))
+    rows = list(sent_responses(consultation).values("pk", "answers"))
     tags: dict[tuple[int, str], list[str]] = defaultdict(list)
     if with_texts:
         for t in AnswerTag.objects.filter(response__consultation=consultation).values(
@@ -222,7 +268,8 @@ def published_responses(consultation: Consultation, language: str | None = None,
         rows = definition.summary(definition.visible_answers(response.answers), language)
         out.append(
             {
-                "name": response.display_name if response.publication == Publication.NAMED else "",
+                # a name only while the response is linked to its account (none once it is deleted)
+                "name": response.public_name,
                 "rows": [row for row in rows if row.get("type") not in PERSONAL_TYPES],
             }
         )

@@ -25,9 +25,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 from django_tasks import task
 
 from ecitizen.accounts.selectors import primary_email_confirmed, profile_for, user_by_email
+from ecitizen.catalogue import formbuilder
 from ecitizen.catalogue.formdef import FormDefinition, validate_definition
 from ecitizen.core.audit import audit_record
 from ecitizen.core.i18n import pick
@@ -56,6 +58,7 @@ from ecitizen.engagement.consultations.selectors import (
     definition_for,
     export_rows,
     passage_count,
+    passage_count_of,
     sent_responses,
 )
 from ecitizen.ledger.services import ledger_record
@@ -70,6 +73,7 @@ NOT_ALLOWED_TYPES = frozenset({"file"}) | PERSONAL_TYPES
 MAX_YEARS_AHEAD = 5
 TEXT_FIELDS = ("title", "summary", "description", "policy_text")
 EMAIL_SALT = "consultations.respondent-email"
+PAGE_TITLE_MAX_LENGTH = 200
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -142,6 +146,7 @@ def _clean_details(data: dict[str, Any], consultation: Consultation | None) -> d
     kind = data.get("kind") or Kind.CONSULTATION
     if kind not in Kind.values:
         errors["kind"] = [_("Choose a consultation or a survey")]
+    errors.update(_policy_text_problems(data.get("policy_text") or {}))
     if errors:
         raise ValidationError(errors)
     return {
@@ -156,6 +161,53 @@ def _clean_details(data: dict[str, Any], consultation: Consultation | None) -> d
         # A consultation is always listed; a survey is listed for its target group or reached by its link.
         "listed": True if kind == Kind.CONSULTATION else bool(data.get("listed")),
     }
+
+
+def _policy_text_problems(texts: dict[str, str]) -> dict[str, list[str]]:
+    """Errors per field (``policy_text_<language>``) of a draft text's translations.
+
+    People comment on passage *n*, and every language must show the same passage as *n*: so a
+    translation must split into as many passages (blank lines) as the default language's text,
+    and there must be a text in the default language for the others to follow.
+    """
+    main_language = settings.LANGUAGE_CODE
+    given = {code: text for code, text in texts.items() if (text or "").strip()}
+    if not given:
+        return {}
+    if main_language not in given:
+        return {
+            f"policy_text_{main_language}": [
+                _("Enter the draft text in %(language)s first: its passages are numbered from it.")
+                % {"language": _language_name(main_language)}
+            ]
+        }
+    expected = passage_count_of(given[main_language])
+    errors: dict[str, list[str]] = {}
+    for code, text in given.items():
+        found = passage_count_of(text)
+        if code == main_language or found == expected:
+            continue
+        errors[f"policy_text_{code}"] = [
+            _(
+                "The %(language)s draft text must be split into the same passages as the %(main)s one: "
+                "leave a blank line between passages exactly where the %(main)s text has one "
+                "(passages now: %(found)d in %(language)s, %(expected)d in %(main)s)."
+            )
+            % {
+                "language": _language_name(code),
+                "main": _language_name(main_language),
+                "found": found,
+                "expected": expected,
+            }
+        ]
+    return errors
+
+
+def _language_name(code: str) -> str:
+    try:
+        return str(translation.get_language_info(code)["name_translated"])
+    except KeyError:
+        return code
 
 
 def _clean_form(form: Any) -> dict:
@@ -208,6 +260,7 @@ def consultation_update(*, actor: Any, consultation: Consultation, data: dict[st
             raise ValidationError(_("The outcome is published: this consultation can no longer be changed."))
         if consultation.status == Status.PUBLISHED and values["slug"] != consultation.slug:
             raise ValidationError({"slug": [_("A published consultation keeps its web address")]})
+        _check_passages_kept(consultation, values["policy_text"])
         for name, value in values.items():
             setattr(consultation, name, value)
         consultation.save()
@@ -219,6 +272,28 @@ def consultation_update(*, actor: Any, consultation: Consultation, data: dict[st
             extra={"slug": consultation.slug, "fields": sorted(values)},
         )
     return consultation
+
+
+def _check_passages_kept(locked: Consultation, policy_text: dict[str, str]) -> None:
+    """Once people have commented on passages, the draft text keeps its number of passages: each
+    comment names its passage by number, and must keep pointing at the passage it is about."""
+    before = passage_count(locked)
+    after = passage_count_of(policy_text.get(settings.LANGUAGE_CODE, ""))
+    if after != before and locked.passage_comments.exists():
+        raise ValidationError(
+            {
+                f"policy_text_{settings.LANGUAGE_CODE}": [
+                    ngettext(
+                        "People have commented on the passages of this draft text: keep its %(count)d passage "
+                        "(you can still change its wording).",
+                        "People have commented on the passages of this draft text: keep its %(count)d passages "
+                        "(you can still change their wording).",
+                        before,
+                    )
+                    % {"count": before}
+                ]
+            }
+        )
 
 
 def version_of(consultation: Consultation) -> str:
@@ -248,6 +323,43 @@ def consultation_form_update(
     Refused once someone has sent a response: their answers must keep meaning what was asked.
     Empty pages are allowed while building; :func:`consultation_publish` checks the whole form.
     """
+    return _form_store(actor=actor, consultation=consultation, form=form, change=change, extra={})
+
+
+def consultation_page_rename(*, actor: Any, consultation: Consultation, page_id: str, title: dict) -> Consultation:
+    """Rename a page of the questions: its title in each language (the default one required).
+
+    The same rules as changing the questions (:func:`consultation_form_update`): agency admins,
+    only until someone has sent a response, applied to the locked row. LookupError when the page
+    is gone.
+    """
+    _require(actor, "edit", consultation)  # before looking at what was typed
+    title = {code: " ".join(str(text).split()) for code, text in (title or {}).items() if str(text or "").strip()}
+    errors: dict[str, list[str]] = {}
+    if not title.get(settings.LANGUAGE_CODE):
+        errors[f"title_{settings.LANGUAGE_CODE}"] = [
+            _("Enter a page title in %(language)s") % {"language": _language_name(settings.LANGUAGE_CODE)}
+        ]
+    for code, text in title.items():
+        if code not in dict(settings.LANGUAGES):
+            errors.setdefault("title", []).append(_("There is no such language"))
+        elif len(text) > PAGE_TITLE_MAX_LENGTH:
+            errors[f"title_{code}"] = [
+                _("The page title must be %(max)d characters or fewer") % {"max": PAGE_TITLE_MAX_LENGTH}
+            ]
+    if errors:
+        raise ValidationError(errors)
+    return _form_store(
+        actor=actor,
+        consultation=consultation,
+        change=lambda stored: formbuilder.page_update(stored, page_id, title=title),
+        extra={"page_renamed": page_id},
+    )
+
+
+def _form_store(
+    *, actor: Any, consultation: Consultation, form: dict | None = None, change: Any = None, extra: dict
+) -> Consultation:
     _require(actor, "edit", consultation)
     with transaction.atomic():
         consultation = _lock(consultation)
@@ -268,7 +380,7 @@ def consultation_form_update(
             action=AuditAction.CONSULTATION_SAVED,
             subject=consultation,
             agency=consultation.agency,
-            extra={"slug": consultation.slug, "fields": ["form"]},
+            extra={"slug": consultation.slug, "fields": ["form"], **extra},
         )
     return consultation
 

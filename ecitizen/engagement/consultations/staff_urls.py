@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/edit/", v.edit, name="edit"),
     path("<int:pk>/questions/", v.builder, name="builder"),
     path("<int:pk>/questions/page/", v.page_add, name="page_add"),
+    path("<int:pk>/questions/page/<str:page_id>/", v.page_edit, name="page_edit"),
     path("<int:pk>/questions/page/<str:page_id>/remove/", v.page_remove, name="page_remove"),
     path("<int:pk>/questions/add/", v.question_add, name="question_add"),
     path("<int:pk>/questions/<str:question_id>/", v.question_edit, name="question_edit"),
@@ -27,4 +28,8 @@ urlpatterns = [
     path("<int:pk>/export.<str:fmt>", v.export, name="export"),
     path("<int:pk>/comments/", v.comments, name="comments"),
     path("<int:pk>/outcome/", v.outcome, name="outcome"),
+    path("<int:pk>/preview/", v.preview, name="preview"),
+    path("<int:pk>/preview/text/", v.preview_text, name="preview_text"),
+    path("<int:pk>/preview/documents/<int:document_id>/", v.preview_document, name="preview_document"),
+    path("<int:pk>/preview/page/<str:page_id>/", v.preview_page, name="preview_page"),
 ]

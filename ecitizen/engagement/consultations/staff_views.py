@@ -8,11 +8,13 @@ read passage comments. Every view fetches the consultation through
 
 from __future__ import annotations
 
+import dataclasses
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -21,8 +23,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ecitizen.catalogue import formbuilder
-from ecitizen.catalogue.formdef import QUESTION_TYPES
-from ecitizen.catalogue.forms import PageDetailsForm, QuestionForm, QuestionTypeForm, question_type
+from ecitizen.catalogue.formdef import QUESTION_TYPES, PageForm, display_answer
+from ecitizen.catalogue.forms import PageDetailsForm, QuestionForm, QuestionTypeForm, language_initial, question_type
 from ecitizen.core.i18n import pick
 from ecitizen.core.policies import access
 from ecitizen.engagement.consultations import selectors, services
@@ -208,6 +210,36 @@ def page_add(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(_builder_url(consultation, f"page-{page_id}"))
         form.add_error(None, problems)
     return render(request, "consultations/staff/page_form.html", {"form": form, "consultation": consultation})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def page_edit(request: HttpRequest, pk: int, page_id: str) -> HttpResponse:
+    """Rename a page: its title in each language, while the questions may still change."""
+    consultation = _get(request, pk, "edit")
+    try:
+        page = formbuilder.find_page(formbuilder.normalise(consultation.form), page_id)
+    except LookupError as exc:
+        raise Http404 from exc
+    if request.method == "GET" and selectors.sent_responses(consultation).exists():
+        messages.info(request, _("People have responded: the questions can no longer change."))
+        return redirect(_builder_url(consultation, f"page-{page_id}"))
+    form = PageDetailsForm(_posted(request), initial=language_initial(page.get("title"), "title"))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consultation_page_rename(
+                actor=request.user, consultation=consultation, page_id=page_id, title=form.title()
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except LookupError as exc:
+            raise Http404 from exc
+        else:
+            messages.success(request, _("Page renamed."))
+            return redirect(_builder_url(consultation, f"page-{page_id}"))
+    return render(
+        request, "consultations/staff/page_form.html", {"form": form, "consultation": consultation, "page": page}
+    )
 
 
 @login_required
@@ -489,10 +521,16 @@ def export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 @require_http_methods(["GET"])
 def comments(request: HttpRequest, pk: int) -> HttpResponse:
     consultation = _get(request, pk)
+    language = get_language()
     return render(
         request,
         "consultations/staff/comments.html",
-        {"consultation": consultation, "passages": selectors.passage_comments_for_staff(consultation)},
+        {
+            "consultation": consultation,
+            # each passage in the reader's language (the same passage as in every other language)
+            "passages": selectors.passage_comments_for_staff(consultation, language),
+            "passages_language": selectors.passages_with_language(consultation, language)[1],
+        },
     )
 
 
@@ -510,3 +548,119 @@ def outcome(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Outcome published. Everyone who responded is being told."))
             return redirect("consultations_staff:detail", consultation.pk)
     return render(request, "consultations/staff/outcome.html", {"form": form, "consultation": consultation})
+
+
+# --- preview ---------------------------------------------------------------------------------
+# What respondents will see, for the agency's staff, before it opens too. The preview pages only
+# read: they are GET only, the question pages have no form to send, and nothing is saved.
+
+
+def _preview_context(consultation: Consultation) -> dict:
+    return {
+        "preview": True,
+        "consultation": consultation,
+        "closes_on": services.last_day(consultation),
+        "is_open": consultation.is_open(),
+        "is_closed": consultation.is_closed(),
+        "discussions_ready": False,  # a preview offers no discussion to post in
+    }
+
+
+@login_required
+@require_http_methods(["GET"])
+def preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The consultation's public page, as people will see it."""
+    consultation = _get(request, pk)
+    definition, problems = selectors.preview_definition(consultation)
+    return render(
+        request,
+        "consultations/detail.html",
+        {
+            **_preview_context(consultation),
+            "documents": consultation.documents.all(),
+            "response": None,
+            "problem": None,
+            "has_questions": definition is not None,
+            "first_page": definition.pages[0] if definition else None,
+            "preview_problems": problems,
+            "passage_total": selectors.passage_count(consultation),
+            "outcome": services.outcome_text(consultation),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def preview_document(request: HttpRequest, pk: int, document_id: int) -> FileResponse:
+    consultation = _get(request, pk)
+    document = consultation.documents.filter(pk=document_id).first()
+    if document is None:
+        raise Http404
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return FileResponse(handle, content_type="application/pdf", filename=f"{consultation.slug}-{document.pk}.pdf")
+
+
+@login_required
+@require_http_methods(["GET"])
+def preview_text(request: HttpRequest, pk: int) -> HttpResponse:
+    """The draft text, passage by passage, with the comments published so far."""
+    consultation = _get(request, pk)
+    language = get_language()
+    texts, passages_language = selectors.passages_with_language(consultation, language)
+    if not texts:
+        raise Http404
+    comments = selectors.public_passage_comments(consultation)
+    rows = [{"number": n, "text": body, "comments": comments.get(n, [])} for n, body in enumerate(texts, start=1)]
+    return render(
+        request,
+        "consultations/text.html",
+        {**_preview_context(consultation), "passages": rows, "passages_language": passages_language},
+    )
+
+
+def _condition_notes(definition, questions, language: str) -> list[dict]:
+    """For each question asked only on a condition: which answer to which question shows it."""
+    by_id = {q.id: q for q in definition.questions}
+    notes = []
+    for q in questions:
+        parent = by_id.get((q.condition or {}).get("question"))
+        if parent is None:
+            continue
+        value = q.condition.get("equals")
+        answer = display_answer(parent, [value] if parent.type == "multi_choice" else value, language)
+        notes.append({"question": pick(q.label, language), "parent": pick(parent.label, language), "answer": answer})
+    return notes
+
+
+@login_required
+@require_http_methods(["GET"])
+def preview_page(request: HttpRequest, pk: int, page_id: str) -> HttpResponse:
+    """One page of questions as respondents see it, every question shown (those asked only on a
+    condition say so), with links to the pages before and after instead of a form to send."""
+    consultation = _get(request, pk)
+    definition, _problems = selectors.preview_definition(consultation)
+    this = definition.page(page_id) if definition else None
+    if this is None:
+        raise Http404
+    language = get_language()
+    unconditional = tuple(dataclasses.replace(q, condition=None) for q in this.questions)
+    shown = dataclasses.replace(this, questions=unconditional, form_questions=())
+    ids = [p.id for p in definition.pages]
+    index = ids.index(this.id)
+    return render(
+        request,
+        "consultations/staff/preview_page.html",
+        {
+            **_preview_context(consultation),
+            "form": PageForm(None, page=shown, answers={}, language=language),
+            "page_title": this.title,
+            "step": index + 1,
+            "steps": len(ids),
+            "previous": definition.pages[index - 1] if index > 0 else None,
+            "next": definition.pages[index + 1] if index + 1 < len(ids) else None,
+            "conditions": _condition_notes(definition, this.questions, language),
+        },
+    )

@@ -331,19 +331,21 @@ def sent(request: HttpRequest, slug: str) -> HttpResponse:
 def text(request: HttpRequest, slug: str) -> HttpResponse:
     consultation = _consultation(request, slug)
     comments = selectors.public_passage_comments(consultation)
-    rows = [
-        {"number": n, "text": body, "comments": comments.get(n, [])}
-        for n, body in enumerate(selectors.passages(consultation), start=1)
-    ]
+    texts, passages_language = selectors.passages_with_language(consultation, get_language())
+    rows = [{"number": n, "text": body, "comments": comments.get(n, [])} for n, body in enumerate(texts, start=1)]
     if not rows:
         raise Http404
-    return render(request, "consultations/text.html", {**_base_context(request, consultation), "passages": rows})
+    return render(
+        request,
+        "consultations/text.html",
+        {**_base_context(request, consultation), "passages": rows, "passages_language": passages_language},
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def comment(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     consultation = _consultation(request, slug)
-    all_passages = selectors.passages(consultation)
+    all_passages, passages_language = selectors.passages_with_language(consultation, get_language())
     if not 1 <= number <= len(all_passages):
         raise Http404
     if not request.user.is_authenticated:
@@ -380,7 +382,13 @@ def comment(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     return render(
         request,
         "consultations/comment.html",
-        {**_base_context(request, consultation), "form": form, "number": number, "passage": all_passages[number - 1]},
+        {
+            **_base_context(request, consultation),
+            "form": form,
+            "number": number,
+            "passage": all_passages[number - 1],
+            "passages_language": passages_language,
+        },
     )
 
 
