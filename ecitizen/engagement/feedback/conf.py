@@ -22,3 +22,13 @@ def start_page_months() -> int:
 def rate_limit() -> str:
     """How often one person may post ratings (see ecitizen.core.ratelimits)."""
     return str(getattr(settings, "FEEDBACK_RATE", "30/h/user"))
+
+
+def link_max_age() -> int:
+    """Seconds a rating link emailed to someone without an account keeps working (default 90 days)."""
+    return int(getattr(settings, "FEEDBACK_LINK_MAX_AGE_DAYS", 90)) * 24 * 3600
+
+
+def link_rate_limit() -> str:
+    """How often ratings may be posted through one rating link (see ecitizen.core.ratelimits)."""
+    return str(getattr(settings, "FEEDBACK_LINK_RATE", "10/h/key"))

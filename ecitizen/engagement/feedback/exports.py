@@ -18,7 +18,9 @@ def _answer_key(answer: Answer) -> str:
 
 
 def satisfaction_csv(rows: Iterable[SatisfactionRow]) -> str:
-    """One line per topic and month; the counts of each answer, the total and the share satisfied."""
+    """One line per topic and month; the counts of each answer, the total, the share satisfied and
+    whether the month's figures are final ("false": the month is not over, a count so far;
+    empty when not worked out)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
@@ -31,6 +33,7 @@ def satisfaction_csv(rows: Iterable[SatisfactionRow]) -> str:
             *(_answer_key(a) for a in ANSWERS_BEST_FIRST),
             "total",
             "satisfied_share",
+            "final",
         ]
     )
     for row in rows:
@@ -47,6 +50,7 @@ def satisfaction_csv(rows: Iterable[SatisfactionRow]) -> str:
                     *(row.counts[a.value] for a in ANSWERS_BEST_FIRST),
                     row.total,
                     "" if share is None else f"{share:.4f}",
+                    "" if row.final is None else str(row.final).lower(),
                 )
             ]
         )

@@ -8,10 +8,13 @@ the report's number, the document's number) rather than by a foreign key, so tha
 app depends on the others only through their selectors.
 
 ``rater`` is the person who answered (never shown with the answer: staff see comments
-without names). ``service`` is the catalogue service the transaction belongs to (none for
-a problem report or a tax payment); ``agency`` is the agency that served them. ``month``
-is the first day of the month, in the deployment's time zone, when the rating was first
-given: satisfaction is counted per service and month on it.
+without names). It is empty for a rating given through a signed link by someone without an
+account (a problem report made without signing in: see the ``links`` module): such a rating
+names no one, and there is one per transaction, as there is one per person and transaction.
+``service`` is the catalogue service the transaction belongs to (none for a problem report
+or a tax payment); ``agency`` is the agency that served them. ``month`` is the first day of
+the month, in the deployment's time zone, when the rating was first given: satisfaction is
+counted per service and month on it.
 
 When the rater's account is deleted the rating stays, so that satisfaction figures already
 published do not move (see :func:`forget_rater`): ``rater`` becomes empty, and the comment and
@@ -74,6 +77,12 @@ class Rating(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["rater", "kind", "reference"], name="feedback_one_rating_per_transaction"),
+            # Ratings through a link have no rater; those of deleted accounts have no reference either.
+            models.UniqueConstraint(
+                fields=["kind", "reference"],
+                condition=models.Q(rater__isnull=True) & ~models.Q(reference=""),
+                name="feedback_one_rating_per_link",
+            ),
             models.CheckConstraint(condition=models.Q(answer__gte=1, answer__lte=5), name="feedback_answer_1_to_5"),
         ]
         indexes = [

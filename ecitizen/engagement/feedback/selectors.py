@@ -34,6 +34,14 @@ def rating_for(user: Any, kind: str, reference: Any) -> Rating | None:
     return Rating.objects.filter(rater=user, kind=kind, reference=reference).first()
 
 
+def rating_by_link(found: Any) -> Rating | None:
+    """The rating given through a rating link for the transaction *found* (from
+    :func:`~ecitizen.engagement.feedback.transactions.transaction_for_link`), or None."""
+    if found is None or not found.reference:
+        return None
+    return Rating.objects.filter(rater=None, kind=found.kind, reference=found.reference).first()
+
+
 def first_of_month(day: datetime.date) -> datetime.date:
     return day.replace(day=1)
 
@@ -42,12 +50,6 @@ def months_back(month: datetime.date, count: int) -> datetime.date:
     """The first day of the month *count* months before *month*'s."""
     index = month.year * 12 + (month.month - 1) - count
     return datetime.date(index // 12, index % 12 + 1, 1)
-
-
-def last_months(count: int, *, today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
-    """The first days of the first and last of the latest *count* months, this one included."""
-    this_month = first_of_month(today or timezone.localdate())
-    return months_back(this_month, count - 1), this_month
 
 
 @dataclass
@@ -91,6 +93,7 @@ class SatisfactionRow(Satisfaction):
     title: str = ""
     month: datetime.date | None = None
     suppressed: bool = False  # too few ratings to publish (see published_rows)
+    final: bool | None = None  # its month is over and its figures no longer change (see staff_satisfaction)
 
 
 def topic_title(kind: str, service: Any) -> str:
@@ -263,6 +266,37 @@ def staff_ratings(user: Any, *, agency: int | None = None) -> QuerySet[Rating]:
     if agency:
         qs = qs.filter(agency_id=agency)
     return qs
+
+
+@dataclass(frozen=True)
+class StaffTable:
+    """Satisfaction per topic and month for staff, final months apart from the rest."""
+
+    final_rows: list[SatisfactionRow]  # months that are over: their figures no longer change
+    current_rows: list[SatisfactionRow]  # months not over yet (this one): figures so far, not final
+
+    @property
+    def rows(self) -> list[SatisfactionRow]:
+        """All of them, newest month first (as the CSV gives them, each marked final or not)."""
+        return [*self.current_rows, *self.final_rows]
+
+
+def staff_satisfaction(
+    user: Any, *, agency: int | None = None, months: int = 12, now: datetime.datetime | None = None
+) -> StaffTable:
+    """Satisfaction with *user*'s agencies' services (or with one *agency*'s) per topic and month:
+    the latest *months* months that are over, and apart from them the months that are not --
+    this one, and last month in the hour after it ends (see :func:`month_is_over`) -- whose
+    figures are a count so far that still changes, not a result. Unlike the public figures,
+    months with few ratings are shown (staff read comments without names anyway)."""
+    latest = last_published_month(now=now)
+    rows = satisfaction_rows(staff_ratings(user, agency=agency), since=months_back(latest, max(1, months) - 1))
+    for row in rows:
+        row.final = row.month <= latest
+    return StaffTable(
+        final_rows=[row for row in rows if row.final],
+        current_rows=[row for row in rows if not row.final],
+    )
 
 
 def staff_topics(user: Any, *, agency: int | None = None) -> list[tuple[str, str]]:

@@ -1,4 +1,4 @@
-"""Writes of service feedback: giving (or changing) a rating."""
+"""Writes of service feedback: giving (or changing) a rating, signed in or through a rating link."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from ecitizen.core.numbers import parse_id as parse_number
 from ecitizen.engagement.feedback import conf
 from ecitizen.engagement.feedback.models import Answer, Rating
 from ecitizen.engagement.feedback.selectors import month_is_over
-from ecitizen.engagement.feedback.transactions import transaction_for
+from ecitizen.engagement.feedback.transactions import transaction_for, transaction_for_link
 
 
 class NotRateable(Exception):
@@ -71,7 +71,35 @@ def feedback_give(
             return _give(actor, found, value, text, now or timezone.now())
 
 
+def feedback_give_by_link(
+    *, token: str, answer: Any, comment: str = "", now: datetime.datetime | None = None
+) -> Rating:
+    """Record a rating through the signed rating link *token* (see the ``links`` module): today,
+    a problem report's reporter who has no account rating their closed report.
+
+    The rating has no rater: it names no one, whoever is signed in. One rating per link's
+    transaction: posting again changes it, under the same rules as :func:`feedback_give`
+    (until its month is over; the same answer and comment again change nothing). Raises
+    ``ValidationError`` for bad input and :class:`NotRateable` for a link that does not work
+    (forged, too old, the report open again...); nothing is saved in either case. Writes one
+    ``FEEDBACK_GIVEN`` audit row without an actor, marked ``by_link``.
+    """
+    value, text = _clean(answer, comment)
+    found = transaction_for_link(token)
+    if found is None:
+        raise NotRateable
+    try:
+        with transaction.atomic():
+            return _give(None, found, value, text, now or timezone.now())
+    except IntegrityError:
+        # Two first posts at once: the other one won; this one now changes it.
+        with transaction.atomic():
+            return _give(None, found, value, text, now or timezone.now())
+
+
 def _give(actor: Any, found: Any, value: int, text: str, now: datetime.datetime) -> Rating:
+    # actor None: a rating through a link, one per transaction ("rater IS NULL"; the reference is
+    # never empty here, unlike those of deleted accounts).
     rating = Rating.objects.select_for_update().filter(rater=actor, kind=found.kind, reference=found.reference).first()
     changed = rating is not None
     if rating is None:
@@ -108,6 +136,7 @@ def _give(actor: Any, found: Any, value: int, text: str, now: datetime.datetime)
             "service": rating.service_id,
             "changed": changed,
             "comment": bool(text),
+            "by_link": actor is None,
         },
     )
     return rating

@@ -2,6 +2,8 @@
 
 Staff of an agency (any role) read their agency's satisfaction per service and month and
 the comments people left, filtered, and download both as CSV. The rater is never shown.
+The month that is not over yet is shown apart, as figures so far that are not final, so
+that no one reads half a month as a result.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from ecitizen.engagement.feedback.forms import CommentFilterForm
 from ecitizen.engagement.feedback.policies import feedback_agencies
 
 PAGE_SIZE = 25
-TABLE_MONTHS = 12
+TABLE_MONTHS = 12  # months that are over; the one that is not comes on top, apart
 
 
 def _agencies(request: HttpRequest) -> list:
@@ -34,25 +36,24 @@ def _chosen_agency(request: HttpRequest, agencies: list) -> int | None:
     return value if value in {agency.pk for agency in agencies} else None
 
 
-def _table(request: HttpRequest, agencies: list) -> tuple[int | None, list]:
+def _table(request: HttpRequest, agencies: list) -> tuple[int | None, selectors.StaffTable]:
     agency = _chosen_agency(request, agencies)
-    since, until = selectors.last_months(TABLE_MONTHS)
-    rows = selectors.satisfaction_rows(selectors.staff_ratings(request.user, agency=agency), since=since, until=until)
-    return agency, rows
+    return agency, selectors.staff_satisfaction(request.user, agency=agency, months=TABLE_MONTHS)
 
 
 @login_required
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     agencies = _agencies(request)
-    agency, rows = _table(request, agencies)
+    agency, table = _table(request, agencies)
     return render(
         request,
         "feedback/staff/index.html",
         {
             "agencies": agencies,
             "agency": agency,
-            "rows": rows,
+            "final_rows": table.final_rows,
+            "current_rows": table.current_rows,
             "months": TABLE_MONTHS,
             "answers": selectors.ANSWERS_BEST_FIRST,
             "query": f"agency={agency}" if agency else "",
@@ -64,9 +65,9 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_GET
 def index_csv(request: HttpRequest) -> HttpResponse:
     agencies = _agencies(request)
-    _, rows = _table(request, agencies)
+    _, table = _table(request, agencies)
     return HttpResponse(
-        exports.satisfaction_csv(rows),
+        exports.satisfaction_csv(table.rows),
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="satisfaction.csv"'},
     )

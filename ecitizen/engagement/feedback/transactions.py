@@ -7,14 +7,20 @@ application, a payment that did not succeed, a report still open, an unknown ref
 without saying which, so that the feedback pages reveal nothing about other people.
 
 Only the person the transaction belongs to may rate it: the applicant, the payer, the
-reporter (signed in when they reported), the document's holder. Reports made without an
-account cannot be rated (there is no account to tie the one rating to).
+reporter (signed in when they reported), the document's holder. Someone who reported a
+problem without an account has no account to tie the one rating to: they rate through the
+signed link that the email telling them the report is closed carries
+(:func:`report_rating_link`, :func:`transaction_for_link`; see the ``links`` module).
 
 The channel is read from the transaction where its data says so: a payment taken at a
 counter (cash or a card terminal) and a report staff entered for someone are "counter";
 an application whose "submitted" event names someone other than the applicant was sent
-for them by someone else ("counter"). The platform has no record of trusted helpers yet,
-so "helper" is never derived today; everything else is "online".
+for them by someone else ("counter"). The platform has no record of trusted helpers yet
+(issue 15), so "helper" is never derived today; everything else is "online". When helpers
+land, the derivation goes in the readers below: an application's "submitted" event, a payment
+or a report made by someone holding the person's grant is "helper" (checked through the
+accounts app's selector for grants, before the "someone else sent it" rule that means
+"counter" today).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from typing import Any
 from django.urls import reverse
 
 from ecitizen.core.numbers import parse_id as parse_number
+from ecitizen.engagement.feedback.links import read_report_link, report_link_token, reporter_matches
 from ecitizen.engagement.feedback.models import Channel, Kind
 
 # Payment methods that mean the citizen paid in person with a member of staff.
@@ -106,14 +113,18 @@ def _report(user: Any, reference: str) -> Transaction | None:
     if report is None or report.is_open:
         return None
     found = selectors.reports_made_by(user).filter(pk=report.pk).values("agency_id", "source", "closed_at").first()
+    return _closed_report(report.pk, found, report.updated_at)
+
+
+def _closed_report(number: int, found: dict, updated_at: datetime.datetime) -> Transaction:
     return Transaction(
         kind=Kind.REPORT,
-        reference=reference,
+        reference=str(number),
         agency_id=found["agency_id"],
         service_id=None,
         channel=Channel.COUNTER if found["source"] == STAFF_SOURCE else Channel.ONLINE,
-        completed_at=found["closed_at"] or report.updated_at,
-        url=reverse("reports:detail", args=[report.pk]),
+        completed_at=found["closed_at"] or updated_at,
+        url=reverse("reports:detail", args=[number]),
     )
 
 
@@ -156,6 +167,46 @@ def transaction_for(user: Any, kind: str, reference: Any) -> Transaction | None:
     if reader is None or reference is None:
         return None
     return reader(user, reference)
+
+
+def transaction_for_link(token: Any) -> Transaction | None:
+    """The closed problem report that the rating link *token* was made for, or None.
+
+    None, without saying why, for a link that is forged, altered or too old, and for a report
+    that is open again, hidden from the public, made by an account (whose holder rates it
+    signed in) or whose email address is no longer the one the link was sent to (erased,
+    say). The transaction is the report's, not a person's: whoever holds the link rates it.
+    """
+    from ecitizen.reports import selectors
+
+    found = read_report_link(token)
+    if found is None:
+        return None
+    number, digest = found
+    report = (
+        selectors.public_reports()
+        .filter(pk=number, reporter__isnull=True)
+        .only("pk", "status", "reporter_email", "updated_at")
+        .first()
+    )
+    if report is None or report.is_open or not reporter_matches(report.reporter_email, digest):
+        return None
+    values = selectors.public_reports().filter(pk=number).values("agency_id", "source", "closed_at").first()
+    return _closed_report(number, values, report.updated_at)
+
+
+def report_rating_link(report: Any) -> str:
+    """The path of a link that lets *report*'s reporter rate it without an account, or "" when
+    they may not rate it that way (see :func:`transaction_for_link`): made for the email
+    that tells them the report is closed."""
+    number = getattr(report, "pk", None)
+    email = getattr(report, "reporter_email", "") or ""
+    if not number or not email or getattr(report, "reporter_id", None):
+        return ""
+    token = report_link_token(report_id=number, reporter_email=email)
+    if transaction_for_link(token) is None:
+        return ""
+    return reverse("feedback:give_by_link", args=[token])
 
 
 def clean_reference(reference: Any) -> str | None:

@@ -1,5 +1,6 @@
 """The public pages of service feedback: the question (its own page, for people without the
-prompt or with errors to fix) and the thank-you page. The prompt in other apps' pages posts here."""
+prompt or with errors to fix) and the thank-you page. The prompt in other apps' pages posts here.
+The same two pages answer a rating link, for people without an account (see the ``links`` module)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ecitizen.core.ratelimits import rate_limited
 from ecitizen.engagement.feedback import conf, selectors, services
 from ecitizen.engagement.feedback.forms import FeedbackForm
-from ecitizen.engagement.feedback.transactions import transaction_for
+from ecitizen.engagement.feedback.transactions import transaction_for, transaction_for_link
 
 
 def safe_next(request: HttpRequest, value: str | None, default: str) -> str:
@@ -89,10 +90,82 @@ def thanks(request: HttpRequest, kind: str, reference: str) -> HttpResponse:
     if rating is None:
         raise Http404
     back = safe_next(request, request.GET.get("next"), found.url)
+    change = reverse("feedback:give", args=[kind, reference])
     return render(
         request,
         "feedback/thanks.html",
-        {"rating": rating, "transaction": found, "back": back, "final": selectors.month_is_over(rating.month)},
+        {
+            "rating": rating,
+            "transaction": found,
+            "back": back,
+            "change_url": f"{change}?{urlencode({'next': back})}",
+            "final": selectors.month_is_over(rating.month),
+        },
+    )
+
+
+def _bad_link(request: HttpRequest) -> HttpResponse:
+    return render(request, "feedback/bad_link.html", status=404)
+
+
+@require_http_methods(["GET", "POST"])
+def give_by_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The question for someone without an account, from the signed link emailed to them. The
+    link is the whole of their authority: whoever is signed in, the rating names no one."""
+    found = transaction_for_link(token)
+    if found is None:
+        return _bad_link(request)
+    existing = selectors.rating_by_link(found)
+    thanks_url = reverse("feedback:thanks_by_link", args=[token])
+    if existing is not None and selectors.month_is_over(existing.month):
+        return redirect(thanks_url)
+    if request.method == "POST":
+        refused = rate_limited(request, "feedback.give", conf.rate_limit()) or rate_limited(
+            request, "feedback.give_by_link", conf.link_rate_limit(), key=f"{found.kind}:{found.reference}"
+        )
+        if refused:
+            return refused
+        form = FeedbackForm(request.POST)
+        if form.is_valid():
+            try:
+                services.feedback_give_by_link(
+                    token=token, answer=form.cleaned_data["answer"], comment=form.cleaned_data["comment"]
+                )
+            except services.NotRateable:
+                return _bad_link(request)
+            except ValidationError as exc:
+                _put_errors(form, exc)
+            else:
+                return redirect(thanks_url)
+        status = 400
+    else:
+        initial = {"answer": existing.answer, "comment": existing.comment} if existing else None
+        form = FeedbackForm(initial=initial)
+        status = 200
+    return render(
+        request,
+        "feedback/give.html",
+        {"form": form, "transaction": found, "back": found.url, "existing": existing, "by_link": True},
+        status=status,
+    )
+
+
+@require_GET
+def thanks_by_link(request: HttpRequest, token: str) -> HttpResponse:
+    found = transaction_for_link(token)
+    rating = selectors.rating_by_link(found)
+    if rating is None:
+        return _bad_link(request)
+    return render(
+        request,
+        "feedback/thanks.html",
+        {
+            "rating": rating,
+            "transaction": found,
+            "back": found.url,
+            "change_url": reverse("feedback:give_by_link", args=[token]),
+            "final": selectors.month_is_over(rating.month),
+        },
     )
 
 

@@ -6,15 +6,21 @@ a thank-you line once the person has answered, or nothing when the person may no
 (not theirs, not complete, not signed in). ``{% satisfaction_for service %}`` draws the
 share of satisfied people on a service's start page, from published months only (see
 selectors, "public figures").
+
+``{% load feedback %}{% feedback_report_invitation report %}`` is for the plain-text email that
+tells a reporter without an account that their report is closed: a line inviting them to rate
+the service through a signed link (see the ``links`` module), or nothing for anyone else --
+a reporter with an account rates on the report's page, signed in.
 """
 
 from __future__ import annotations
 
 from django import template
 
+from ecitizen.core.site import absolute_url
 from ecitizen.engagement.feedback import selectors
 from ecitizen.engagement.feedback.forms import FeedbackForm
-from ecitizen.engagement.feedback.transactions import transaction_for
+from ecitizen.engagement.feedback.transactions import report_rating_link, transaction_for
 
 register = template.Library()
 
@@ -42,3 +48,9 @@ def feedback_prompt(context, kind: str, reference) -> dict:
 @register.inclusion_tag("feedback/_satisfaction.html")
 def satisfaction_for(service) -> dict:
     return {"summary": selectors.service_satisfaction(service), "months": selectors.conf.start_page_months()}
+
+
+@register.inclusion_tag("feedback/email/_report_invitation.txt")
+def feedback_report_invitation(report) -> dict:
+    path = report_rating_link(report)
+    return {"link": absolute_url(path) if path else ""}

@@ -112,3 +112,25 @@ def issued(submitted, caseworker_a):
 
     application = case_approve(actor=caseworker_a, application=submitted, expected_version=submitted.version)
     return documents_for_citizen(application.citizen).get(application=application)
+
+
+REPORTER_EMAIL = "sam@example.org"
+
+
+@pytest.fixture
+def anonymous_report(make_report):
+    """Sam's report, made without an account and confirmed from the emailed link: open."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from ecitizen.reports.services import make_token, report_confirm
+
+    report = make_report(actor=AnonymousUser(), name="Sam Visitor", email=REPORTER_EMAIL)
+    return report_confirm(token=make_token("confirm", report.pk))
+
+
+@pytest.fixture
+def closed_anonymous_report(anonymous_report, caseworker_a):
+    """Sam's report, fixed by agency A."""
+    from ecitizen.reports.services import report_set_status
+
+    return report_set_status(actor=caseworker_a, report=anonymous_report, status="fixed", public_note="Filled in.")
