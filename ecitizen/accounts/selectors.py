@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from django.db import connection
 from django.db.models import QuerySet
 
 from ecitizen.accounts.models import IdentityLevel, Profile, User, VerificationMethod
@@ -49,6 +50,27 @@ def identity_level_for(user: Any) -> IdentityLevel:
     if EmailAddress.objects.filter(user=user, verified=True).exists():
         return IdentityLevel.BASIC
     return IdentityLevel.NONE
+
+
+def signer_details_for(user: Any) -> tuple[str, str, bool]:
+    """What a signature by *user*'s account records, in one query: their name from the profile,
+    their postcode, and whether they have confirmed the address they use now (as
+    :func:`primary_email_confirmed`). Written out rather than built with the ORM: it is read on
+    every petition signature (``test_signer_details`` checks it against the profile and allauth)."""
+    users, profiles, addresses = User._meta.db_table, Profile._meta.db_table, EmailAddress._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT p.given_name, p.family_name, p.postcode, EXISTS (SELECT 1 FROM {addresses} e "  # noqa: S608
+            "WHERE e.user_id = u.id AND UPPER(e.email) = UPPER(u.email) AND e.verified) "
+            f"FROM {users} u LEFT JOIN {profiles} p ON p.user_id = u.id WHERE u.id = %s",
+            [user.pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return "", "", False
+    given, family, postcode, email_confirmed = row
+    name = " ".join(part for part in (given, family) if part)
+    return name, postcode or "", bool(email_confirmed and user.email)
 
 
 def primary_email_confirmed(user: Any) -> bool:

@@ -38,3 +38,42 @@ def audit_record(
         ip=ctx.ip,
         extra=extra or {},
     )
+
+
+def audit_insert_sql(
+    *,
+    actor: Any | None,
+    action: AuditAction,
+    subject: models.Model | None = None,
+    subject_user: Any | None = None,
+    agency: Any | None = None,
+    extra_sql: str,
+    extra_params: list[Any],
+    source: str,
+) -> tuple[str, list[Any]]:
+    """The audit row :func:`audit_record` would write, as ``INSERT INTO ... SELECT ... FROM source``
+    with its parameters, for a service that writes its change and its audit row in one statement
+    (a data-modifying ``WITH``): one row for each row of *source* (a CTE's name), so no row when
+    the change wrote nothing. *extra_sql* is the SQL expression (it may read *source*'s columns)
+    giving the row's ``extra`` as JSON. PostgreSQL only."""
+    from django.db import connection
+
+    ctx = context.current()
+    real_actor = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    row = AuditLog(
+        actor=real_actor,
+        actor_email=getattr(real_actor, "email", "") or "",
+        agency=agency,
+        action=action,
+        subject_type=subject._meta.label_lower if subject is not None else "",
+        subject_id=str(subject.pk) if subject is not None else "",
+        subject_user=subject_user,
+        request_id=ctx.request_id,
+        ip=ctx.ip,
+    )
+    fields = [f for f in AuditLog._meta.concrete_fields if not f.primary_key and f.name != "extra"]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in [*fields, AuditLog._meta.get_field("extra")])
+    values = [f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields]
+    placeholders = ", ".join(["%s"] * len(values))
+    sql = f"INSERT INTO {AuditLog._meta.db_table} ({columns}) SELECT {placeholders}, {extra_sql} FROM {source}"  # noqa: S608
+    return sql, [*values, *extra_params]
