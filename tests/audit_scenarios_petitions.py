@@ -243,6 +243,25 @@ def petition_closed(w) -> Any:
     return _then(lambda: services.petition_close(actor=None, petition=petition), subject=petition, agency=w.agency_a)
 
 
+def petition_threshold_cleared(w) -> Any:
+    from django.test import override_settings
+
+    from ecitizen.engagement.petitions import services
+
+    petition = _open(w)
+    moderator = _moderator(w)
+    # The author and six supporters, and this signature (flagged: a disposable address), reach 8.
+    with override_settings(PETITION_RESPONSE_THRESHOLD=8):
+        signature = _email_signature(w, petition, "threshold-crosser@mailinator.com")
+
+    def act():
+        with override_settings(PETITION_RESPONSE_THRESHOLD=8):
+            services.signature_review(actor=moderator, signature=signature, remove=True, reason="fake")
+        return _expect(actor=moderator, subject=petition, agency=w.agency_a)
+
+    return act
+
+
 SCENARIOS: dict[str, Any] = {
     A.PETITION_CREATED: petition_created,
     A.PETITION_UPDATED: petition_updated,
@@ -257,4 +276,5 @@ SCENARIOS: dict[str, Any] = {
     A.PETITION_RESPONDED: petition_responded,
     A.PETITION_DEBATE_SCHEDULED: petition_debate_scheduled,
     A.PETITION_CLOSED: petition_closed,
+    A.PETITION_THRESHOLD_CLEARED: petition_threshold_cleared,
 }

@@ -155,6 +155,7 @@ class AuditAction(models.TextChoices):
     PETITION_RESPONDED = "petition.responded", _("Petition answered by the agency")
     PETITION_DEBATE_SCHEDULED = "petition.debate_scheduled", _("Petition debate scheduled")
     PETITION_CLOSED = "petition.closed", _("Petition closed")
+    PETITION_THRESHOLD_CLEARED = "petition.threshold_cleared", _("Petition fell back below a signature threshold")
     # Engagement: discussions and moderation (ecitizen.engagement.discussions)
     BOARD_SAVED = "discussion.board_saved", _("Discussion board saved")
     COMMENT_POSTED = "discussion.comment_posted", _("Comment posted")

@@ -207,3 +207,24 @@ def test_pages_for_people_who_cannot_start_or_followed_a_bad_link(page, make_use
     page.goto("/petitions/start/")
     assert "Verify your identity to start a petition" in page.content()
     assert_accessible(page)
+
+
+def test_the_count_refreshes_while_the_page_is_open(browser, live_server, people, agency_a, make_user):
+    from playwright.sync_api import expect
+
+    from ecitizen.engagement.petitions import selectors, services
+
+    petition = _open_petition(people, agency_a)
+    before = selectors.signature_count(petition)
+    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    context.add_init_script("window.ecitizenPollSeconds = 0.5;")
+    page = context.new_page()
+    page.goto(f"/petitions/{petition.pk}/")
+    assert page.locator("[data-petition-count]").inner_text() == str(before)
+    # two people sign elsewhere while this page stays open: it shows them without a reload
+    for i in range(2):
+        services.signature_add(actor=make_user(f"watcher{i}@example.org"), petition=petition)
+    expect(page.locator("[data-petition-count]")).to_have_text(str(before + 2), timeout=10_000)
+    expect(page.locator("[data-petition-count-label]")).to_have_text("signatures")
+    assert_accessible(page)
+    context.close()

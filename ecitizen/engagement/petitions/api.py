@@ -29,7 +29,9 @@ class PetitionOut(Schema):
     status: str = Field(description="open or closed.")
     signatures: int
     opened_at: datetime.datetime | None
-    closes_at: datetime.datetime | None
+    closes_at: datetime.datetime | None = Field(
+        description="When it stops taking signatures: the end of its last day, in the deployment's time zone."
+    )
     response_threshold_reached: bool
     responded: bool
     debate_scheduled: bool

@@ -9,12 +9,14 @@ signers do not queue on one row), and readers sum those rows.
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 TITLE_MAX_LENGTH = 120
@@ -68,17 +70,26 @@ class Petition(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     moderated_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)
+    # The instant it stops taking signatures: the start of the local day (settings.TIME_ZONE) after
+    # its last day, so that it is open to the end of that day (pages show ``closes_on``).
     closes_at = models.DateTimeField(null=True, blank=True, db_index=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # When the count reached each threshold. Until the agency has responded (for the response) or a
+    # debate is scheduled (for the debate), a count that falls back below the threshold (signatures
+    # removed or withdrawn) clears the mark and notes when in ``*_cleared_at``.
     response_threshold_at = models.DateTimeField(null=True, blank=True)
     debate_threshold_at = models.DateTimeField(null=True, blank=True)
+    response_threshold_cleared_at = models.DateTimeField(null=True, blank=True)
+    debate_threshold_cleared_at = models.DateTimeField(null=True, blank=True)
     response = models.TextField(blank=True, max_length=RESPONSE_MAX_LENGTH)
     responded_at = models.DateTimeField(null=True, blank=True)
     responded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    # Signers told of the response: every signature up to this id (the mailing task resumes here).
+    # Signers told of the response: every signature up to this id (the mailing task resumes here),
+    # and when the mailing reached its last batch (until then the sweep takes up a lost mailing).
     response_mailed_to = models.BigIntegerField(default=0)
+    response_mailed_at = models.DateTimeField(null=True, blank=True)
     debate_date = models.DateField(null=True, blank=True)
     debate_place = models.CharField(max_length=300, blank=True)
     debate_scheduled_at = models.DateTimeField(null=True, blank=True)
@@ -100,6 +111,22 @@ class Petition(models.Model):
     @property
     def is_public(self) -> bool:
         return self.status in PUBLIC_STATUSES
+
+    @property
+    def closes_on(self) -> datetime.date | None:
+        """The last local day (deployment's time zone) it takes signatures: what pages show as its
+        closing date. ``closes_at`` is the instant that day ends."""
+        if self.closes_at is None:
+            return None
+        instant = self.closes_at - datetime.timedelta(microseconds=1)
+        return timezone.localtime(instant, timezone.get_default_timezone()).date()
+
+    def threshold_fell_back(self, kind: str) -> bool:
+        """Whether the count fell back below the *kind* ("response" or "debate") threshold after
+        reaching it, and has not reached it again since."""
+        cleared = getattr(self, f"{kind}_threshold_cleared_at")
+        reached = getattr(self, f"{kind}_threshold_at")
+        return cleared is not None and (reached is None or reached < cleared)
 
 
 class Sponsor(models.Model):
@@ -232,3 +259,29 @@ class SignatureCount(models.Model):
 
     def __str__(self) -> str:
         return f"Count {self.petition_id}/{self.shard}/{self.district}"
+
+
+class ResponseEmail(models.Model):
+    """The agency's response, waiting to be emailed to one signer without an account (those with an
+    account are told in their inbox). Written in the same transaction that moves the petition's
+    ``response_mailed_to`` past the signature, and marked ``sent_at`` once the email has gone: a
+    crash or a mail server that refuses leaves it here, to be sent again."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="response_emails")
+    signature = models.OneToOneField(Signature, on_delete=models.CASCADE, related_name="response_email")
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], condition=Q(sent_at__isnull=True), name="petition_response_email_due"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Response email {self.pk} of petition {self.petition_id}"

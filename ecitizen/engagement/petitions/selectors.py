@@ -311,3 +311,25 @@ def flagged_signatures(petition: Petition) -> QuerySet[Signature]:
 
 def flag_label(code: str) -> str:
     return str(dict(FlagReason.choices).get(code, code))
+
+
+@dataclass(frozen=True)
+class ThresholdState:
+    kind: str  # "response" or "debate"
+    target: int
+    reached_at: Any  # when the count reached it (None when not, or no longer)
+    fell_back_at: Any  # when the count fell back below it, while it has not reached it again
+
+
+def threshold_states(petition: Petition) -> list[ThresholdState]:
+    """For the back office: each threshold, whether and when the petition reached it, and whether
+    its count fell back below it since (the mark is then cleared until it gets back there)."""
+    return [
+        ThresholdState(
+            kind,
+            target,
+            getattr(petition, f"{kind}_threshold_at"),
+            getattr(petition, f"{kind}_threshold_cleared_at") if petition.threshold_fell_back(kind) else None,
+        )
+        for kind, target in (("response", conf.response_threshold()), ("debate", conf.debate_threshold()))
+    ]

@@ -12,8 +12,8 @@ count is exact, and concurrent signers wait on one another only when they pick t
 from __future__ import annotations
 
 import datetime
-import functools
 import hashlib
+import logging
 import random
 import uuid
 from typing import Any
@@ -23,7 +23,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -31,11 +32,11 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from ecitizen.accounts.models import IdentityLevel
-from ecitizen.accounts.selectors import identity_level_for, primary_email_confirmed, profile_for
+from ecitizen.accounts.selectors import identity_level_for, primary_email_confirmed, signer_details_for
 from ecitizen.agencies.models import Agency
 from ecitizen.core import context
 from ecitizen.core.addresses import normalise_postcode, postcode_looks_valid
-from ecitizen.core.audit import audit_record
+from ecitizen.core.audit import audit_insert_sql, audit_record
 from ecitizen.core.models import AuditAction
 from ecitizen.core.site import absolute_url
 from ecitizen.engagement.discussions.services import followers_notify
@@ -51,6 +52,7 @@ from ecitizen.engagement.petitions.models import (
     Petition,
     RejectionReason,
     RemovalReason,
+    ResponseEmail,
     Signature,
     SignatureCount,
     SignatureState,
@@ -59,11 +61,18 @@ from ecitizen.engagement.petitions.models import (
 )
 from ecitizen.engagement.petitions.policies import petition_policy
 from ecitizen.engagement.petitions.selectors import removed_counts, signature_count
-from ecitizen.exchange.selectors import district_for_postcode
+from ecitizen.exchange.selectors import district_for_postcode, district_for_postcode_sql
 from ecitizen.ledger.services import ledger_record
 from ecitizen.notifications.services import notify
 
 NAME_MAX_LENGTH = 120
+# A response email the mail server refused is tried again after 5, 10, 20 ... minutes (at most
+# RESPONSE_EMAIL_MAX_DELAY apart), RESPONSE_EMAIL_MAX_ATTEMPTS times in all.
+RESPONSE_EMAIL_MAX_ATTEMPTS = 10
+RESPONSE_EMAIL_FIRST_DELAY = datetime.timedelta(minutes=5)
+RESPONSE_EMAIL_MAX_DELAY = datetime.timedelta(hours=6)
+
+logger = logging.getLogger(__name__)
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -85,7 +94,8 @@ def _send(
     """Render an email now (in the active language), unless *rendered* gives its subject and
     body already, and send it once the transaction commits."""
     subject, body = rendered or _render(subject_template, body_template, context_)
-    transaction.on_commit(functools.partial(send_mail, subject, body, settings.DEFAULT_FROM_EMAIL, [to]), robust=True)
+    # A function, not functools.partial: Django logs a failed robust callback by its __qualname__.
+    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to]), robust=True)
 
 
 def _add_to_count(petition_id: int, district: str, delta: int) -> None:
@@ -132,7 +142,8 @@ def _count_while_open(petition_id: int, district: str, delta: int) -> tuple[Peti
 
 
 def _mark_thresholds(petition: Petition, count: int | None = None) -> None:
-    """Record when the petition first reached each threshold (once, whoever gets there first)."""
+    """Record when the petition reached each threshold (once per crossing, whoever gets there
+    first; :func:`_clear_thresholds` undoes a mark the count fell back from)."""
     if petition.response_threshold_at and petition.debate_threshold_at:
         return
     count = signature_count(petition.pk) if count is None else count
@@ -141,6 +152,77 @@ def _mark_thresholds(petition: Petition, count: int | None = None) -> None:
         Petition.objects.filter(pk=petition.pk, response_threshold_at__isnull=True).update(response_threshold_at=now)
     if count >= conf.debate_threshold() and not petition.debate_threshold_at:
         Petition.objects.filter(pk=petition.pk, debate_threshold_at__isnull=True).update(debate_threshold_at=now)
+
+
+def _count_expression() -> Coalesce:
+    """The petition's count (the sum of its counter rows) as an expression on ``Petition``."""
+    rows = (
+        SignatureCount.objects.filter(petition=OuterRef("pk"))
+        .values("petition")
+        .annotate(n=Sum("signatures"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
+# Threshold -> (its setting, the field that says the agency acted on it).
+THRESHOLDS = {
+    "response": (conf.response_threshold, "responded_at"),
+    "debate": (conf.debate_threshold, "debate_scheduled_at"),
+}
+
+
+def _clear_thresholds(petition: Petition, *, actor: Any) -> list[str]:
+    """After signatures stopped counting (removed by a moderator, withdrawn): clear each threshold
+    mark the count has fallen back below, unless the agency has acted on it (responded, for the
+    response; scheduled the debate, for the debate). The petition then waits for that threshold
+    again, and :func:`_mark_thresholds` marks it anew when the count gets back there.
+
+    One conditional UPDATE per threshold that reads the count in the same statement, so that a
+    mark is never cleared against a count that committed signatures hold at or above it. A race
+    with a signer confirming at the same moment can leave a mark wrong either way; the sweep
+    (:func:`_reconcile_thresholds`) puts it right. Audited (one row naming what was cleared).
+    Returns the thresholds cleared: "response", "debate".
+    """
+    now = timezone.now()
+    cleared = []
+    for kind, (threshold, acted) in THRESHOLDS.items():
+        changed = (
+            Petition.objects.filter(pk=petition.pk, **{f"{kind}_threshold_at__isnull": False, f"{acted}__isnull": True})
+            .alias(n=_count_expression())
+            .filter(n__lt=threshold())
+            .update(**{f"{kind}_threshold_at": None, f"{kind}_threshold_cleared_at": now})
+        )
+        if changed:
+            cleared.append(kind)
+    if cleared:
+        audit_record(
+            actor=actor,
+            action=AuditAction.PETITION_THRESHOLD_CLEARED,
+            subject=petition,
+            agency=petition.agency,
+            extra={"thresholds": cleared, "signatures": signature_count(petition.pk)},
+        )
+    return cleared
+
+
+def _reconcile_thresholds() -> int:
+    """Put right the threshold marks of published petitions that a race left wrong: mark those the
+    count has reached, clear those it has fallen back below (see :func:`_clear_thresholds`).
+    Returns how many petitions had a mark cleared."""
+    for petition in Petition.objects.filter(status=Status.OPEN).filter(
+        Q(response_threshold_at__isnull=True) | Q(debate_threshold_at__isnull=True)
+    ):
+        _mark_thresholds(petition)
+    fell_back = Q()
+    for kind, (threshold, acted) in THRESHOLDS.items():
+        fell_back |= Q(**{f"{kind}_threshold_at__isnull": False, f"{acted}__isnull": True, "n__lt": threshold()})
+    stale = Petition.objects.filter(status__in=(Status.OPEN, Status.CLOSED)).alias(n=_count_expression())
+    cleared = 0
+    for petition in stale.filter(fell_back).select_related("agency"):
+        with transaction.atomic():
+            cleared += bool(_clear_thresholds(petition, actor=None))
+    return cleared
 
 
 def _still_open(petition_id: int) -> Petition:
@@ -369,6 +451,17 @@ def sponsor_confirm(*, actor: Any, sponsor: Sponsor) -> Sponsor:
 # --- moderation --------------------------------------------------------------------------
 
 
+def closing_instant(opened_at: datetime.datetime) -> datetime.datetime:
+    """When a petition published at *opened_at* stops taking signatures: at the end of the local
+    day (settings.TIME_ZONE) ``PETITION_OPEN_DAYS`` days after the day it opened, that is at the
+    start of the next local day, as consultations close. Pages show that last day
+    (``Petition.closes_on``)."""
+    zone = timezone.get_default_timezone()
+    last_day = timezone.localtime(opened_at, zone).date() + datetime.timedelta(days=conf.open_days())
+    next_day = datetime.datetime.combine(last_day + datetime.timedelta(days=1), datetime.time.min)
+    return timezone.make_aware(next_day, zone)
+
+
 def _lock_for_staff(actor: Any, petition: Petition, action: str) -> Petition:
     locked = Petition.objects.select_for_update().select_related("agency", "author").get(pk=petition.pk)
     if not petition_policy.can_for(actor, action, locked):
@@ -376,36 +469,49 @@ def _lock_for_staff(actor: Any, petition: Petition, action: str) -> Petition:
     return locked
 
 
-def _account_signature(petition: Petition, user: Any, *, now: datetime.datetime) -> Signature:
-    profile = profile_for(user)  # one read: the name comes from it too (not user.get_full_name())
-    postcode = normalise_postcode(getattr(profile, "postcode", "") or "")
-    email = signer_address(user.email) or f"account-{user.pk}@accounts.invalid"
-    return Signature(
+def _account_signature(
+    petition: Petition, user: Any, *, now: datetime.datetime, district: bool = True
+) -> tuple[Signature, str]:
+    """The signature *user*'s account makes: the name and postcode from their profile, and the
+    district of that postcode (unless *district* is False: the caller finds it in SQL). With it,
+    the address the account claims but has not confirmed ("" when none).
+
+    It is kept under the account's address only when they have confirmed it: an address nobody
+    proved is theirs (an account opened at a counter, say) must not stop its real owner signing by
+    email. Otherwise under a placeholder that is the account's alone.
+    """
+    name, postcode, email_confirmed = signer_details_for(user)  # one read
+    postcode = normalise_postcode(postcode)
+    claimed = "" if email_confirmed else signer_address(user.email or "")
+    email = ("" if claimed else signer_address(user.email or "")) or f"account-{user.pk}@accounts.invalid"
+    signature = Signature(
         petition=petition,
         user=user,
-        name=(profile.full_name or email.split("@")[0])[:NAME_MAX_LENGTH],
+        name=(name or email.split("@")[0])[:NAME_MAX_LENGTH],
         email=email,
         email_domain=abuse.email_domain(email),
         postcode=postcode[:12],
-        district=_district_of(postcode),
+        district=_district_of(postcode) if district else "",
         state=SignatureState.COUNTED,
         confirmed_at=now,
     )
+    return signature, claimed
 
 
 @transaction.atomic
 def petition_publish(*, actor: Any, petition: Petition) -> Petition:
-    """A moderator of the responsible agency opens the petition for signatures, for the set period.
+    """A moderator of the responsible agency opens the petition for signatures, for the set period
+    (:func:`closing_instant`).
 
     Its author and supporters are its first signatures.
     """
     petition = _lock_for_staff(actor, petition, "moderate")
     now = timezone.now()
     petition.status, petition.moderated_at, petition.opened_at = Status.OPEN, now, now
-    petition.closes_at = now + datetime.timedelta(days=conf.open_days())
+    petition.closes_at = closing_instant(now)
     petition.save(update_fields=["status", "moderated_at", "opened_at", "closes_at", "updated_at"])
     people = [petition.author] + [s.user for s in petition.sponsors.filter(user__isnull=False).select_related("user")]
-    signatures = Signature.objects.bulk_create([_account_signature(petition, p, now=now) for p in people])
+    signatures = Signature.objects.bulk_create([_account_signature(petition, p, now=now)[0] for p in people])
     for signature in signatures:
         _add_to_count(petition.pk, signature.district, 1)
     notify(
@@ -449,6 +555,27 @@ def petition_reject(*, actor: Any, petition: Petition, reason: str, note: str = 
 
 
 # --- signing -----------------------------------------------------------------------------
+
+
+def _hold_open(petition_id: int) -> None:
+    """Refuse the change unless the petition is open, and keep it open until this transaction ends.
+
+    On PostgreSQL the petition's row is read ``FOR KEY SHARE``: signers do not wait on one another,
+    but a closing (which locks the row ``FOR UPDATE``) waits for this transaction, so its final
+    count includes this change; and a closing already under way makes this wait, then see it
+    closed. Other databases lock the whole database for a write transaction anyway.
+    """
+    if connection.vendor != "postgresql":
+        _still_open(petition_id)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT status FROM {Petition._meta.db_table} WHERE id = %s FOR KEY SHARE",  # noqa: S608
+            [petition_id],
+        )
+        row = cursor.fetchone()
+    if row is None or row[0] != Status.OPEN:
+        raise ValidationError({"petition": _("This petition is not open for signatures.")})
 
 
 def _open_petition(petition: Petition) -> Petition:
@@ -543,23 +670,130 @@ def _replace_email_signature(actor: Any, petition: Petition, mine: Signature, *,
     return earlier
 
 
-@transaction.atomic
+def _sign_in_one_statement(signature: Signature, *, actor: Any, petition: Petition) -> tuple[Petition, int] | None:
+    """PostgreSQL: write an account's *signature* with everything that goes with it in one
+    statement (a data-modifying ``WITH``): the signature's row, with the district of its postcode
+    and its abuse flag (:func:`_flag_sql`) computed in SQL, one more on a counter row, and the
+    audit row. Nothing is written unless the petition is open and the account and its address
+    have no active signature.
+
+    Returns the petition (its thresholds) and its count after this signature; None when the
+    account or its address has signed already (nothing written: :func:`_replace_email_signature`
+    decides). Raises ``ValidationError`` when the petition is not open.
+
+    The petition's row is read ``FOR KEY SHARE``: a closing that holds it (``FOR UPDATE``) makes
+    this statement wait, and READ COMMITTED then re-reads the row and finds it closed, so no
+    signature lands after the final count. The count is read from the statement's snapshot plus
+    this signature: it can lag behind signers committing at the same moment, which only delays
+    marking a threshold to the next signature (and the closing sweep marks them too).
+    """
+    petitions, signatures, counts = (model._meta.db_table for model in (Petition, Signature, SignatureCount))
+    fields = [f for f in Signature._meta.concrete_fields if not f.primary_key and f.name not in ("district", "flag")]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    values = [f.get_db_prep_save(f.pre_save(signature, True), connection) for f in fields]
+    district_sql, district_params = district_for_postcode_sql(signature.postcode)
+    flag_sql, flag_params = _flag_sql(signature)
+    audit_sql, audit_params = audit_insert_sql(
+        actor=actor,
+        action=AuditAction.PETITION_SIGNED,
+        subject=petition,
+        subject_user=actor,
+        extra_sql="jsonb_build_object('signature', sig.id)",
+        extra_params=[],
+        source="sig",
+    )
+    shard = random.randrange(conf.counter_shards())  # noqa: S311 (spreading load, not a secret)
+    sql = (
+        f"WITH pet AS (SELECT id, response_threshold_at, debate_threshold_at FROM {petitions} "  # noqa: S608
+        "WHERE id = %s AND status = %s FOR KEY SHARE), "
+        f"dist AS (SELECT LEFT({district_sql}, 100) AS name), "
+        f"sig AS (INSERT INTO {signatures} ({columns}, district, flag) "
+        f"SELECT {', '.join(['%s'] * len(values))}, dist.name, {flag_sql} FROM pet, dist WHERE TRUE "
+        "ON CONFLICT DO NOTHING RETURNING id, flag, district), "
+        f"up AS (INSERT INTO {counts} (petition_id, shard, district, signatures) SELECT %s, %s, sig.district, 1 "
+        f"FROM sig ON CONFLICT (petition_id, shard, district) DO UPDATE SET signatures = {counts}.signatures + 1), "
+        f"aud AS ({audit_sql}) "
+        "SELECT pet.id, sig.id, sig.flag, sig.district, pet.response_threshold_at, pet.debate_threshold_at, "
+        f"COALESCE((SELECT SUM(c.signatures) FROM {counts} c WHERE c.petition_id = %s), 0) "
+        "FROM (SELECT 1) AS one LEFT JOIN pet ON TRUE LEFT JOIN sig ON TRUE"
+    )
+    params = [
+        petition.pk,
+        str(Status.OPEN),
+        *district_params,
+        *values,
+        *flag_params,
+        petition.pk,
+        shard,
+        *audit_params,
+        petition.pk,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found, pk, flag, district, response_at, debate_at, before = cursor.fetchone()
+    if found is None:
+        raise ValidationError({"petition": _("This petition is not open for signatures.")})
+    if pk is None:
+        return None
+    signature.pk, signature.flag, signature.district = pk, flag, district
+    signature._state.adding, signature._state.db = False, connection.alias
+    current = Petition(
+        pk=petition.pk, status=Status.OPEN, response_threshold_at=response_at, debate_threshold_at=debate_at
+    )
+    return current, int(before) + 1
+
+
 def signature_add(*, actor: Any, petition: Petition) -> Signature:
     """*actor*, signed in, signs the petition. It counts at once (their account proves who they are).
 
     One signature per account. An earlier signature by email from the account's own confirmed
     address becomes this one (a person, not an address, is counted). Raises ``ValidationError``
     when they have already signed.
+
+    On PostgreSQL the usual case (they have not signed) is two statements and no more: reading who
+    they are, then :func:`_sign_in_one_statement`, which writes everything or nothing and so needs
+    no transaction of its own (outside one, it is its own: no BEGIN and COMMIT round trips). The
+    rest is :func:`_signature_add_in_steps`, in a transaction.
     """
     if not actor.is_authenticated:
         raise PermissionDenied
     now = timezone.now()
-    signature = _account_signature(petition, actor, now=now)
+    at_once = connection.vendor == "postgresql"
+    signature, claimed = _account_signature(petition, actor, now=now, district=not at_once)
+    if claimed and Signature.objects.filter(petition=petition, email=claimed, state__in=ACTIVE_STATES).exists():
+        # The address may be theirs (then they have signed) or not (then it is not theirs to use).
+        raise ValidationError(
+            {
+                "petition": _(
+                    "Your email address has already signed this petition. Confirm your email address to "
+                    "sign with your account instead."
+                )
+            }
+        )
     signature.ip = _ip()
+    if at_once:
+        signed = _sign_in_one_statement(signature, actor=actor, petition=petition)
+        if signed is not None:
+            # Marking a threshold is its own conditional UPDATE, once per threshold (the closing
+            # sweep marks one too, should this be lost).
+            _mark_thresholds(*signed)
+            return signature
+        signature.district = _district_of(signature.postcode)
+    return _signature_add_in_steps(actor, petition, signature, now=now, inserted=False if at_once else None)
+
+
+@transaction.atomic
+def _signature_add_in_steps(
+    actor: Any, petition: Petition, signature: Signature, *, now: datetime.datetime, inserted: bool | None
+) -> Signature:
+    """:func:`signature_add` as several statements in a transaction: on other databases, and on
+    PostgreSQL when the account or its address has an active signature (*inserted* False)."""
     extra: dict[str, Any] = {}
     # Insert first and let the unique constraints say whether this person has signed: the usual
     # case (they have not) then costs no lookup, and two requests at once cannot both pass.
-    if not _insert_unless_signed(signature):
+    if inserted is None:
+        inserted = _insert_unless_signed(signature)
+    if not inserted:
         signature = _replace_email_signature(actor, petition, signature, now=now)
         extra["replaced_email_signature"] = True
     current, count = _count_while_open(petition.pk, signature.district, 1)
@@ -707,6 +941,7 @@ def signature_confirm(*, signature: Signature) -> Signature:
     if signature.state != SignatureState.PENDING:
         raise ValidationError({"signature": _("This signature has been withdrawn or removed.")})
     # _count_while_open refuses (and rolls back) when the petition is no longer open.
+    _hold_open(signature.petition_id)
     signature.state, signature.confirmed_at = SignatureState.COUNTED, timezone.now()
     signature.save(update_fields=["state", "confirmed_at"])
     current, count = _count_while_open(signature.petition_id, signature.district, 1)
@@ -724,13 +959,16 @@ def signature_confirm(*, signature: Signature) -> Signature:
 def signature_withdraw(*, actor: Any, signature: Signature) -> Signature:
     """Take a signature back while the petition is open: by its account (*actor*), or by whoever
     holds the signer's emailed link (*actor* None, the view checked the token)."""
-    signature = Signature.objects.select_for_update().select_related("petition").get(pk=signature.pk)
+    # The signature's row only (of=self): locking the petition's too, FOR UPDATE, would make
+    # withdrawals wait on every signer and could deadlock with a confirmation.
+    signature = Signature.objects.select_for_update(of=("self",)).select_related("petition").get(pk=signature.pk)
     if signature.user_id is not None and getattr(actor, "pk", None) != signature.user_id:
         raise PermissionDenied
     if signature.state not in ACTIVE_STATES:
         raise ValidationError({"signature": _("This signature has already been withdrawn or removed.")})
-    _open_petition(signature.petition)
-    if signature.state == SignatureState.COUNTED:
+    _hold_open(signature.petition_id)
+    counted = signature.state == SignatureState.COUNTED
+    if counted:
         _add_to_count(signature.petition_id, signature.district, -1)
     signature.state, signature.withdrawn_at = SignatureState.WITHDRAWN, timezone.now()
     signature.save(update_fields=["state", "withdrawn_at"])
@@ -740,6 +978,8 @@ def signature_withdraw(*, actor: Any, signature: Signature) -> Signature:
         subject=signature.petition,
         extra={"signature": signature.pk},
     )
+    if counted:
+        _clear_thresholds(signature.petition, actor=actor)
     return signature
 
 
@@ -748,7 +988,9 @@ def signature_review(*, actor: Any, signature: Signature, remove: bool, reason: 
     """A moderator of the petition's agency keeps or removes a flagged signature.
 
     Removing needs a reason from the list (shown, counted, on the petition's page); a removed
-    signature stops counting.
+    signature stops counting. After the petition has closed, its final count follows (one less,
+    and a ``petition.recounted`` entry in the public log with the new count and the removed
+    total). A threshold mark the count falls back below is cleared (:func:`_clear_thresholds`).
     """
     signature = Signature.objects.select_for_update().get(pk=signature.pk)
     petition = _lock_for_staff(actor, signature.petition, "review_signatures")
@@ -757,6 +999,7 @@ def signature_review(*, actor: Any, signature: Signature, remove: bool, reason: 
     if signature.reviewed_at is not None:
         raise ValidationError({"signature": _("Someone has already reviewed this signature.")})
     note = (note or "").strip()[:300]
+    uncounted = remove and signature.state == SignatureState.COUNTED
     if remove:
         if reason not in RemovalReason.values:
             raise ValidationError({"reason": _("Select why the signature is removed")})
@@ -764,19 +1007,41 @@ def signature_review(*, actor: Any, signature: Signature, remove: bool, reason: 
             # A withdrawn signature no longer counts: removing it would add to the public count
             # of removed signatures one that was never taken away.
             raise ValidationError({"signature": _("This signature has been withdrawn: there is nothing to remove.")})
-        if signature.state == SignatureState.COUNTED:
+        if uncounted:
             _add_to_count(petition.pk, signature.district, -1)
         signature.state, signature.removal_reason = SignatureState.REMOVED, reason
     signature.reviewed_at, signature.reviewed_by, signature.review_note = timezone.now(), actor, note
     signature.save(update_fields=["state", "removal_reason", "reviewed_at", "reviewed_by", "review_note"])
+    extra: dict[str, Any] = {"signature": signature.pk, "removed": remove, "reason": reason if remove else ""}
+    if uncounted and petition.status == Status.CLOSED:
+        extra["final_count"] = _recount_closed(petition)
     audit_record(
         actor=actor,
         action=AuditAction.PETITION_SIGNATURE_REVIEWED,
         subject=petition,
         agency=petition.agency,
-        extra={"signature": signature.pk, "removed": remove, "reason": reason if remove else ""},
+        extra=extra,
     )
+    if uncounted:
+        _clear_thresholds(petition, actor=actor)
     return signature
+
+
+def _recount_closed(petition: Petition) -> int | None:
+    """A counted signature of a closed *petition* (its row locked by the caller) was removed: take
+    one from its final count (a conditional UPDATE: never below zero, only once closed) and record
+    the new count and the removed total in the public log, whose closing entry has the old ones."""
+    Petition.objects.filter(pk=petition.pk, status=Status.CLOSED, final_count__gt=0).update(
+        final_count=F("final_count") - 1
+    )
+    petition.refresh_from_db(fields=["final_count"])
+    removed = sum(n for _label, n in removed_counts(petition))
+    ledger_record(
+        kind="petition.recounted",
+        key=str(petition.pk),
+        body={"signatures": petition.final_count, "removed": removed},
+    )
+    return petition.final_count
 
 
 # --- response, debate, closing -----------------------------------------------------------
@@ -814,7 +1079,10 @@ def petition_respond(*, actor: Any, petition: Petition, text: str) -> Petition:
         agency=petition.agency,
         extra={"signatures": count},
     )
-    transaction.on_commit(functools.partial(response_mail_task.enqueue, petition.pk), robust=True)
+    # A lambda, not functools.partial: Django logs a robust callback's failure by its __qualname__.
+    # Should queueing fail, the sweep takes the mailing up (response_mail_resume).
+    petition_id = petition.pk
+    transaction.on_commit(lambda: response_mail_task.enqueue(petition_id), robust=True)
     return petition
 
 
@@ -882,29 +1150,34 @@ def petition_close(*, actor: Any = None, petition: Petition) -> Petition | None:
 
 
 def petitions_sweep() -> int:
-    """Close every petition whose period has ended and note thresholds a race left unmarked.
-    Returns how many were closed. Running it twice changes nothing more."""
+    """Close every petition whose period has ended, put right threshold marks a race left wrong,
+    take up response mailings a lost task left unfinished and send the response emails that are
+    due again. Returns how many were closed. Running it twice changes nothing more."""
     closed = 0
     for petition in Petition.objects.filter(status=Status.OPEN, closes_at__lte=timezone.now()):
         closed += petition_close(actor=None, petition=petition) is not None
-    for petition in Petition.objects.filter(status=Status.OPEN).filter(
-        Q(response_threshold_at__isnull=True) | Q(debate_threshold_at__isnull=True)
-    ):
-        _mark_thresholds(petition)
+    _reconcile_thresholds()
+    response_mail_resume()
+    response_emails_send()
     return closed
 
 
 @task()
 def petitions_sweep_task() -> int:
-    """The scheduler's job: close petitions at the end of their period."""
-    return petitions_sweep()
+    """The scheduler's job: close petitions at the end of their period (and the rest of
+    :func:`petitions_sweep`)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return petitions_sweep()
 
 
 def response_mail_batch(petition_id: int) -> bool:
     """Tell the next batch of signers about the response. Returns whether more are left.
 
-    Each batch is one transaction that moves the petition's mark on; a batch that fails is sent
-    again from the same mark, so nobody is told twice by a batch that committed.
+    One transaction moves the petition's mark past the batch and, with it, puts the message in the
+    inbox of each signer with an account (notifications emails it after commit) and queues a
+    :class:`ResponseEmail` for each signer without one, which :func:`response_emails_send` sends
+    afterwards. A crash after the commit, or a mail server that refuses, leaves those queued to be
+    sent again: nobody is lost, and a batch that committed is not told twice.
     """
     with transaction.atomic():
         petition = Petition.objects.select_for_update().select_related("agency").get(pk=petition_id)
@@ -917,11 +1190,15 @@ def response_mail_batch(petition_id: int) -> bool:
             .select_related("user")
             .order_by("pk")[: conf.mail_batch_size()]
         )
+        more = len(batch) == conf.mail_batch_size()
+        if not more and petition.response_mailed_at is None:
+            # Everyone who had signed by now is told (once this commits): the sweep's
+            # response_mail_resume leaves the petition alone from here on.
+            petition.response_mailed_at = timezone.now()
+            petition.save(update_fields=["response_mailed_at"])
         if not batch:
             return False
         url = reverse("petitions:detail", args=[petition.pk])
-        # The email is the same for every signer in a language: render it once per language.
-        rendered: dict[str, tuple[str, str]] = {}
         for signature in batch:
             if signature.user is not None:
                 notify(
@@ -931,28 +1208,103 @@ def response_mail_batch(petition_id: int) -> bool:
                     context={"petition": petition},
                     url=url,
                 )
-            else:
-                language = signature.language or settings.LANGUAGE_CODE
-                if language not in rendered:
-                    with translation.override(language):
-                        rendered[language] = _render(
-                            "petitions/notify/responded_subject.txt",
-                            "petitions/email/responded_body.txt",
-                            {"petition": petition, "link": absolute_url(url), "PLATFORM_NAME": settings.PLATFORM_NAME},
-                        )
-                _send(
-                    to=signature.email, subject_template="", body_template="", context_={}, rendered=rendered[language]
-                )
+        ResponseEmail.objects.bulk_create(
+            [ResponseEmail(petition=petition, signature=s) for s in batch if s.user is None], ignore_conflicts=True
+        )
         petition.response_mailed_to = batch[-1].pk
         petition.save(update_fields=["response_mailed_to"])
-    return len(batch) == conf.mail_batch_size()
+    return more
+
+
+def _response_email(petition: Petition, language: str) -> tuple[str, str]:
+    """The subject and body of the response email to a signer without an account, in *language*."""
+    url = reverse("petitions:detail", args=[petition.pk])
+    with translation.override(language):
+        return _render(
+            "petitions/notify/responded_subject.txt",
+            "petitions/email/responded_body.txt",
+            {"petition": petition, "link": absolute_url(url), "PLATFORM_NAME": settings.PLATFORM_NAME},
+        )
+
+
+def _retry_delay(attempts: int) -> datetime.timedelta:
+    return min(RESPONSE_EMAIL_FIRST_DELAY * 2 ** max(attempts - 1, 0), RESPONSE_EMAIL_MAX_DELAY)
+
+
+def response_emails_send(*, petition_id: int | None = None, limit: int | None = None) -> int:
+    """Send the response emails that are due: queued by :func:`response_mail_batch`, or refused
+    before and due again (after RESPONSE_EMAIL_FIRST_DELAY, doubling each time up to
+    RESPONSE_EMAIL_MAX_DELAY; RESPONSE_EMAIL_MAX_ATTEMPTS tries in all). Returns how many went.
+
+    Each is sent and marked sent in its own short transaction, its row locked (another sender
+    skips it), so two senders never send one twice; only a crash between sending and that commit
+    sends one again. A failure is logged (without the address) and noted on the row.
+    """
+    due = ResponseEmail.objects.filter(
+        sent_at__isnull=True, next_attempt_at__lte=timezone.now(), attempts__lt=RESPONSE_EMAIL_MAX_ATTEMPTS
+    )
+    if petition_id is not None:
+        due = due.filter(petition_id=petition_id)
+    ids = list(due.order_by("pk").values_list("pk", flat=True)[: limit or conf.mail_batch_size()])
+    # The email is the same for every signer of a petition in a language: render it once.
+    rendered: dict[tuple[int, str], tuple[str, str]] = {}
+    sent = 0
+    for pk in ids:
+        with transaction.atomic():
+            email = (
+                ResponseEmail.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("signature", "petition", "petition__agency")
+                .filter(pk=pk, sent_at__isnull=True)
+                .first()
+            )
+            if email is None:
+                continue  # sent meanwhile, or another sender has it
+            key = (email.petition_id, email.signature.language or settings.LANGUAGE_CODE)
+            if key not in rendered:
+                rendered[key] = _response_email(email.petition, key[1])
+            subject, body = rendered[key]
+            email.attempts += 1
+            try:
+                send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email.signature.email])
+            except Exception as exc:  # any failure of the mail server: keep the email for another try
+                email.next_attempt_at = timezone.now() + _retry_delay(email.attempts)
+                email.last_error = type(exc).__name__[:200]
+                email.save(update_fields=["attempts", "next_attempt_at", "last_error"])
+                logger.warning(
+                    "Response email %s of petition %s not sent (try %s): %s",
+                    email.pk,
+                    email.petition_id,
+                    email.attempts,
+                    email.last_error,
+                )
+                continue
+            email.sent_at = timezone.now()
+            email.save(update_fields=["attempts", "sent_at"])
+            sent += 1
+    return sent
+
+
+def response_mail_resume() -> int:
+    """Queue the response mailing again for each petition whose mailing has not reached its last
+    batch: its task chain was lost (a crash, a queue that refused). A second chain beside one still
+    running is harmless (batches take turns on the petition's row). Returns how many."""
+    ids = list(
+        Petition.objects.filter(responded_at__isnull=False, response_mailed_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    for petition_id in ids:
+        response_mail_task.enqueue(petition_id)
+    return len(ids)
 
 
 @task()
 def response_mail_task(petition_id: int) -> int:
-    """Tell every signer about a petition's response, batch by batch (each batch queues the next)."""
+    """Tell every signer about a petition's response, batch by batch (each batch queues the next),
+    and send the batch's emails."""
     with translation.override(settings.LANGUAGE_CODE):
         more = response_mail_batch(petition_id)
+        response_emails_send(petition_id=petition_id)
     if more:
         response_mail_task.enqueue(petition_id)
     return int(more)

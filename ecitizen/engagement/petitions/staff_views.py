@@ -35,6 +35,7 @@ def _page(request: HttpRequest, petition: Petition, **extra) -> dict:
         "count": count,
         "progress": selectors.progress(petition, count),
         "removed": selectors.removed_counts(petition),
+        "thresholds": selectors.threshold_states(petition) if petition.is_public else [],
         "to_review": selectors.flagged_signatures(petition).count(),
         "may_moderate": petition_policy.can_for(user, "moderate", petition),
         "may_respond": petition_policy.can_for(user, "respond", petition) and petition.responded_at is None,

@@ -17,6 +17,7 @@ urlpatterns = [
     path("confirm/<str:token>/", views.confirm, name="confirm"),
     path("withdraw/<str:token>/", views.withdraw_email, name="withdraw_email"),
     path("<int:number>/", views.detail, name="detail"),
+    path("<int:number>/count.json", views.count_json, name="count_json"),
     path("<int:number>/created/", views.created, name="created"),
     path("<int:number>/sign/", views.sign, name="sign"),
     path("<int:number>/signed/", views.signed, name="signed"),

@@ -7,11 +7,13 @@ from importlib.util import find_spec
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ecitizen.agencies.models import Agency
@@ -105,6 +107,30 @@ def _detail_context(request: HttpRequest, petition: Petition, *, sign_form: Emai
 def detail(request: HttpRequest, number: int) -> HttpResponse:
     petition = access(petition_policy, request.user, "view", pk=number)
     return render(request, "petitions/detail.html", _detail_context(request, petition))
+
+
+@require_GET
+def count_json(request: HttpRequest, number: int) -> JsonResponse:
+    """The live count of a public petition, for its page to refresh without reloading (and for
+    anyone's widget): the sum of its counter rows, never a ``COUNT(*)``."""
+    petition = selectors.public_petition(number)
+    if petition is None:
+        raise Http404
+    count = selectors.signature_count(petition)
+    progress = selectors.progress(petition, count)
+    response = JsonResponse(
+        {
+            "number": petition.pk,
+            "open": petition.status == Status.OPEN,
+            "count": count,
+            "count_display": intcomma(count),
+            "label": ngettext("signature", "signatures", count),
+            "progress": {"value": progress.count, "max": progress.target, "percent": progress.percent},
+        }
+    )
+    # Everyone sees the same figure: a shared cache may keep it for a few seconds.
+    response["Cache-Control"] = "public, max-age=5"
+    return response
 
 
 @require_POST
