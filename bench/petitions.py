@@ -18,7 +18,23 @@ What it does, in order:
    (wall clock, first start to last finish), then checks that the count (the sum of counter rows)
    equals ``COUNT(*)`` of counted signatures and that no account or address signed twice.
 3. A race: every worker signs the same ``--race`` accounts at the same moment; each must sign once.
-4. A petition with ``--million`` signatures, written with one INSERT ... SELECT from
+4. Signing over HTTP, as in production (``--http-signers``, 0 skips it): ``--http-signers`` new
+   accounts, each with a signed-in session written straight to the session store as signing in
+   leaves it (user id, backend and session hash; allauth's ``UserSession`` row; the session
+   activity marker, so that the signing request writes no activity, as one made from the page a
+   moment later), and a CSRF cookie. gunicorn (``--server-workers`` x ``--server-threads``) is
+   started on 127.0.0.1:``--port``; one GET of the petition's page must show a session signed in.
+   Then ``--http-clients`` threads, each on its own keep-alive connection, POST the sign form
+   (the masked CSRF token, an Origin and a Referer header, as a browser sends) once per session,
+   all released together, through every middleware and the real view. Expected: a 302 to
+   ``/petitions/<n>/signed/``, not followed. Rate limits are on (``bench.petitions_settings``):
+   each signer comes from an address of its own, sent in X-Forwarded-For from 127.0.0.1, which
+   the server trusts as a proxy (TRUSTED_PROXIES), so ``petition-sign`` keeps its default rate;
+   ``--http-one-address`` sends everything from 127.0.0.1 instead and raises that rate. Prints
+   signatures per second (wall clock), p50, p95, p99 in ms, the answers that were not that 302,
+   the client's own CPU (to show whether the client is what limits), the same exactness checks as
+   step 2 and the load average; the server is stopped at the end of the step.
+5. A petition with ``--million`` signatures, written with one INSERT ... SELECT from
    generate_series (spread over the districts), its counter rows filled from them, then VACUUM
    ANALYZE. Times its page (``GET /petitions/<n>/``: count, progress, districts table and map,
    removed counts) through Django's test client (the view alone), then over real HTTP against
@@ -29,7 +45,10 @@ What it does, in order:
 from __future__ import annotations
 
 import argparse
+import datetime
+import html
 import http.client
+import ipaddress
 import multiprocessing as mp
 import os
 import signal
@@ -38,8 +57,11 @@ import sys
 import threading
 import time
 import uuid
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from typing import NamedTuple
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -128,8 +150,6 @@ def make_world() -> tuple[int, int]:
 
 def open_petition(agency_id: int, author_id: int, title: str) -> int:
     """An open petition, made directly (its lifecycle is not what is measured here)."""
-    import datetime
-
     from django.utils import timezone
 
     from ecitizen.engagement.petitions.models import Petition, Status
@@ -150,6 +170,7 @@ def open_petition(agency_id: int, author_id: int, title: str) -> int:
 
 
 def make_accounts(prefix: str, n: int) -> list[int]:
+    from allauth.account.models import EmailAddress
     from django.contrib.auth.hashers import make_password
 
     from ecitizen.accounts.models import Profile, User
@@ -161,6 +182,10 @@ def make_accounts(prefix: str, n: int) -> list[int]:
     Profile.objects.bulk_create(
         [Profile(user=u, preferred_language="en", postcode=f"NB{i % len(DISTRICTS)} 0AA") for i, u in enumerate(users)],
         batch_size=5000,
+    )
+    # Signing in needs a confirmed address (ACCOUNT_EMAIL_VERIFICATION is mandatory).
+    EmailAddress.objects.bulk_create(
+        [EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users], batch_size=5000
     )
     return [u.pk for u in users]
 
@@ -314,8 +339,11 @@ def time_view(path: str, repeat: int) -> list[float]:
     return sorted(times)
 
 
-def start_server(url: str, port: int, workers: int, threads: int) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": SETTINGS}
+def start_server(
+    url: str, port: int, workers: int, threads: int, extra_env: dict[str, str] | None = None
+) -> subprocess.Popen:
+    """gunicorn on 127.0.0.1:*port* in a process group of its own (stop it with :func:`stop_server`)."""
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": SETTINGS, **(extra_env or {})}
     proc = subprocess.Popen(  # noqa: S603 (our own server, fixed arguments)
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -336,6 +364,8 @@ def start_server(url: str, port: int, workers: int, threads: int) -> subprocess.
         start_new_session=True,
     )
     for _ in range(100):
+        if proc.poll() is not None:  # it could not bind the port, say: never time another server
+            raise RuntimeError(f"gunicorn exited with {proc.returncode}")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", "/petitions/rules/")
@@ -343,8 +373,20 @@ def start_server(url: str, port: int, workers: int, threads: int) -> subprocess.
                 return proc
         except OSError:
             time.sleep(0.2)
-    os.killpg(proc.pid, signal.SIGTERM)
+    stop_server(proc)
     raise RuntimeError("gunicorn did not start")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    """End the gunicorn started by :func:`start_server`: its own process group, by its pid."""
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
 
 
 def time_http(port: int, path: str, requests: int, clients: int) -> tuple[list[float], float]:
@@ -375,7 +417,7 @@ def time_http(port: int, path: str, requests: int, clients: int) -> tuple[list[f
 
 
 def page_figures(url: str, args, agency_id: int, author_id: int, figures: list) -> None:
-    """Step 4: a petition with a million signatures, and its page timed in-process and over HTTP."""
+    """Step 5: a petition with a million signatures, and its page timed in-process and over HTTP."""
     from django.db import connections
 
     petition_id = open_petition(agency_id, author_id, "A million signatures")
@@ -410,8 +452,251 @@ def page_figures(url: str, args, agency_id: int, author_id: int, figures: list) 
             )
             print(figures[-1])
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
+        stop_server(server)
+
+
+# --- signing over HTTP ----------------------------------------------------------------------
+
+USER_AGENT = "petitions-bench/1"
+
+
+@dataclass(frozen=True)
+class Signer:
+    """One signed-in browser: its cookies, the CSRF token its page's form holds, its address."""
+
+    email: str
+    cookie: str
+    csrf_token: str
+    address: str
+
+
+def signer_address(i: int) -> str:
+    """Signer *i*'s own address (10.0.0.1, 10.0.0.2, ...), as the proxy in front passes it on."""
+    return str(ipaddress.IPv4Address("10.0.0.1") + i)
+
+
+def make_sessions(accounts: list[int], addresses: list[str]) -> list[Signer]:
+    """One signed-in session per account, written to the configured session store as signing in
+    leaves it, so that the measured requests are the real ones of people already signed in.
+
+    ``django.contrib.auth.login`` puts the user's id, the backend and the session hash in the
+    session; allauth's usersessions adds a ``UserSession`` row on sign-in; the first page opened
+    afterwards records the session's activity and a marker in the session
+    (``ecitizen.accounts.session_activity``), set here to now: a signature is made from the
+    petition's page a moment later, and writes no activity. The CSRF secret is in its cookie (in
+    the session under CSRF_USE_SESSIONS), its masked form in the form, as ``{% csrf_token %}``
+    writes it.
+    """
+    from importlib import import_module
+
+    from allauth.usersessions.models import UserSession
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.base import VALID_KEY_CHARS
+    from django.middleware.csrf import CSRF_SESSION_KEY, _get_new_csrf_string, _mask_cipher_secret
+    from django.utils import timezone
+    from django.utils.crypto import get_random_string
+
+    from ecitizen.accounts import session_activity
+    from ecitizen.accounts.models import User
+
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    # A database-backed store (db, cached_db) takes its rows in bulk; any other one session at a time.
+    model = store_class.get_model_class() if hasattr(store_class, "get_model_class") else None
+    backend = settings.AUTHENTICATION_BACKENDS[0]
+    expires = timezone.now() + datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    users = User.objects.in_bulk(accounts)
+    now = time.time()
+    rows, tracked, signers = [], [], []
+    for pk, address in zip(accounts, addresses, strict=True):
+        user = users[pk]
+        secret = _get_new_csrf_string()
+        data = {
+            SESSION_KEY: user._meta.pk.value_to_string(user),
+            BACKEND_SESSION_KEY: backend,
+            HASH_SESSION_KEY: user.get_session_auth_hash(),
+        }
+        if settings.CSRF_USE_SESSIONS:
+            data[CSRF_SESSION_KEY] = secret
+        if model is not None:
+            key = get_random_string(32, VALID_KEY_CHARS)
+            data[session_activity.SESSION_KEY] = [session_activity._key_digest(key), now]
+            rows.append(model(session_key=key, session_data=store_class().encode(data), expire_date=expires))
+        else:
+            session = store_class()
+            session.update(data)
+            session.create()
+            key = session.session_key
+            session[session_activity.SESSION_KEY] = [session_activity._key_digest(key), now]
+            session.save()
+        tracked.append(UserSession(user=user, ip=address, session_key=key, user_agent=USER_AGENT))
+        cookie = f"{settings.SESSION_COOKIE_NAME}={key}"
+        if not settings.CSRF_USE_SESSIONS:
+            cookie += f"; {settings.CSRF_COOKIE_NAME}={secret}"
+        signers.append(Signer(email=user.email, cookie=cookie, csrf_token=_mask_cipher_secret(secret), address=address))
+    if model is not None:
+        model.objects.bulk_create(rows, batch_size=2000)
+    UserSession.objects.bulk_create(tracked, batch_size=2000)
+    return signers
+
+
+def _headers(signer: Signer, *, forwarded: bool) -> dict[str, str]:
+    headers = {"Cookie": signer.cookie, "User-Agent": USER_AGENT}
+    if forwarded:
+        headers["X-Forwarded-For"] = signer.address
+    return headers
+
+
+def check_signed_in(port: int, petition_id: int, signer: Signer, *, forwarded: bool) -> None:
+    """The petition's page, with *signer*'s cookies, is that of someone signed in: their address
+    shown, the sign-with-your-account form, and no email field."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", f"/petitions/{petition_id}/", headers=_headers(signer, forwarded=forwarded))
+        response = conn.getresponse()
+        body = response.read().decode()
+    finally:
+        conn.close()
+    signed_in = (
+        response.status == 200
+        and html.escape(signer.email) in body
+        and f'action="/petitions/{petition_id}/sign/"' in body
+        and 'name="email"' not in body
+    )
+    if not signed_in:
+        raise RuntimeError(f"GET /petitions/{petition_id}/ does not show {signer.email} signed in ({response.status})")
+
+
+class HttpRun(NamedTuple):
+    ok: int  # 302s to the signed page
+    times: list[float]  # ms, sorted, of every answered request
+    elapsed: float  # wall seconds, release to last answer
+    client_cpu: float  # CPU seconds of this process (the client threads) over the run
+    wrong: Counter  # answers other than a 302 to the signed page (and errors), by kind
+    samples: list[str]  # the start of a few of their bodies
+
+
+def http_sign(port: int, petition_id: int, signers: list[Signer], clients: int, *, forwarded: bool) -> HttpRun:
+    """Each signer POSTs the sign form once; *clients* threads, each on its own keep-alive connection,
+    share them out and start together."""
+    path = f"/petitions/{petition_id}/sign/"
+    expected = f"/petitions/{petition_id}/signed/"
+    origin = f"http://127.0.0.1:{port}"
+    barrier = threading.Barrier(clients + 1)
+    lock = threading.Lock()
+    times: list[float] = []
+    wrong: Counter = Counter()
+    samples: list[str] = []
+    ok = 0
+
+    def client(share: list[Signer]) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.connect()
+        nonlocal ok
+        mine: list[float] = []
+        bad: Counter = Counter()
+        good = 0
+        barrier.wait()
+        for signer in share:
+            headers = {
+                **_headers(signer, forwarded=forwarded),
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Origin": origin,
+                "Referer": f"{origin}/petitions/{petition_id}/",
+            }
+            body = urlencode({"csrfmiddlewaretoken": signer.csrf_token})
+            start = time.perf_counter()
+            try:
+                conn.request("POST", path, body, headers)
+                response = conn.getresponse()
+                content = response.read()
+            except (OSError, http.client.HTTPException) as exc:
+                bad[type(exc).__name__] += 1
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                continue
+            mine.append((time.perf_counter() - start) * 1000)
+            location = response.getheader("Location")
+            if response.status != 302 or location != expected:
+                bad[f"{response.status} {location or ''}".strip()] += 1
+                if len(samples) < 3:
+                    samples.append(content[:200].decode(errors="replace"))
+            else:
+                good += 1
+        conn.close()
+        with lock:
+            ok += good
+            times.extend(mine)
+            wrong.update(bad)
+
+    threads = [threading.Thread(target=client, args=(share,)) for share in split(signers, clients)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    start, cpu = time.perf_counter(), time.process_time()
+    for t in threads:
+        t.join()
+    return HttpRun(ok, sorted(times), time.perf_counter() - start, time.process_time() - cpu, wrong, samples)
+
+
+def http_sign_figures(url: str, args, agency_id: int, author_id: int, figures: list) -> None:
+    """Step 4: signed-in people signing through the real view, over HTTP, against gunicorn."""
+    from django.db import connections
+
+    from ecitizen.engagement.petitions import conf
+
+    n, clients = args.http_signers, min(args.http_clients, args.http_signers)
+    petition_id = open_petition(agency_id, author_id, "Throughput over HTTP")
+    accounts = make_accounts("h-", n)
+    forwarded = not args.http_one_address
+    if forwarded:
+        addresses = [signer_address(i) for i in range(n)]
+        extra_env = {"TRUSTED_PROXIES": "127.0.0.1"}
+        limit = (
+            f"petition-sign on at its default rate, {conf.sign_rate()} per address; each signer has its own "
+            "address in X-Forwarded-For from 127.0.0.1 (TRUSTED_PROXIES=127.0.0.1, as behind the proxy)"
+        )
+    else:
+        addresses = ["127.0.0.1"] * n
+        rate = f"{2 * n}/h"
+        extra_env = {"TRUSTED_PROXIES": "", "BENCH_PETITION_SIGN_RATE": rate}
+        limit = (
+            f"petition-sign on, raised to {rate} (BENCH_PETITION_SIGN_RATE; default {conf.sign_rate()}) "
+            "per address: every request comes from 127.0.0.1, one bucket for all"
+        )
+    signers = make_sessions(accounts, addresses)
+    figures.append(("sign over HTTP: rate limit", limit))
+    print(figures[-1])
+    connections.close_all()
+    server = start_server(url, args.port, args.server_workers, args.server_threads, extra_env)
+    try:
+        check_signed_in(args.port, petition_id, signers[0], forwarded=forwarded)
+        # warm up: every worker renders the petition's page (one new connection each, so spread)
+        for signer in signers[: 4 * args.server_workers]:
+            check_signed_in(args.port, petition_id, signer, forwarded=forwarded)
+        run = http_sign(args.port, petition_id, signers, clients, forwarded=forwarded)
+    finally:
+        stop_server(server)
+    count, counted, twice = check_exact(petition_id)
+    ok, wrong = run.ok, sum(run.wrong.values())
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    figures.append(
+        (
+            f"sign by account over HTTP, gunicorn {args.server_workers}x{args.server_threads}, "
+            f"{clients} client threads",
+            f"{ok / run.elapsed:,.0f} signatures/s ({ok} in {run.elapsed:.1f} s); "
+            f"p50 {percentile(run.times, 0.5):.1f} ms, p95 {percentile(run.times, 0.95):.1f} ms, "
+            f"p99 {percentile(run.times, 0.99):.1f} ms; not a 302 to signed/: {wrong}"
+            + (f" {dict(run.wrong)}" if wrong else "")
+            + f"; client CPU {1000 * run.client_cpu / max(1, n):.2f} ms per request "
+            f"({100 * run.client_cpu / run.elapsed:.0f}% of one core); "
+            f"count {count} = COUNT(*) {counted}: {count == counted}; 302s = count: {ok == count}; "
+            f"signed twice: {twice}; load average {load}",
+        )
+    )
+    print(figures[-1])
+    for sample in run.samples:
+        print("  not a 302:", " ".join(sample.split())[:200])
 
 
 def main() -> None:
@@ -422,6 +707,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--shards", type=int, nargs="+", default=[1, 16])
     parser.add_argument("--race", type=int, default=200)
+    parser.add_argument("--http-signers", type=int, default=4000, help="0 skips signing over HTTP")
+    parser.add_argument("--http-clients", type=int, default=16)
+    parser.add_argument(
+        "--http-one-address",
+        action="store_true",
+        help="sign over HTTP all from 127.0.0.1 (rate raised) rather than each signer from its own address",
+    )
     parser.add_argument("--million", type=int, default=1_000_000, help="0 skips the page timing")
     parser.add_argument("--view-repeat", type=int, default=300)
     parser.add_argument("--requests", type=int, default=3000)
@@ -485,6 +777,8 @@ def main() -> None:
         )
         print(figures[-1])
 
+        if args.http_signers:
+            http_sign_figures(url, args, agency_id, author_id, figures)
         if args.million:
             page_figures(url, args, agency_id, author_id, figures)
     finally:
