@@ -22,6 +22,7 @@ from django.apps import apps
 from django.db import DatabaseError, connection
 from django.db.models.signals import pre_save
 
+from ecitizen.core.audit import AUDIT_ROW_MARK
 from ecitizen.core.models import AuditAction, AuditLog
 from tests.audit_scenarios import SCENARIOS, World
 
@@ -92,15 +93,29 @@ def diff(before: dict, after: dict) -> list[str]:
 
 @pytest.fixture
 def fail_audit():
-    """``fail_audit(action)``: from now on, writing an audit row with *action* raises InjectedFailure."""
+    """``fail_audit(action)``: from now on, writing an audit row with *action* raises InjectedFailure.
+
+    A service that writes its change and its audit row in one statement
+    (``core.audit.audit_insert_sql``) gets its audit row's SELECT made to fail while the statement
+    runs (a division by zero for each row), after the change's part of it has run.
+    """
     targets: set[str] = set()
 
     def refuse(sender, instance, **kwargs):
         if instance.action in targets:
             raise InjectedFailure(instance.action)
 
+    def break_audit_row(execute, sql, params, many, context):
+        if AUDIT_ROW_MARK in sql and targets.intersection(p for p in params or () if isinstance(p, str)):
+            try:
+                return execute(sql.replace(AUDIT_ROW_MARK, "WHERE random() / 0 = 1"), params, many, context)
+            except DatabaseError as exc:
+                raise InjectedFailure(str(exc)) from exc
+        return execute(sql, params, many, context)
+
     pre_save.connect(refuse, sender=AuditLog, dispatch_uid="fail_audit")
-    yield targets.add
+    with connection.execute_wrapper(break_audit_row):
+        yield targets.add
     pre_save.disconnect(sender=AuditLog, dispatch_uid="fail_audit")
 
 

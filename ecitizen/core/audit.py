@@ -75,5 +75,12 @@ def audit_insert_sql(
     columns = ", ".join(connection.ops.quote_name(f.column) for f in [*fields, AuditLog._meta.get_field("extra")])
     values = [f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields]
     placeholders = ", ".join(["%s"] * len(values))
-    sql = f"INSERT INTO {AuditLog._meta.db_table} ({columns}) SELECT {placeholders}, {extra_sql} FROM {source}"  # noqa: S608
+    # The closing comment marks the audit row's SELECT for the failure-injection tests (rule 1).
+    sql = (
+        f"INSERT INTO {AuditLog._meta.db_table} ({columns}) "  # noqa: S608
+        f"SELECT {placeholders}, {extra_sql} FROM {source} {AUDIT_ROW_MARK}"
+    )
     return sql, [*values, *extra_params]
+
+
+AUDIT_ROW_MARK = "/* audit row */"

@@ -11,6 +11,7 @@ count is exact, and concurrent signers wait on one another only when they pick t
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import logging
@@ -772,7 +773,9 @@ def signature_add(*, actor: Any, petition: Petition) -> Signature:
         )
     signature.ip = _ip()
     if at_once:
-        signed = _sign_in_one_statement(signature, actor=actor, petition=petition)
+        # Inside a caller's transaction, a savepoint: a failed statement then undoes only itself.
+        with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
+            signed = _sign_in_one_statement(signature, actor=actor, petition=petition)
         if signed is not None:
             # Marking a threshold is its own conditional UPDATE, once per threshold (the closing
             # sweep marks one too, should this be lost).
