@@ -286,3 +286,39 @@ def test_anonymous_reader_without_javascript_pages_through_and_is_asked_to_sign_
     assert "Sign in to follow this" in body and "Sign in to comment" in body
     sign_in_href = page.locator("a", has_text="Sign in to follow this").get_attribute("href")
     assert sign_in_href.startswith("/accounts/login/?next=")
+
+
+def test_following_too_often_is_refused_with_an_accessible_page_that_changes_nothing(page, world, settings):
+    """Following and unfollowing share one budget per person (DISCUSSIONS_FOLLOW_RATE): with room
+    for one change a minute, Amina follows a topic, then her unfollow is refused with a 429 page."""
+    from ecitizen.engagement.discussions import services
+    from ecitizen.engagement.discussions.models import Follow
+
+    topic = services.topic_start(actor=world["ben"], board=world["board"], title="Bus stop", body="Move it?")
+    topic_url = f"/have-your-say/discussions/on/topic/{topic.key}/"
+    sign_in(page, "amina@example.org")
+    # limits on only now, so that signing in does not spend any
+    settings.DISCUSSIONS_FOLLOW_RATE = "1/m/user"
+    settings.ECITIZEN_RATE_LIMITS_ENABLED = True
+
+    page.goto(topic_url)
+    click_button(page, "Follow")
+    assert page.get_by_text("You now follow “Bus stop”.").is_visible()
+    assert Follow.objects.filter(user=world["amina"], kind="topic", key=topic.key).exists()
+
+    with page.expect_navigation() as navigation:
+        page.get_by_role("main").get_by_role("button", name="Stop following", exact=True).click()
+    page.wait_for_load_state()
+    assert navigation.value.status == 429
+    assert int(navigation.value.headers["retry-after"]) > 0
+    assert page.get_by_role("heading", level=1, name="Too many changes to what you follow").is_visible()
+    assert page.get_by_text("Wait 1 minute, then try again.").is_visible()
+    assert page.get_by_text("Nothing has changed: what you follow is as it was.").is_visible()
+    assert_accessible(page)
+    assert Follow.objects.filter(user=world["amina"], kind="topic", key=topic.key).exists()
+
+    # the way back leads to the topic, still followed
+    page.get_by_role("main").get_by_role("link", name="Go back to “Bus stop”").click()
+    page.wait_for_load_state()
+    assert page.url.endswith(topic_url)
+    assert page.get_by_role("button", name="Stop following").is_visible()

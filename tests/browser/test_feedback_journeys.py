@@ -5,6 +5,7 @@ the public satisfaction page and the staff pages. axe-core checks every page."""
 from __future__ import annotations
 
 import datetime
+import re
 import uuid
 
 import pytest
@@ -205,3 +206,106 @@ def test_public_figures_and_staff_pages(page, page_without_js, people, settings,
     sign_in(page_without_js, auditor.email, auditor_secret)
     page_without_js.goto("/staff/feedback/comments/")
     assert "Quick and clear" in page_without_js.content()
+
+
+SAM = "sam@example.org"
+
+
+@pytest.fixture
+def closed_anonymous_report(settings, live_server, agency_a, caseworker_a):
+    """Sam's pot-hole report, made without an account, confirmed from the emailed link and then
+    fixed by a caseworker of agency A, all through the reports services. The emails' links
+    point at the live server."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from ecitizen.reports.models import Category
+    from ecitizen.reports.services import make_token, report_confirm, report_create, report_set_status
+    from ecitizen.reports.tests.conftest import make_area, square
+
+    settings.SITE_URL = live_server.url
+    make_area(agency_a, "Old Town", square(0.000, 52.020, 0.020, 52.040))
+    Category.objects.create(agency=agency_a, code="pothole", name={"en": "Pot-hole"}, response_days=5)
+    report = report_create(
+        actor=AnonymousUser(),
+        service_code="pothole",
+        latitude=52.030,
+        longitude=0.005,
+        title="Deep pot-hole",
+        description="A deep pot-hole by the bus stop.",
+        answers={},
+        name="Sam Visitor",
+        email=SAM,
+    )
+    report = report_confirm(token=make_token("confirm", report.pk))
+    return report_set_status(actor=caseworker_a, report=report, status="fixed", public_note="Filled in.")
+
+
+def _rating_link_from_outbox() -> str:
+    from django.core import mail
+
+    links = [
+        found.group(0)
+        for message in mail.outbox
+        if SAM in message.to and (found := re.search(r"https?://\S+/feedback/link/[^/\s]+/", message.body))
+    ]
+    assert len(links) == 1, [message.body for message in mail.outbox]
+    return links[0]
+
+
+def test_rate_a_report_made_without_an_account_from_the_closing_email(
+    page, page_without_js, closed_anonymous_report, agency_a
+):
+    """Sam follows the link in the email saying the report is fixed, with JavaScript off. axe-core
+    cannot run where JavaScript is off (see conftest), so ``page`` (JavaScript on) shows each
+    state of the same pages to it: the question, the question with an error, the thanks, the
+    page for a link that does not work."""
+    from ecitizen.engagement.feedback.models import Rating
+
+    link = _rating_link_from_outbox()
+    no_js = page_without_js
+
+    # the question, for someone not signed in
+    response = no_js.goto(link)
+    assert response.status == 200
+    assert no_js.get_by_role("group", name=QUESTION).is_visible()
+    assert "You do not need to sign in" in no_js.content()
+    page.goto(link)
+    assert_accessible(page)
+
+    # sending no answer: the error summary and the error at the field
+    no_js.get_by_label("How could we improve this service? (optional)").fill("Quicker next time")
+    click_button(no_js, "Send feedback")
+    assert no_js.locator(".govuk-error-summary").is_visible()
+    assert no_js.locator("#feedback-answer-error").is_visible()
+    assert no_js.get_by_label("How could we improve this service? (optional)").input_value() == "Quicker next time"
+    click_button(page, "Send feedback")
+    assert page.locator(".govuk-error-summary").is_visible()
+    assert_accessible(page)
+    assert not Rating.objects.exists()
+
+    # an answer: the thanks page
+    no_js.get_by_label("Satisfied", exact=True).check()
+    click_button(no_js, "Send feedback")
+    assert no_js.url == f"{link}thanks/"
+    assert no_js.get_by_role("heading", name="Thank you for your feedback").is_visible()
+    page.goto(no_js.url)
+    assert page.get_by_role("heading", name="Thank you for your feedback").is_visible()
+    assert_accessible(page)
+
+    # one rating of that report, naming no one
+    rating = Rating.objects.get()
+    assert rating.rater is None
+    assert (rating.kind, rating.reference, rating.agency) == ("report", str(closed_anonymous_report.pk), agency_a)
+    assert (rating.answer, rating.comment) == (4, "Quicker next time")
+
+    # a link altered on the way: a clear page, answering 404
+    token = link.rstrip("/").rpartition("/")[2]
+    middle = len(token) - 10
+    tampered = token[:middle] + ("x" if token[middle] != "x" else "y") + token[middle + 1 :]
+    bad_link = link.replace(token, tampered)
+    for browser_page in (no_js, page):
+        response = browser_page.goto(bad_link)
+        assert response.status == 404
+        assert browser_page.get_by_role("heading", name="This link does not work").is_visible()
+    assert_accessible(page)
+    assert Rating.objects.count() == 1
