@@ -24,6 +24,9 @@ ACTION_MAX_LENGTH = 500
 BACKGROUND_MAX_LENGTH = 2000
 RESPONSE_MAX_LENGTH = 10_000
 NOTE_MAX_LENGTH = 1000
+# A response email is tried this many times in all; after that it has given up (see
+# services.response_emails_send).
+RESPONSE_EMAIL_MAX_ATTEMPTS = 10
 
 
 def new_token() -> str:

@@ -20,9 +20,11 @@ from ecitizen.engagement.petitions import conf
 from ecitizen.engagement.petitions.models import (
     ACTIVE_STATES,
     PUBLIC_STATUSES,
+    RESPONSE_EMAIL_MAX_ATTEMPTS,
     FlagReason,
     Petition,
     RemovalReason,
+    ResponseEmail,
     Signature,
     SignatureCount,
     SignatureState,
@@ -333,3 +335,17 @@ def threshold_states(petition: Petition) -> list[ThresholdState]:
         )
         for kind, target in (("response", conf.response_threshold()), ("debate", conf.debate_threshold()))
     ]
+
+
+def response_email_counts(petition: Petition) -> dict[str, int]:
+    """How the response emails to signers without an account stand, in one query: ``queued`` (not
+    tried yet), ``sent``, ``retrying`` (refused, to be tried again) and ``given_up`` (refused
+    RESPONSE_EMAIL_MAX_ATTEMPTS times). Counts only: never who they went to."""
+    unsent = Q(sent_at__isnull=True)
+    counts = ResponseEmail.objects.filter(petition=petition).aggregate(
+        queued=Count("pk", filter=unsent & Q(attempts=0)),
+        sent=Count("pk", filter=Q(sent_at__isnull=False)),
+        retrying=Count("pk", filter=unsent & Q(attempts__gt=0, attempts__lt=RESPONSE_EMAIL_MAX_ATTEMPTS)),
+        given_up=Count("pk", filter=unsent & Q(attempts__gte=RESPONSE_EMAIL_MAX_ATTEMPTS)),
+    )
+    return {name: int(n or 0) for name, n in counts.items()}

@@ -47,6 +47,7 @@ from ecitizen.engagement.petitions.models import (
     ACTIVE_STATES,
     BACKGROUND_MAX_LENGTH,
     NOTE_MAX_LENGTH,
+    RESPONSE_EMAIL_MAX_ATTEMPTS,
     RESPONSE_MAX_LENGTH,
     TITLE_MAX_LENGTH,
     FlagReason,
@@ -68,8 +69,7 @@ from ecitizen.notifications.services import notify
 
 NAME_MAX_LENGTH = 120
 # A response email the mail server refused is tried again after 5, 10, 20 ... minutes (at most
-# RESPONSE_EMAIL_MAX_DELAY apart), RESPONSE_EMAIL_MAX_ATTEMPTS times in all.
-RESPONSE_EMAIL_MAX_ATTEMPTS = 10
+# RESPONSE_EMAIL_MAX_DELAY apart), RESPONSE_EMAIL_MAX_ATTEMPTS (models) times in all.
 RESPONSE_EMAIL_FIRST_DELAY = datetime.timedelta(minutes=5)
 RESPONSE_EMAIL_MAX_DELAY = datetime.timedelta(hours=6)
 
@@ -1091,13 +1091,19 @@ def petition_respond(*, actor: Any, petition: Petition, text: str) -> Petition:
 
 @transaction.atomic
 def petition_schedule_debate(*, actor: Any, petition: Petition, date: datetime.date | None, place: str) -> Petition:
-    """An agency admin schedules the debate of a petition past the debate threshold."""
+    """An agency admin schedules the debate of a petition past the debate threshold, or changes
+    the date or place of a debate that is scheduled and has not yet taken place.
+
+    Decided on the petition's locked row, so that two requests at once (a double click, a stale
+    page) take turns: the same date and place again changes nothing (no audit row, no public log
+    entry, nobody told). A change is audited as a change with the old date and place, and the
+    followers are told the debate moved; the public log gets a ``petition.debate_moved`` entry
+    when the date changed (the ``petition.debated`` entry is never changed, and holds no place).
+    """
     errors: dict[str, str] = {}
     place = (place or "").strip()
     if date is None:
         errors["date"] = _("Enter the date of the debate")
-    elif date < timezone.localdate():
-        errors["date"] = _("The date of the debate must be today or in the future")
     if not place:
         errors["place"] = _("Enter where the debate takes place, or a link to watch it")
     elif len(place) > 300:
@@ -1105,18 +1111,61 @@ def petition_schedule_debate(*, actor: Any, petition: Petition, date: datetime.d
     if errors:
         raise ValidationError(errors)
     petition = _lock_for_staff(actor, petition, "schedule_debate")
+    old_date, old_place = petition.debate_date, petition.debate_place
+    changing = petition.debate_scheduled_at is not None
+    if changing and (date, place) == (old_date, old_place):
+        return petition  # sent again: nothing to do
+    today = timezone.localdate()
+    if changing and old_date is not None and old_date < today:
+        raise ValidationError({"date": _("The debate has already taken place, so it cannot be changed.")})
+    if date < today:
+        raise ValidationError({"date": _("The date of the debate must be today or in the future")})
     count = signature_count(petition.pk)
-    if count < conf.debate_threshold():
+    if not changing and count < conf.debate_threshold():
         raise ValidationError({"date": _("This petition has not reached the number of signatures for a debate.")})
     petition.debate_date, petition.debate_place, petition.debate_scheduled_at = date, place, timezone.now()
     petition.save(update_fields=["debate_date", "debate_place", "debate_scheduled_at", "updated_at"])
+    url = reverse("petitions:detail", args=[petition.pk])
+    if changing:
+        followers_notify(
+            kind="petition",
+            key=str(petition.pk),
+            subject_template="petitions/notify/debate_moved_subject.txt",
+            body_template="petitions/notify/debate_moved_body.txt",
+            context={"petition": petition, "old_date": old_date, "old_place": old_place},
+            url=url,
+        )
+        if date != old_date:
+            ledger_record(
+                kind="petition.debate_moved",
+                key=str(petition.pk),
+                body={
+                    "agency": petition.agency.slug,
+                    "date": date.isoformat(),
+                    "previous_date": old_date.isoformat() if old_date else None,
+                },
+            )
+        audit_record(
+            actor=actor,
+            action=AuditAction.PETITION_DEBATE_SCHEDULED,
+            subject=petition,
+            agency=petition.agency,
+            extra={
+                "change": True,
+                "old_date": old_date.isoformat() if old_date else None,
+                "old_place": old_place,
+                "date": date.isoformat(),
+                "place": place,
+            },
+        )
+        return petition
     followers_notify(
         kind="petition",
         key=str(petition.pk),
         subject_template="petitions/notify/debate_subject.txt",
         body_template="petitions/notify/debate_body.txt",
         context={"petition": petition},
-        url=reverse("petitions:detail", args=[petition.pk]),
+        url=url,
     )
     ledger_record(
         kind="petition.debated",

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -42,6 +43,11 @@ def _page(request: HttpRequest, petition: Petition, **extra) -> dict:
         "may_debate": petition_policy.can_for(user, "schedule_debate", petition)
         and count >= conf.debate_threshold()
         and petition.debate_scheduled_at is None,
+        "may_change_debate": petition_policy.can_for(user, "schedule_debate", petition)
+        and petition.debate_scheduled_at is not None
+        and petition.debate_date is not None
+        and petition.debate_date >= timezone.localdate(),
+        "response_emails": selectors.response_email_counts(petition) if petition.responded_at else None,
         "may_review": petition_policy.can_for(user, "review_signatures", petition),
         "reject_form": RejectForm(),
         **extra,
@@ -110,19 +116,29 @@ def respond(request: HttpRequest, number: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def debate(request: HttpRequest, number: int) -> HttpResponse:
     petition = _staff_petition(request, number, "schedule_debate")
-    if selectors.signature_count(petition) < conf.debate_threshold():
+    # Once scheduled, the debate can be changed even if the count has since fallen back.
+    changing = petition.debate_scheduled_at is not None
+    if not changing and selectors.signature_count(petition) < conf.debate_threshold():
         raise PermissionDenied
-    form = DebateForm(request.POST or None)
+    initial = {"date": petition.debate_date, "place": petition.debate_place} if changing else None
+    form = DebateForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        before = (petition.debate_date, petition.debate_place)
         try:
             services.petition_schedule_debate(actor=request.user, petition=petition, **form.cleaned_data)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            messages.success(request, _("The debate is scheduled and shown on the petition."))
+            if not changing:
+                messages.success(request, _("The debate is scheduled and shown on the petition."))
+            elif before == (form.cleaned_data["date"], form.cleaned_data["place"].strip()):
+                messages.info(request, _("Nothing changed: the debate already had that date and place."))
+            else:
+                messages.success(request, _("The debate is changed. Its followers have been told."))
             return redirect("petitions_staff:detail", number=petition.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "petitions/staff/debate.html", {"petition": petition, "form": form}, status=status)
+    context = {"petition": petition, "form": form, "changing": changing}
+    return render(request, "petitions/staff/debate.html", context, status=status)
 
 
 def _flagged_page(request: HttpRequest, petition: Petition, forms: dict | None = None, status: int = 200):
