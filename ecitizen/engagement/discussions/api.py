@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.paginator import InvalidPage
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from ecitizen.api.errors import ErrorOut
 from ecitizen.api.pagination import BoundedLimitOffsetPagination
-from ecitizen.engagement.discussions import selectors, subjects
+from ecitizen.engagement.discussions import conf, selectors, subjects
 from ecitizen.engagement.discussions.models import Board, Comment, Thread
+from ecitizen.engagement.discussions.selectors import CommentNode
 
 router = Router(tags=["Discussions"])
 
@@ -69,7 +71,28 @@ class ThreadOut(Schema):
     is_open: bool
     is_question: bool
     answered: bool
-    comments: list[CommentOut]
+    page: int = Field(description="This page's number, from 1.")
+    pages: int = Field(description="How many pages there are (at least 1, even with no comments).")
+    conversations: int = Field(
+        description="How many conversations (a comment with its replies) the whole discussion has, "
+        "below a topic's opening post."
+    )
+    next_page: int | None = Field(description="The next page's number; null on the last page.")
+    previous_page: int | None = Field(description="The previous page's number; null on the first page.")
+    comments: list[CommentOut] = Field(
+        description="A topic's opening post first (on every page), then the page's conversations, "
+        "each comment followed by its replies, oldest first at each level."
+    )
+
+
+#: Far beyond any discussion's length; keeps the number a small integer everywhere.
+MAX_PAGE = 100_000
+
+
+class ThreadQuery(Schema):
+    page: int = Field(
+        1, ge=1, le=MAX_PAGE, description="Which page of conversations: 1 (the default) to the thread's ``pages``."
+    )
 
 
 def _board_out(board: Board) -> dict:
@@ -114,6 +137,17 @@ def _comment_out(comment: Comment, answer_id: int | None) -> dict:
     }
 
 
+def _flatten(nodes: list[CommentNode | None]) -> list[Comment]:
+    """The comments of the trees *nodes*, each followed by its replies (depth first)."""
+    comments: list[Comment] = []
+    stack = [node for node in reversed(nodes) if node is not None]
+    while stack:
+        node = stack.pop()
+        comments.append(node.comment)
+        stack.extend(reversed(node.children))
+    return comments
+
+
 def _error(status: int, code: str, detail: str) -> Status:
     return Status(status, {"detail": str(detail), "code": code})
 
@@ -143,17 +177,23 @@ def list_topics(request, slug: str):
 @router.get(
     "/threads/{kind}/{key}",
     response={200: ThreadOut, 404: ErrorOut},
-    summary="The public comments on a subject",
+    summary="The public comments on a subject, a page at a time",
     auth=None,
 )
-def thread_detail(request, kind: str, key: str):
+def thread_detail(request, kind: str, key: str, query: Query[ThreadQuery]):
     """The comments on a consultation (key: its slug), a petition (its number) or a topic (its
-    number), oldest first; ``parent_id`` nests replies."""
+    number), a page of conversations at a time, as the subject's page on the site shows them
+    (DISCUSSIONS_COMMENTS_PAGE_SIZE conversations a page, default 30); ``parent_id`` nests
+    replies. 404 for an unknown subject, and for a page past the last one (code
+    ``no_such_page``)."""
     subject = subjects.resolve(kind, key) if kind != "board" else None
     if subject is None:
         return _error(404, "not_found", _("There is no discussion here."))
     thread = selectors.thread_for(kind, key)
-    comments = list(thread.comments.select_related("official_agency")) if thread else []
+    try:
+        head, page = selectors.discussion_page(thread, query.page, conf.comments_page_size(), exact=True)
+    except InvalidPage:
+        return _error(404, "no_such_page", _("This discussion has no page %(page)s.") % {"page": query.page})
     answer_id = thread.answer_id if thread else None
     return Status(
         200,
@@ -165,6 +205,11 @@ def thread_detail(request, kind: str, key: str):
             "is_open": subject.is_open,
             "is_question": bool(thread and thread.is_question),
             "answered": answer_id is not None,
-            "comments": [_comment_out(c, answer_id) for c in comments],
+            "page": page.number,
+            "pages": page.paginator.num_pages,
+            "conversations": page.paginator.count,
+            "next_page": page.next_page_number() if page.has_next() else None,
+            "previous_page": page.previous_page_number() if page.has_previous() else None,
+            "comments": [_comment_out(c, answer_id) for c in _flatten([head, *page.object_list])],
         },
     )

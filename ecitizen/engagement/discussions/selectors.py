@@ -196,44 +196,69 @@ def _conversation_heads(thread: Thread) -> tuple[Comment | None, QuerySet[Commen
     return head, heads
 
 
-def discussion_page(thread: Thread | None, number: Any, per_page: int) -> tuple[CommentNode | None, Page]:
+def discussion_page(
+    thread: Thread | None, number: Any, per_page: int, *, exact: bool = False
+) -> tuple[CommentNode | None, Page]:
     """The head of a topic (its opening post, None for other subjects) and page *number* of the
-    conversations below it (an invalid number gives the nearest page), whose ``object_list`` is
-    their :class:`CommentNode` trees. Reads only the comments that page shows, in a number of
-    queries that does not grow with the thread. Pages cut where :func:`discussion_page_of` does."""
+    conversations below it (an invalid number gives the nearest page; with *exact*, it raises
+    :class:`~django.core.paginator.InvalidPage` instead), whose ``object_list`` is their
+    :class:`CommentNode` trees. Reads only the comments that page shows, in a number of queries
+    that does not grow with the thread. Pages cut where :func:`discussion_page_of` does."""
     if thread is None:
-        return None, Paginator([], per_page).get_page(number)
+        paginator = Paginator([], per_page)
+        return None, (paginator.page(number) if exact else paginator.get_page(number))
     head, heads = _conversation_heads(thread)
-    page = Paginator(heads, per_page).get_page(number)
+    paginator = Paginator(heads, per_page)
+    page = paginator.page(number) if exact else paginator.get_page(number)
     page.object_list = comment_tree(thread, page.object_list)
     return (CommentNode(head) if head is not None else None), page
 
 
+def _before(created_at: Any, pk: int) -> Q:
+    """Comments that come before (*created_at*, *pk*) in the order pages show them."""
+    return Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk)
+
+
 def discussion_page_of(comment: Comment, page_size: int) -> int:
-    """The page of its discussion on which *comment* is shown (1 for a topic's opening post).
-    One query on ids only, in the order :func:`discussion` shows the conversations."""
-    rows = list(
-        Comment.objects.filter(thread_id=comment.thread_id).order_by("created_at", "pk").values_list("pk", "parent_id")
-    )
-    parents = dict(rows)
-    top = comment.pk
-    while parents.get(top) is not None:
-        ancestor = parents[top]
-        if comment.thread.kind == "topic" and parents.get(ancestor) is None and ancestor == rows[0][0]:
-            break  # a reply to a topic's opening post heads a conversation of its own
-        top = ancestor
-    roots = [pk for pk, parent in rows if parent is None]
-    if comment.thread.kind == "topic" and roots:
-        head = roots[0]
-        if top == head:
+    """The page of its discussion on which *comment* is shown (1 for a topic's opening post),
+    cut as :func:`discussion_page` cuts them. Walks up from *comment* to the comment that heads
+    its conversation (one query per level: the depth limit bounds them), then counts the
+    conversations before that one: a few queries, whatever the size of the thread."""
+    thread = comment.thread
+    # the comment and its ancestors, up to its top-level one: (pk, created_at)
+    chain = [(comment.pk, comment.created_at)]
+    parent_id = comment.parent_id
+    while parent_id is not None:
+        found = (
+            Comment.objects.filter(pk=parent_id, thread_id=comment.thread_id)
+            .values_list("pk", "created_at", "parent_id")
+            .first()
+        )
+        if found is None:
             return 1
-        conversations = [pk for pk, parent in rows if parent == head] + roots[1:]
+        chain.append(found[:2])
+        parent_id = found[2]
+    comments = Comment.objects.filter(thread_id=comment.thread_id)
+    tops = comments.filter(parent__isnull=True)
+    if thread.kind != "topic":
+        top_pk, top_created_at = chain[-1]
+        return tops.filter(_before(top_created_at, top_pk)).count() // max(1, page_size) + 1
+    head = tops.order_by("created_at", "pk").values_list("pk", flat=True).first()
+    if chain[-1][0] == head:
+        if len(chain) == 1:
+            return 1  # the opening post, shown on every page
+        # a reply to the opening post heads a conversation of its own, before the other comments
+        top_pk, top_created_at = chain[-2]
+        before = comments.filter(_before(top_created_at, top_pk), parent_id=head).count()
     else:
-        conversations = roots
-    try:
-        return conversations.index(top) // max(1, page_size) + 1
-    except ValueError:
-        return 1
+        top_pk, top_created_at = chain[-1]
+        # every reply to the opening post comes first, then the other top-level comments
+        before = (
+            comments.filter(Q(parent_id=head) | Q(_before(top_created_at, top_pk), parent__isnull=True))
+            .exclude(pk=head)
+            .count()
+        )
+    return before // max(1, page_size) + 1
 
 
 def comments_public(thread: Thread) -> QuerySet[Comment]:

@@ -158,3 +158,61 @@ def test_the_number_of_queries_does_not_grow_with_the_thread(client, citizen, ot
     big_thread(fake_subject, "one", [citizen, other_citizen], 170)
     assert len(page_queries(client, url, 1)) == small
     assert len(page_queries(client, url, 5)) <= small
+
+
+def page_of_every_comment(thread, page_size):
+    """The page of each comment of *thread* as reading the whole thread gives it."""
+    head, pages = whole_thread(thread, page_size)
+    found = {head: 1} if head is not None else {}
+
+    def mark(shapes, number):
+        for pk, children in shapes:
+            found[pk] = number
+            mark(children, number)
+
+    for number, shapes in enumerate(pages, start=1):
+        mark(shapes, number)
+    return found
+
+
+def bounded_queries_only(queries):
+    """Each query reads a bounded number of rows: a count, or a LIMIT."""
+    return all("COUNT(" in q["sql"].upper() or " LIMIT " in q["sql"].upper() for q in queries)
+
+
+@override_settings(DISCUSSIONS_MAX_DEPTH=3)
+def test_the_page_of_a_comment_is_the_page_that_shows_it_found_with_counts(
+    post, citizen, other_citizen, moderator_a, topic, fake_subject, django_assert_max_num_queries
+):
+    people = [citizen, other_citizen]
+    head = topic.comments.get()
+    for i in range(4):  # replies to a topic's opening post come before its other comments
+        reply = post(people[i % 2], "topic", topic.key, f"To the opening post {i}", parent=head)
+        post(people[(i + 1) % 2], "topic", topic.key, f"Under it {i}", parent=reply)
+    converse(post, people, "topic", topic.key, 95)
+    made = converse(post, people, fake_subject, "one", 95)
+    services.comment_hide(actor=moderator_a, comment=made[3], reason="spam")
+    services.comment_delete(actor=citizen, comment=made[6])
+    for kind, key in (("topic", topic.key), (fake_subject, "one")):
+        thread = selectors.thread_for(kind, key)
+        for page_size in (30, 7):
+            expected = page_of_every_comment(thread, page_size)
+            assert len(expected) == thread.comments.count()
+            comments = list(Comment.objects.filter(thread=thread).select_related("thread"))
+            found = {}
+            for comment in comments:
+                with CaptureQueriesContext(connection) as queries:
+                    found[comment.pk] = selectors.discussion_page_of(comment, page_size)
+                assert len(queries.captured_queries) <= comment.depth + 2, comment.body
+                assert bounded_queries_only(queries.captured_queries), comment.body
+            assert found == expected, (kind, page_size)
+            for comment in comments:  # what the site's pages show
+                _, page = selectors.discussion_page(thread, found[comment.pk], page_size)
+                assert comment.pk in _tree_pks(page.object_list) or comment.pk == head.pk
+    deepest = Comment.objects.filter(thread__kind=fake_subject, depth=2).last()
+    with django_assert_max_num_queries(5):  # its thread, two ancestors, a count
+        assert selectors.discussion_page_of(deepest, 30) == 4
+
+
+def _tree_pks(nodes):
+    return {pk for n in nodes for pk in [n.comment.pk, *_tree_pks(n.children)]}

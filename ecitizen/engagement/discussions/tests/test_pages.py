@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import override_settings
 from django.urls import reverse
@@ -72,8 +74,13 @@ def test_posting_is_rate_limited(client, citizen, fake_subject):
     client.force_login(citizen)
     for n in range(2):
         assert client.post(subject_url(fake_subject, "one"), {"body": f"c{n}"}).status_code == 302
-    assert client.post(subject_url(fake_subject, "one"), {"body": "c3"}).status_code == 429
+    refused = client.post(subject_url(fake_subject, "one"), {"body": "c3"})
+    assert refused.status_code == 429
     assert Comment.objects.count() == 2
+    # the page fits any limit, not only sign-in's, and says how long to wait
+    text = refused.content.decode()
+    assert re.search(r"You have done this too many times in a short time\. Wait \d+ minutes, then try again\.", text)
+    assert "password" not in text
 
 
 def test_start_a_topic(client, citizen, board):
