@@ -615,7 +615,7 @@ def _tell_author(comment: Comment, *, subject_template: str, body_template: str,
     context = {
         "reason": FlagReason(event.reason).label if event.reason else "",
         "explanation": event.explanation,
-        "subject_title": _thread_title(comment.thread),
+        "subject_title": _thread_title(comment.thread, reader=comment.author),
         "excerpt": comment.body[:200],
     }
     author, url = comment.author, _comment_url(comment)
@@ -627,9 +627,11 @@ def _tell_author(comment: Comment, *, subject_template: str, body_template: str,
     )
 
 
-def _thread_title(thread: Thread) -> str:
+def _thread_title(thread: Thread, *, reader: Any) -> str:
+    """The thread's title as *reader* may read it: a topic whose opening post is hidden or removed
+    shows its state instead, except to its starter and its agency's moderators."""
     if thread.title:
-        return thread.title
+        return thread.title if policies.can_read_hidden_title(reader, thread) else thread.public_title
     subject = subjects.resolve(thread.kind, thread.key)
     return subject.title if subject else ""
 

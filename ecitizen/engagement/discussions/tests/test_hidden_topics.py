@@ -184,3 +184,15 @@ def test_the_first_comment_of_a_consultation_or_petition_is_not_a_title(fake_sub
     services.comment_hide(actor=moderator_a, comment=first, reason="spam")
     thread = selectors.thread_for(fake_subject, "one")
     assert thread.title_is_shown and thread.opening_state == CommentState.VISIBLE
+
+
+def test_a_moderation_message_about_a_reply_does_not_name_a_hidden_topic(
+    topic, other_citizen, moderator_a, post, django_capture_on_commit_callbacks
+):
+    reply = post(other_citizen, "topic", topic.key, "Rude words")
+    hide(topic, moderator_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.comment_hide(actor=moderator_a, comment=reply, reason="abuse", explanation="Insults")
+    told = Notification.objects.filter(user=other_citizen).latest("pk")
+    assert TITLE not in told.subject and TITLE not in told.body
+    assert LABELS["hidden"] in told.subject + told.body
