@@ -748,8 +748,12 @@ def passage_comment_add(
         raise ValidationError(errors)
     _respondent_check(consultation, actor, "")
     with transaction.atomic():
-        if not _lock(consultation).is_open():
+        locked = _lock(consultation)
+        if not locked.is_open():
             raise ValidationError(_("This consultation is closed: comments can no longer be added."))
+        # Again under the lock: staff may have saved a shorter text since the check above.
+        if not (1 <= int(passage) <= passage_count(locked)):
+            raise ValidationError({"passage": [_("There is no such passage")]})
         # The same comment sent twice (a double click, a retry) is kept once: checked under the lock.
         same = PassageComment.objects.filter(
             consultation=consultation, passage=int(passage), user=actor, text=text, publication=publication

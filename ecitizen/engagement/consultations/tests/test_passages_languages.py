@@ -109,3 +109,23 @@ def test_once_commented_the_text_keeps_its_passages(consultation, admin_a, citiz
     reworded = POLICY.replace("10am", "11am")
     services.consultation_update(actor=admin_a, consultation=consultation, data=details(policy_text={"en": reworded}))
     assert selectors.passages(Consultation.objects.get(pk=consultation.pk))[2] == "Deliveries before 11am."
+
+
+def test_a_comment_on_a_passage_that_a_shorter_text_removed_meanwhile_is_refused(consultation, citizen, monkeypatch):
+    """The passage is checked again under the consultation's lock: staff may have saved a shorter
+    text (no comments yet) between the first check and the write."""
+    from ecitizen.engagement.consultations.models import PassageComment
+
+    real, seen = services.passage_count, []
+
+    def shorter_by_then(c):
+        seen.append(c)
+        return real(c) if len(seen) == 1 else 2  # by the time the row is locked, two passages
+
+    monkeypatch.setattr(services, "passage_count", shorter_by_then)
+    with pytest.raises(ValidationError) as exc:
+        services.passage_comment_add(
+            actor=citizen, consultation=consultation, passage=3, text="Make it 11am", publication="anonymous"
+        )
+    assert list(exc.value.message_dict) == ["passage"]
+    assert not PassageComment.objects.exists()
