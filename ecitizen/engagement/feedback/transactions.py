@@ -110,10 +110,18 @@ def _report(user: Any, reference: str) -> Transaction | None:
     if number is None or str(number) != reference:
         return None
     report = selectors.reports_made_by(user).filter(pk=number).first()
-    if report is None or report.is_open:
+    if report is None or not _finished(report):
         return None
     found = selectors.reports_made_by(user).filter(pk=report.pk).values("agency_id", "source", "closed_at").first()
     return _closed_report(report.pk, found, report.updated_at)
+
+
+def _finished(report: Any) -> bool:
+    """Is the report's journey over? Not while it is open, nor when it was merged into another
+    report as a duplicate: the work goes on under that one, and so does the rating."""
+    from ecitizen.reports.models import Status
+
+    return not report.is_open and report.status != Status.DUPLICATE
 
 
 def _closed_report(number: int, found: dict, updated_at: datetime.datetime) -> Transaction:
@@ -189,7 +197,7 @@ def transaction_for_link(token: Any) -> Transaction | None:
         .only("pk", "status", "reporter_email", "updated_at")
         .first()
     )
-    if report is None or report.is_open or not reporter_matches(report.reporter_email, digest):
+    if report is None or not _finished(report) or not reporter_matches(report.reporter_email, digest):
         return None
     values = selectors.public_reports().filter(pk=number).values("agency_id", "source", "closed_at").first()
     return _closed_report(number, values, report.updated_at)

@@ -215,3 +215,14 @@ def test_one_rating_per_link_is_kept_by_the_database(closed_anonymous_report):
             created_at=rating.created_at,
             updated_at=rating.updated_at,
         )
+
+
+def test_a_report_merged_as_a_duplicate_gets_no_link_and_its_link_does_not_work(client, closed_anonymous_report):
+    from ecitizen.reports.models import Report
+
+    token = token_of(closed_anonymous_report)
+    Report.objects.filter(pk=closed_anonymous_report.pk).update(status="duplicate")
+    report = Report.objects.get(pk=closed_anonymous_report.pk)
+    assert report_rating_link(report) == ""
+    assert transaction_for_link(token) is None
+    assert client.get(link_url(token)).status_code == 404
