@@ -7,11 +7,16 @@ if (box && box.dataset.countUrl) {
   const number = box.querySelector("[data-petition-count]");
   const label = box.querySelector("[data-petition-count-label]");
   const bar = box.querySelector("progress");
-  const every = 1000 * Number(window.ecitizenPollSeconds || box.dataset.pollSeconds || 15);
+  // Seconds between checks (tests shorten it); anything that is not a positive number means 15.
+  const seconds = Number(window.ecitizenPollSeconds || box.dataset.pollSeconds || 15);
+  const every = 1000 * Math.max(0.25, seconds > 0 ? seconds : 15);
   let timer = null;
+  let busy = false; // one check at a time, however often the tab is shown again
   let stopped = false;
   const poll = async () => {
     timer = null;
+    if (busy) return;
+    busy = true;
     try {
       const response = await fetch(box.dataset.countUrl, { headers: { Accept: "application/json" } });
       if (response.ok) {
@@ -29,11 +34,13 @@ if (box && box.dataset.countUrl) {
       }
     } catch (error) {
       // Offline or server busy: try again at the next tick.
+    } finally {
+      busy = false;
     }
-    if (!document.hidden) timer = window.setTimeout(poll, every);
+    if (!document.hidden && !stopped && timer === null) timer = window.setTimeout(poll, every);
   };
   document.addEventListener("visibilitychange", () => {
-    if (!document.hidden && !stopped && timer === null) poll();
+    if (!document.hidden && !stopped && timer === null && !busy) poll();
   });
   timer = window.setTimeout(poll, every);
 }

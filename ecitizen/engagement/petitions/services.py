@@ -68,6 +68,9 @@ from ecitizen.ledger.services import ledger_record
 from ecitizen.notifications.services import notify
 
 NAME_MAX_LENGTH = 120
+# The address an account's signature is kept under when the account has no confirmed address
+# ("account-<id>@" this domain): reserved for documentation, it reaches nobody.
+PLACEHOLDER_DOMAIN = "accounts.invalid"
 # A response email the mail server refused is tried again after 5, 10, 20 ... minutes (at most
 # RESPONSE_EMAIL_MAX_DELAY apart), RESPONSE_EMAIL_MAX_ATTEMPTS (models) times in all.
 RESPONSE_EMAIL_FIRST_DELAY = datetime.timedelta(minutes=5)
@@ -484,7 +487,7 @@ def _account_signature(
     name, postcode, email_confirmed = signer_details_for(user)  # one read
     postcode = normalise_postcode(postcode)
     claimed = "" if email_confirmed else signer_address(user.email or "")
-    email = ("" if claimed else signer_address(user.email or "")) or f"account-{user.pk}@accounts.invalid"
+    email = ("" if claimed else signer_address(user.email or "")) or f"account-{user.pk}@{PLACEHOLDER_DOMAIN}"
     signature = Signature(
         petition=petition,
         user=user,
@@ -791,6 +794,7 @@ def _signature_add_in_steps(
 ) -> Signature:
     """:func:`signature_add` as several statements in a transaction: on other databases, and on
     PostgreSQL when the account or its address has an active signature (*inserted* False)."""
+    _hold_open(petition.pk)  # no signature lands after a closing's final count
     extra: dict[str, Any] = {}
     # Insert first and let the unique constraints say whether this person has signed: the usual
     # case (they have not) then costs no lookup, and two requests at once cannot both pass.
@@ -945,15 +949,34 @@ def signature_confirm(*, signature: Signature) -> Signature:
         raise ValidationError({"signature": _("This signature has been withdrawn or removed.")})
     # _count_while_open refuses (and rolls back) when the petition is no longer open.
     _hold_open(signature.petition_id)
-    signature.state, signature.confirmed_at = SignatureState.COUNTED, timezone.now()
+    now = timezone.now()
+    signature.state, signature.confirmed_at = SignatureState.COUNTED, now
     signature.save(update_fields=["state", "confirmed_at"])
     current, count = _count_while_open(signature.petition_id, signature.district, 1)
-    _mark_thresholds(current, count)
+    # Following the link proves this address is theirs. An account that signed while only
+    # claiming it (its address unconfirmed, so it signed under a placeholder) is the same person,
+    # or someone using their address: either way the address's owner is counted, once.
+    claims = list(
+        Signature.objects.select_for_update(of=("self",)).filter(
+            petition_id=signature.petition_id,
+            state=SignatureState.COUNTED,
+            email__endswith=f"@{PLACEHOLDER_DOMAIN}",
+            user__email__iexact=signature.email,
+        )
+    )
+    for claim in claims:
+        claim.state, claim.withdrawn_at = SignatureState.WITHDRAWN, now
+        claim.save(update_fields=["state", "withdrawn_at"])
+        _add_to_count(signature.petition_id, claim.district, -1)
+    _mark_thresholds(current, count - len(claims))
+    extra: dict[str, Any] = {"signature": signature.pk}
+    if claims:
+        extra["replaced_claims"] = [claim.pk for claim in claims]
     audit_record(
         actor=None,
         action=AuditAction.PETITION_SIGNATURE_CONFIRMED,
         subject=signature.petition,
-        extra={"signature": signature.pk},
+        extra=extra,
     )
     return signature
 

@@ -108,7 +108,19 @@ def test_an_unconfirmed_address_does_not_stop_its_owner_signing_by_email(open_pe
     count = selectors.signature_count(open_petition)
     signature = services.signature_add(actor=holder, petition=open_petition)
     assert signature.email != "owner@example.org" and signature.email.endswith("@accounts.invalid")
-    # The address's real owner is then sent a link and counted, not told they have signed.
+    assert selectors.signature_count(open_petition) == count + 1
+    # The address's real owner is then sent a link, not told they have signed; following it proves
+    # the address is theirs, and the account that only claimed it no longer counts: one person, once.
     by_email = sign_by_email(open_petition, "owner@example.org")
     assert by_email is not None and by_email.state == SignatureState.COUNTED
-    assert selectors.signature_count(open_petition) == count + 2
+    assert Signature.objects.get(pk=signature.pk).state == SignatureState.WITHDRAWN
+    assert selectors.signature_count(open_petition) == count + 1
+    confirmed = AuditLog.objects.filter(action=AuditAction.PETITION_SIGNATURE_CONFIRMED).latest("pk")
+    assert confirmed.extra == {"signature": by_email.pk, "replaced_claims": [signature.pk]}
+
+
+def test_another_address_confirmed_leaves_an_account_signature_alone(open_petition, make_user, sign_by_email):
+    holder = make_user("holder@example.org", verified_email=False)
+    signature = services.signature_add(actor=holder, petition=open_petition)
+    sign_by_email(open_petition, "someone.else@example.org")
+    assert Signature.objects.get(pk=signature.pk).state == SignatureState.COUNTED
