@@ -75,6 +75,9 @@ PLACEHOLDER_DOMAIN = "accounts.invalid"
 # RESPONSE_EMAIL_MAX_DELAY apart), RESPONSE_EMAIL_MAX_ATTEMPTS (models) times in all.
 RESPONSE_EMAIL_FIRST_DELAY = datetime.timedelta(minutes=5)
 RESPONSE_EMAIL_MAX_DELAY = datetime.timedelta(hours=6)
+# How long a sender's claim on an email holds: after a crash between sending and recording it,
+# the email is sent again once this is over.
+RESPONSE_EMAIL_LEASE = datetime.timedelta(minutes=10)
 
 logger = logging.getLogger(__name__)
 
@@ -1311,12 +1314,16 @@ def response_emails_send(*, petition_id: int | None = None, limit: int | None = 
     before and due again (after RESPONSE_EMAIL_FIRST_DELAY, doubling each time up to
     RESPONSE_EMAIL_MAX_DELAY; RESPONSE_EMAIL_MAX_ATTEMPTS tries in all). Returns how many went.
 
-    Each is sent and marked sent in its own short transaction, its row locked (another sender
-    skips it), so two senders never send one twice; only a crash between sending and that commit
-    sends one again. A failure is logged (without the address) and noted on the row.
+    Reserve, commit, send, record: a short transaction claims an email (its row locked, another
+    sender skips it; the claim counts a try and holds it for RESPONSE_EMAIL_LEASE), the mail server
+    is called with no transaction open (on SQLite a transaction holds the whole database's write
+    lock, and other requests would wait on the mail server), then a second short write records
+    the outcome. Two senders never send one email twice; a crash between sending and recording
+    sends it again once the lease is over. A failure is logged (without the address) and noted.
     """
+    now = timezone.now()
     due = ResponseEmail.objects.filter(
-        sent_at__isnull=True, next_attempt_at__lte=timezone.now(), attempts__lt=RESPONSE_EMAIL_MAX_ATTEMPTS
+        sent_at__isnull=True, next_attempt_at__lte=now, attempts__lt=RESPONSE_EMAIL_MAX_ATTEMPTS
     )
     if petition_id is not None:
         due = due.filter(petition_id=petition_id)
@@ -1329,33 +1336,40 @@ def response_emails_send(*, petition_id: int | None = None, limit: int | None = 
             email = (
                 ResponseEmail.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("signature", "petition", "petition__agency")
-                .filter(pk=pk, sent_at__isnull=True)
+                .filter(
+                    pk=pk,
+                    sent_at__isnull=True,
+                    next_attempt_at__lte=timezone.now(),
+                    attempts__lt=RESPONSE_EMAIL_MAX_ATTEMPTS,
+                )
                 .first()
             )
             if email is None:
-                continue  # sent meanwhile, or another sender has it
-            key = (email.petition_id, email.signature.language or settings.LANGUAGE_CODE)
-            if key not in rendered:
-                rendered[key] = _response_email(email.petition, key[1])
-            subject, body = rendered[key]
+                continue  # sent or claimed meanwhile, or no longer due
             email.attempts += 1
-            try:
-                send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email.signature.email])
-            except Exception as exc:  # any failure of the mail server: keep the email for another try
-                email.next_attempt_at = timezone.now() + _retry_delay(email.attempts)
-                email.last_error = type(exc).__name__[:200]
-                email.save(update_fields=["attempts", "next_attempt_at", "last_error"])
-                logger.warning(
-                    "Response email %s of petition %s not sent (try %s): %s",
-                    email.pk,
-                    email.petition_id,
-                    email.attempts,
-                    email.last_error,
-                )
-                continue
-            email.sent_at = timezone.now()
-            email.save(update_fields=["attempts", "sent_at"])
-            sent += 1
+            email.next_attempt_at = timezone.now() + RESPONSE_EMAIL_LEASE
+            email.save(update_fields=["attempts", "next_attempt_at"])
+        key = (email.petition_id, email.signature.language or settings.LANGUAGE_CODE)
+        if key not in rendered:
+            rendered[key] = _response_email(email.petition, key[1])
+        subject, body = rendered[key]
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email.signature.email])
+        except Exception as exc:  # any failure of the mail server: keep the email for another try
+            error = type(exc).__name__[:200]
+            ResponseEmail.objects.filter(pk=email.pk, sent_at__isnull=True).update(
+                next_attempt_at=timezone.now() + _retry_delay(email.attempts), last_error=error
+            )
+            logger.warning(
+                "Response email %s of petition %s not sent (try %s): %s",
+                email.pk,
+                email.petition_id,
+                email.attempts,
+                error,
+            )
+            continue
+        ResponseEmail.objects.filter(pk=email.pk).update(sent_at=timezone.now())
+        sent += 1
     return sent
 
 

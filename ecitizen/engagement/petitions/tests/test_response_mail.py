@@ -164,3 +164,39 @@ def test_the_sweep_leaves_a_finished_mailing_alone(signed, admin_a, sign_by_emai
     assert services.response_mail_resume() == 0
     services.petitions_sweep()
     assert not [m for m in mail.outbox if m.to == ["after@example.org"] and "Response" in m.subject]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_mail_server_is_called_with_no_transaction_open(signed, admin_a, monkeypatch):
+    """On SQLite a transaction holds the whole database's write lock: a slow mail server must not
+    make every other request wait."""
+    from django.db import connection
+
+    in_transaction = []
+
+    def recording(*args, **kwargs):
+        in_transaction.append(connection.in_atomic_block)
+
+    monkeypatch.setattr(services, "send_mail", recording)
+    services.petition_respond(actor=admin_a, petition=signed, text="We will do it.")
+    services.response_mail_task.call(signed.pk)
+    assert len(in_transaction) == len(SIGNERS) and not any(in_transaction)
+    assert ResponseEmail.objects.filter(sent_at__isnull=False).count() == len(SIGNERS)
+
+
+def test_an_email_claimed_by_a_sender_that_crashed_is_sent_once_its_lease_is_over(
+    signed, admin_a, time_machine, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        services.petition_respond(actor=admin_a, petition=signed, text="We will do it.")
+    services.response_mail_batch(signed.pk)
+    # a sender claimed one, then died before recording that it was sent
+    claimed = ResponseEmail.objects.filter(petition=signed).order_by("pk").first()
+    ResponseEmail.objects.filter(pk=claimed.pk).update(
+        attempts=1, next_attempt_at=services.timezone.now() + services.RESPONSE_EMAIL_LEASE
+    )
+    services.response_emails_send(petition_id=signed.pk)
+    assert sum(_told().values()) == len(SIGNERS) - 1
+    time_machine.move_to(services.timezone.now() + services.RESPONSE_EMAIL_LEASE + datetime.timedelta(seconds=1))
+    services.response_emails_send(petition_id=signed.pk)
+    assert _told() == Counter(dict.fromkeys(SIGNERS, 1))
