@@ -24,9 +24,18 @@ def audit_record(
     Call it inside the same ``transaction.atomic`` block as the change it
     records, so that the row exists exactly when the change does.
     """
+    row = _row(actor=actor, action=action, subject=subject, subject_user=subject_user, agency=agency)
+    row.extra = extra or {}
+    row.save(force_insert=True)
+    return row
+
+
+def _row(*, actor: Any | None, action: AuditAction, subject: Any, subject_user: Any, agency: Any) -> AuditLog:
+    """The audit row (unsaved, without ``extra``) for *actor*'s *action*, stamped with the current
+    request's id and IP: the same for :func:`audit_record` and :func:`audit_insert_sql`."""
     ctx = context.current()
     real_actor = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
-    return AuditLog.objects.create(
+    return AuditLog(
         actor=real_actor,
         actor_email=getattr(real_actor, "email", "") or "",
         agency=agency,
@@ -36,7 +45,6 @@ def audit_record(
         subject_user=subject_user,
         request_id=ctx.request_id,
         ip=ctx.ip,
-        extra=extra or {},
     )
 
 
@@ -58,19 +66,7 @@ def audit_insert_sql(
     giving the row's ``extra`` as JSON. PostgreSQL only."""
     from django.db import connection
 
-    ctx = context.current()
-    real_actor = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
-    row = AuditLog(
-        actor=real_actor,
-        actor_email=getattr(real_actor, "email", "") or "",
-        agency=agency,
-        action=action,
-        subject_type=subject._meta.label_lower if subject is not None else "",
-        subject_id=str(subject.pk) if subject is not None else "",
-        subject_user=subject_user,
-        request_id=ctx.request_id,
-        ip=ctx.ip,
-    )
+    row = _row(actor=actor, action=action, subject=subject, subject_user=subject_user, agency=agency)
     fields = [f for f in AuditLog._meta.concrete_fields if not f.primary_key and f.name != "extra"]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in [*fields, AuditLog._meta.get_field("extra")])
     values = [f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields]

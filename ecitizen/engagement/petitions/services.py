@@ -896,7 +896,7 @@ def signatures_bulk_add(*, actor: Any, petition: Petition, people: list[tuple[st
     """Add confirmed signatures ``(name, email, postcode)`` in one go (demo data, a migration from
     paper): the counter rows grow by the same numbers, so the count stays exact. Addresses that
     have already signed are skipped. One audit row. Returns how many were added."""
-    _open_petition(petition)
+    _hold_open(petition.pk)  # none lands after a closing's final count
     now = timezone.now()
     taken = set(Signature.objects.filter(petition=petition, state__in=ACTIVE_STATES).values_list("email", flat=True))
     districts: dict[str, str] = {}
