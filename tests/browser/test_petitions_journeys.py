@@ -228,3 +228,30 @@ def test_the_count_refreshes_while_the_page_is_open(browser, live_server, people
     expect(page.locator("[data-petition-count-label]")).to_have_text("signatures")
     assert_accessible(page)
     context.close()
+
+
+def test_staff_change_a_scheduled_debate(page, people, agency_a, settings):
+    import datetime
+
+    from django.utils import timezone
+
+    from ecitizen.engagement.petitions import services
+
+    settings.PETITION_DEBATE_THRESHOLD = 7  # the author and six supporters
+    petition = _open_petition(people, agency_a)
+    admin, secret = people["admin"]
+    first = timezone.localdate() + datetime.timedelta(days=10)
+    services.petition_schedule_debate(actor=admin, petition=petition, date=first, place="Town hall")
+    sign_in(page, admin.email, secret)
+    page.goto(f"/staff/petitions/{petition.pk}/")
+    assert_accessible(page)
+    page.get_by_role("link", name="Change the debate date").first.click()
+    assert_accessible(page)
+    moved = first + datetime.timedelta(days=1)
+    page.locator("input[name='date-day']").fill(str(moved.day))
+    page.locator("input[name='date-month']").fill(str(moved.month))
+    page.locator("input[name='date-year']").fill(str(moved.year))
+    page.locator("main form button[type='submit'], main form input[type='submit']").last.click()
+    petition.refresh_from_db()
+    assert petition.debate_date == moved
+    assert_accessible(page)
