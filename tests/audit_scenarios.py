@@ -1843,3 +1843,7 @@ SCENARIOS: dict[str, Scenario] = {
 from tests.audit_scenarios_engagement import ENGAGEMENT_SCENARIOS  # noqa: E402
 
 SCENARIOS.update(ENGAGEMENT_SCENARIOS)
+
+from tests.audit_scenarios_budgeting import BUDGETING_SCENARIOS  # noqa: E402
+
+SCENARIOS.update(BUDGETING_SCENARIOS)

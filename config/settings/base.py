@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "ecitizen.engagement.petitions",
     "ecitizen.engagement.feedback",
     "ecitizen.engagement",
+    "ecitizen.voting.budgeting",
     "ecitizen.dashboard",
     "ecitizen.demo",  # seed_demo: depends on every app above, so core depends on none
 ]

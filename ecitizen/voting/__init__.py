@@ -1,0 +1,1 @@
+"""Voting: participatory budgeting (``budgeting``) and, later, referendums."""
