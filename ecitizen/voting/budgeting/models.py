@@ -20,6 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ecitizen.cases.uploads import private_storage
+
 TITLE_MAX_LENGTH = 120
 DESCRIPTION_MAX_LENGTH = 5000
 REASON_MAX_LENGTH = 2000
@@ -223,7 +225,9 @@ class ProjectPhoto(models.Model):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="photos")
     milestone = models.ForeignKey("Milestone", on_delete=models.CASCADE, null=True, blank=True, related_name="photos")
-    image = models.ImageField(upload_to="budgeting/%Y/%m/")
+    # Kept privately and served by budgeting's photo view, which checks the project is viewable
+    # (a withdrawn idea's photos are not public).
+    image = models.ImageField(upload_to="budgeting/%Y/%m/", storage=private_storage)
     alt_text = models.CharField(_("description of the photo"), max_length=200)
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -275,6 +279,9 @@ class Ballot(models.Model):
     version = models.PositiveIntegerField(default=1)
     cast_at = models.DateTimeField(default=timezone.now)
     first_cast_at = models.DateTimeField(default=timezone.now)
+    # The token of the ballot form the last cast came from: sending the same form twice (a double
+    # click, a retry) casts once.
+    cast_token = models.UUIDField(null=True, blank=True)
 
     class Meta:
         ordering = ["pk"]
@@ -356,6 +363,8 @@ class Tally(models.Model):
     # The Pabulib file the count was made from, hashed (SHA-256 hex), so a re-count of the export
     # can be checked to be the same input.
     input_sha256 = models.CharField(max_length=64, blank=True)
+    # Facts about the whole count from the engine (e.g. what each voter's share was under MES).
+    details = models.JSONField(default=dict, blank=True)
     counted_at = models.DateTimeField(default=timezone.now)
     counted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -393,6 +402,8 @@ class Milestone(models.Model):
     description = models.TextField(_("description"), max_length=DESCRIPTION_MAX_LENGTH, blank=True)
     planned_for = models.DateField(_("planned for"), null=True, blank=True)
     done_on = models.DateField(_("done on"), null=True, blank=True)
+    # Sending the same "add a milestone" form twice makes one milestone.
+    create_token = models.UUIDField(unique=True, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
