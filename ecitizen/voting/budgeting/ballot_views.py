@@ -1,0 +1,178 @@
+"""Voting pages: the ballot of a participatory budget and the confirmation once cast.
+
+Without JavaScript a knapsack or cumulative ballot has an "Update total" button that shows the
+form again with the total and keeps the choices; ``budget-ballot.mjs`` keeps the total up to date
+as the voter ticks projects.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from ecitizen.voting.budgeting import conf
+from ecitizen.voting.budgeting.ballot_forms import BallotForm, points_field_name
+from ecitizen.voting.budgeting.ballot_selectors import (
+    ballot_choice_map,
+    ballot_choices,
+    ballot_projects,
+    vote_box,
+)
+from ecitizen.voting.budgeting.ballot_services import CHOICES, ballot_cast, ballot_check, ballot_total
+from ecitizen.voting.budgeting.models import BallotStyle, Budget, Process, Project
+
+
+def published_process(process_id: int) -> Process:
+    """A published process (404 for drafts and unknown numbers)."""
+    process = (
+        Process.objects.filter(pk=process_id, published_at__isnull=False)
+        .select_related("agency")
+        .prefetch_related("budgets__area")
+        .first()
+    )
+    if process is None:
+        raise Http404
+    return process
+
+
+def process_url(process: Process) -> str:
+    """The process's page (the vote page while that page is not mounted)."""
+    try:
+        return process.get_absolute_url()
+    except NoReverseMatch:
+        return reverse("budgeting:vote", args=[process.pk])
+
+
+def ballot_rows(form: BallotForm, projects: list[Project], chosen: dict[int, int]) -> list[dict]:
+    """One row per project for the ballot template (the inputs are written out there, with the
+    cost the live total reads)."""
+    return [
+        {
+            "project": project,
+            "id": f"choices-{i}" if not form.cumulative else f"id_{points_field_name(project)}",
+            "name": points_field_name(project) if form.cumulative else "choices",
+            "checked": project.pk in chosen,
+            "points": chosen.get(project.pk, 0),
+            "errors": form.errors.get(points_field_name(project), []) if form.cumulative else [],
+        }
+        for i, project in enumerate(projects)
+    ]
+
+
+def ballot_summary(process: Process, budget: Budget, projects: list[Project], chosen: dict[int, int]) -> dict:
+    total = ballot_total({p.pk: p.cost for p in projects}, chosen)
+    return {
+        "count": len(chosen),
+        "total": total,
+        "left": budget.amount - total,
+        "over": process.ballot_style == BallotStyle.KNAPSACK and total > budget.amount,
+        "points_used": sum(chosen.values()) if process.ballot_style == BallotStyle.CUMULATIVE else 0,
+    }
+
+
+def ballot_page_context(
+    *, process: Process, budget: Budget, projects: list[Project], form: BallotForm, choice_errors: list[str]
+) -> dict:
+    chosen = form.raw_chosen()
+    errors = list(choice_errors) + list(form.non_field_errors())
+    for name, field_errors in form.errors.items():
+        if name not in (NON_FIELD_ERRORS, CHOICES) and not name.startswith("points-"):
+            errors.extend(field_errors)
+    point_errors = [
+        (f"id_{points_field_name(p)}", e) for p in projects for e in form.errors.get(points_field_name(p), [])
+    ]
+    return {
+        "process": process,
+        "budget": budget,
+        "currency": conf.currency(),
+        "form": form,
+        "rows": ballot_rows(form, projects, chosen),
+        "summary": ballot_summary(process, budget, projects, chosen),
+        "choice_errors": list(choice_errors) + list(form.errors.get(CHOICES, [])),
+        "form_errors": errors,
+        "point_errors": point_errors,
+        "first_input": "choices-0"
+        if not form.cumulative
+        else (f"id_{points_field_name(projects[0])}" if projects else ""),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def vote(request: HttpRequest, process_id: int) -> HttpResponse:
+    process = published_process(process_id)
+    box = vote_box(process=process, user=request.user)
+    if not box.open or box.voted_on_paper or not box.eligibility.ok:
+        return render(
+            request, "budgeting/vote_cannot.html", {"process": process, "box": box, "process_url": process_url(process)}
+        )
+    budget = box.eligibility.budget
+    projects = ballot_projects(budget)
+    choice_errors: list[str] = []
+    if request.method == "POST":
+        form = BallotForm(request.POST, process=process, projects=projects)
+        valid = form.is_valid()
+        if valid and "update" not in request.POST:
+            try:
+                ballot_cast(
+                    actor=request.user,
+                    process=process,
+                    choices=form.chosen(),
+                    cast_token=form.cleaned_data.get("cast_token"),
+                )
+            except ValidationError as exc:
+                for field, messages in exc.message_dict.items():
+                    if field == CHOICES:
+                        choice_errors.extend(messages)
+                    else:
+                        form.add_error(None, messages)
+            else:
+                return redirect("budgeting:vote_done", process_id=process.pk)
+        elif valid:
+            # "Update total" (no JavaScript): show the form again, with what is wrong if anything.
+            try:
+                ballot_check(
+                    process=process, budget=budget, costs={p.pk: p.cost for p in projects}, choices=form.chosen()
+                )
+            except ValidationError as exc:
+                choice_errors.extend(exc.message_dict.get(CHOICES, []))
+    else:
+        initial = BallotForm.initial_for(process, ballot_choice_map(box.ballot))
+        form = BallotForm(initial={**initial, "cast_token": uuid.uuid4()}, process=process, projects=projects)
+    context = ballot_page_context(
+        process=process, budget=budget, projects=projects, form=form, choice_errors=choice_errors
+    )
+    context.update(
+        box=box,
+        process_url=process_url(process),
+        error_count=len(context["form_errors"]) + len(context["choice_errors"]) + len(context["point_errors"]),
+    )
+    return render(request, "budgeting/vote.html", context)
+
+
+@login_required
+@require_GET
+def vote_done(request: HttpRequest, process_id: int) -> HttpResponse:
+    process = published_process(process_id)
+    box = vote_box(process=process, user=request.user)
+    if box.ballot is None:
+        return redirect("budgeting:vote", process_id=process.pk)
+    choices = ballot_choices(box.ballot)
+    return render(
+        request,
+        "budgeting/vote_done.html",
+        {
+            "process": process,
+            "box": box,
+            "ballot": box.ballot,
+            "choices": choices,
+            "total": sum(c.project.cost for c in choices),
+            "process_url": process_url(process),
+        },
+    )
