@@ -380,6 +380,14 @@ import datetime as _dt  # noqa: E402
 from django.utils.translation import gettext_lazy as _  # noqa: E402
 
 PERIODIC_JOBS = {
+    "count-budget-votes": {
+        "task": "ecitizen.voting.budgeting.result_services.results_count_due_task",
+        "every": _dt.timedelta(minutes=30),
+        "description": _(
+            "Counts the votes of participatory budgets whose voting has closed, so that staff can check "
+            "and publish the results."
+        ),
+    },
     "close-petitions": {
         "task": "ecitizen.engagement.petitions.services.petitions_sweep_task",
         "every": _dt.timedelta(minutes=15),

@@ -190,6 +190,7 @@ class AuditAction(models.TextChoices):
     PB_PAPER_DISCARDED = "budgeting.paper_discarded", _("Paper ballot entry discarded")
     PB_TALLIED = "budgeting.tallied", _("Participatory budget votes counted")
     PB_RESULTS_PUBLISHED = "budgeting.results_published", _("Participatory budget results published")
+    PB_IMPLEMENTATION_STARTED = "budgeting.implementation_started", _("Building of funded projects started")
     PB_IMPORTED = "budgeting.imported", _("Participatory budget imported from a Pabulib file")
     PB_EXPORTED = "budgeting.exported", _("Participatory budget exported as a Pabulib file")
     PB_MILESTONE_SAVED = "budgeting.milestone_saved", _("Project milestone saved")
