@@ -22,6 +22,7 @@ from ecitizen.agencies.models import Agency, Role
 from ecitizen.agencies.services import agency_save, membership_grant
 from ecitizen.demo.addresses import demo_address
 from ecitizen.demo.agency_names import demo_agency_names_load
+from ecitizen.demo.budgeting import demo_budgeting_load
 from ecitizen.demo.consultations import demo_consultations_load
 from ecitizen.demo.dashboard import demo_dashboard_load
 from ecitizen.demo.discussions import demo_discussions_load
@@ -114,6 +115,7 @@ class Command(BaseCommand):
         self.stdout.write("Consultations: " + "; ".join(demo_consultations_load()) + ".")
         self.stdout.write("Petitions: " + "; ".join(demo_petitions_load()) + ".")
         self.stdout.write("Discussions: " + "; ".join(demo_discussions_load()) + ".")
+        self.stdout.write("Participatory budgets: " + "; ".join(demo_budgeting_load()) + ".")
         leave_recent_messages_unread(email for email, *_rest in CITIZENS)
         self.stdout.write("Public log: " + "; ".join(demo_ledger_load()) + ".")
         self.stdout.write(
