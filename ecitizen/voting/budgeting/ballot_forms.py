@@ -137,3 +137,22 @@ class DistrictForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["budget"].queryset = process.budgets.select_related("area").order_by("pk")
         self.fields["budget"].label_from_instance = lambda budget: budget.area.display_name() if budget.area else "-"
+
+
+class VoteDistrictForm(forms.Form):
+    """Which district a voter from outside every district votes in (a process open to everyone,
+    with a budget per district)."""
+
+    budget = forms.TypedChoiceField(
+        label=_("Which district do you want to vote in?"),
+        help_text=_("Your address is not in any of the districts, so you can choose one."),
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose the district"), "invalid_choice": _("Choose the district")},
+    )
+
+    def __init__(self, *args: Any, budgets: tuple[Budget, ...] | list[Budget], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["budget"].choices = [
+            (str(b.pk), b.area.display_name() if b.area else str(_("The whole area"))) for b in budgets
+        ]

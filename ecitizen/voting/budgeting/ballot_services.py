@@ -206,19 +206,25 @@ def ballot_cast(
     process: Process,
     choices: Mapping[int, int],
     cast_token: uuid.UUID | None = None,
+    budget: Budget | None = None,
     now: datetime.datetime | None = None,
 ) -> Ballot:
     """*actor* casts their ballot in *process* online: {project id: points} (points are 1 except on
     cumulative ballots). Casting again replaces the choices (``version`` + 1); the same
-    *cast_token* twice casts once. Raises ``ValidationError`` (on ``choices`` for the ballot's
-    rules, else on the whole form: not eligible, voting not open, voted on paper)."""
+    *cast_token* twice casts once. *budget* is the district the voter chose, read only when they
+    may choose (a non-resident in a process open to everyone with a budget per district); a
+    resident always votes in their own district. Raises ``ValidationError`` (on ``choices`` for
+    the ballot's rules, on ``budget`` for a missing or wrong district, else on the whole form: not
+    eligible, voting not open, voted on paper)."""
     now = now or timezone.now()
     voting_open_check(process, now)
     profile = voter_profile(actor)
     eligibility = eligibility_for(actor, process, profile=profile, now=now)
     if not eligibility.ok:
         raise ValidationError({NON_FIELD_ERRORS: eligibility.message}, code=str(eligibility.reason))
-    budget = eligibility.budget
+    budget = eligibility.budget_for(budget)
+    if budget is None:
+        raise ValidationError({"budget": _("Choose the district you want to vote in.")}, code="district")
     checked = ballot_check(process=process, budget=budget, costs=ballot_costs(budget), choices=choices)
     index = bound_national_id_index(profile)
     voter_key = index or f"user:{actor.pk}"

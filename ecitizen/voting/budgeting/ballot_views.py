@@ -17,7 +17,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ecitizen.voting.budgeting import conf
-from ecitizen.voting.budgeting.ballot_forms import BallotForm, points_field_name
+from ecitizen.voting.budgeting.ballot_forms import BallotForm, VoteDistrictForm, points_field_name
 from ecitizen.voting.budgeting.ballot_selectors import (
     ballot_choice_map,
     ballot_choices,
@@ -112,7 +112,28 @@ def vote(request: HttpRequest, process_id: int) -> HttpResponse:
         return render(
             request, "budgeting/vote_cannot.html", {"process": process, "box": box, "process_url": process_url(process)}
         )
-    budget = box.eligibility.budget
+    eligibility = box.eligibility
+    budget = eligibility.budget
+    choosing = budget is None  # a voter from outside every district chooses one (JS off: a step first)
+    if choosing:
+        source = request.POST if request.method == "POST" else request.GET
+        district_form = VoteDistrictForm(
+            source if "budget" in source else None,
+            budgets=eligibility.choose_from,
+            initial={"budget": box.ballot.budget_id if box.ballot else None},
+        )
+        if district_form.is_bound:
+            if district_form.is_valid():
+                budget = eligibility.budget_for(district_form.cleaned_data["budget"])
+        elif box.ballot is not None and "change" not in request.GET:
+            budget = eligibility.budget_for(box.ballot.budget_id)
+        if budget is None:
+            return render(
+                request,
+                "budgeting/vote_district.html",
+                {"process": process, "box": box, "form": district_form, "process_url": process_url(process)},
+                status=400 if district_form.errors else 200,
+            )
     projects = ballot_projects(budget)
     choice_errors: list[str] = []
     if request.method == "POST":
@@ -125,6 +146,7 @@ def vote(request: HttpRequest, process_id: int) -> HttpResponse:
                     process=process,
                     choices=form.chosen(),
                     cast_token=form.cleaned_data.get("cast_token"),
+                    budget=budget,
                 )
             except ValidationError as exc:
                 for field, messages in exc.message_dict.items():
@@ -150,6 +172,7 @@ def vote(request: HttpRequest, process_id: int) -> HttpResponse:
     )
     context.update(
         box=box,
+        choosing=choosing,
         process_url=process_url(process),
         error_count=len(context["form_errors"]) + len(context["choice_errors"]) + len(context["point_errors"]),
     )

@@ -64,10 +64,14 @@ class Reason(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Eligibility:
-    """Either ``budget`` (the person may vote there) or ``reason`` with a sentence (``message``)
-    and, where something can be done, a link (``action_url``, ``action_label``)."""
+    """Either ``budget`` (the person may vote there), or ``choose_from`` (the person may vote in
+    the district of their choice among these budgets: a process open to non-residents, with a
+    budget per district, and a voter whose address is in none of them), or ``reason`` with a
+    sentence (``message``) and, where something can be done, a link (``action_url``,
+    ``action_label``)."""
 
     budget: Budget | None = None
+    choose_from: tuple[Budget, ...] = ()
     reason: Reason | None = None
     message: str = ""
     action_url: str = ""
@@ -76,7 +80,16 @@ class Eligibility:
 
     @property
     def ok(self) -> bool:
-        return self.budget is not None
+        return self.budget is not None or bool(self.choose_from)
+
+    def budget_for(self, chosen: Budget | int | None) -> Budget | None:
+        """The budget this person votes in when they chose *chosen* (a budget or its id): their
+        own when they have one (whatever they chose), else the chosen one if it is among
+        ``choose_from``; None when they must choose and did not choose a valid one."""
+        if self.budget is not None:
+            return self.budget
+        pk = getattr(chosen, "pk", chosen)
+        return next((b for b in self.choose_from if b.pk == pk), None)
 
 
 def voting_day(process: Process, now: datetime.datetime | None = None) -> datetime.date:
@@ -319,10 +332,10 @@ def eligibility_for(
         return _refuse(Reason.ADDRESS_UNKNOWN)
     budget = budget_at(process, *point)
     if budget is None:
-        # Open to everyone, but with a budget per district: a voter from outside votes in the
-        # first district (staff can order the districts); residents vote in their own.
+        # Open to everyone, but with a budget per district: a voter from outside chooses the
+        # district they vote in (the vote page asks); residents vote in their own.
         if not process.residents_only and budgets:
-            return Eligibility(budget=budgets[0])
+            return Eligibility(choose_from=tuple(budgets))
         return _refuse(Reason.NOT_RESIDENT)
     return Eligibility(budget=budget)
 
