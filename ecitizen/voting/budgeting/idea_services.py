@@ -44,6 +44,7 @@ from ecitizen.voting.budgeting.models import (
     Support,
 )
 from ecitizen.voting.budgeting.policies import project_policy
+from ecitizen.voting.budgeting.templatetags.budgeting_money import whole_money
 
 LOCATION_MAX_LENGTH = 200
 ALT_MAX_LENGTH = 200
@@ -123,7 +124,7 @@ def validate_idea(process: Process, data: IdeaData) -> dict[str, str]:
         errors["estimated_cost"] = _("Enter the estimated cost, a whole number of 1 or more")
     elif budget is not None and cost > budget.amount:
         errors["estimated_cost"] = _("The estimated cost must be no more than the budget, %(amount)s") % {
-            "amount": f"{budget.amount:,}"
+            "amount": whole_money(budget.amount)
         }
     return errors
 
@@ -439,7 +440,7 @@ def idea_accept(*, actor: Any, project: Project, official_cost: int | None) -> P
         raise ValidationError(
             {
                 "official_cost": _("Enter the official cost, a whole number from 1 to the budget, %(amount)s")
-                % {"amount": f"{amount:,}"}
+                % {"amount": whole_money(amount)}
             }
         )
     _reviewed(project, actor, ProjectStatus.ACCEPTED, official_cost=official_cost, review_note="")
