@@ -1,8 +1,8 @@
 """Who may do what with a process's results and the building of its funded projects.
 
-Everyone sees the results of a process once they are published, and its Pabulib files once its
-voting has closed. Staff of the process's agency (caseworkers, agency admins, auditors) see the
-count before it is published. Caseworkers and agency admins count; only an agency admin
+Everyone sees the results of a process once they are published, and its Pabulib files then too
+(not before: the ballots would tell the result). Staff of the process's agency (caseworkers,
+agency admins, auditors) see the count before it is published. Caseworkers and agency admins count; only an agency admin
 publishes, and never the person who counted (four eyes). Caseworkers and agency admins record
 milestones, progress and photos of funded projects, except of a project they proposed
 themselves; agency admins start the implementation phase and import Pabulib files.
@@ -56,7 +56,11 @@ class ResultPolicy(Policy[Process]):
         if action == "view_results":
             return processes.filter(published_at__isnull=False, results_published_at__isnull=False)
         if action == "export":
-            return processes.filter(published_at__isnull=False, voting_close_at__lte=timezone.now())
+            # Only once the results are published: the ballots and the votes per project would
+            # let anyone count the result before it is checked and published.
+            return processes.filter(
+                published_at__isnull=False, voting_close_at__lte=timezone.now(), results_published_at__isnull=False
+            )
         if action in STAFF_ACTIONS:
             return processes.filter(agency__in=agencies_where(user, *STAFF_ACTIONS[action]))
         return processes.none()

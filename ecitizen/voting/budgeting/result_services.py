@@ -14,6 +14,7 @@ counted publishes them.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import logging
 from typing import Any
 
@@ -53,6 +54,10 @@ COUNT_ATTEMPTS = 3
 # Imported files: the largest accepted, and the most points one choice may carry.
 IMPORT_MAX_BYTES = 50 * 1024 * 1024
 MAX_POINTS = 32767
+# The largest budget or cost an imported file may hold (the columns are 64-bit), and the most votes
+# (points) one project may get (ProjectResult.votes is a 32-bit column).
+MAX_AMOUNT = 10**15
+MAX_VOTES = 2**31 - 1
 
 
 class _BallotsChanged(Exception):
@@ -104,6 +109,12 @@ def _check_countable(process: Process) -> None:
 def _store(*, actor: Any | None, process: Process, counted: list) -> list[Tally]:
     locked = Process.objects.select_for_update().get(pk=process.pk)
     _check_countable(locked)
+    if actor is None:
+        # The scheduled job counts only what nobody has counted: if a member of staff (or another
+        # run of the job) stored a count while this one was reading, keep theirs.
+        counted_budgets = set(Tally.objects.filter(budget__process=locked).values_list("budget_id", flat=True))
+        if all(data.budget.pk in counted_budgets for data, _result in counted):
+            return list(Tally.objects.filter(budget__process=locked).order_by("budget_id"))
     now = timezone.now()
     tallies = []
     facts = []
@@ -174,7 +185,8 @@ def results_count_due() -> int:
     due = (
         Process.objects.filter(published_at__isnull=False, voting_close_at__lte=now, results_published_at__isnull=True)
         .filter(implementation_started_at__isnull=True)
-        .filter(budgets__tally__isnull=True)
+        # One join: a budget that has no tally (a process without budgets is never due).
+        .filter(budgets__isnull=False, budgets__tally__isnull=True)
         .distinct()
         .order_by("pk")
     )
@@ -184,6 +196,9 @@ def results_count_due() -> int:
             results_count(actor=None, process=process)
         except ValidationError:
             logger.warning("budgeting: process %s could not be counted", process.pk, exc_info=True)
+            continue
+        except Exception:  # one broken process must not stop the others being counted
+            logger.exception("budgeting: counting process %s failed", process.pk)
             continue
         counted += 1
     return counted
@@ -278,19 +293,27 @@ def _read_file(text: str):
         raise _import_error(_("The file has no projects."), "no_projects")
     if int(instance.budget) <= 0:
         raise _import_error(_("The file’s budget must be more than zero."), "budget")
+    if int(instance.budget) > MAX_AMOUNT:
+        raise _import_error(_("The file’s budget is too large."), "budget")
     if instance.voter_ids and len(set(instance.voter_ids)) != len(instance.voter_ids):
         raise _import_error(_("The file has two votes with the same voter id."), "duplicate_voter")
     ids = set()
     for project in instance.projects:
         if int(project.cost) <= 0:
             raise _import_error(_("Every project must cost more than zero."), "cost")
+        if int(project.cost) > MAX_AMOUNT:
+            raise _import_error(_("A project’s cost is too large."), "cost")
         ids.add(str(project.id))
+    totals: dict[str, int] = {}
     for ballot in instance.ballots:
         for pid, points in ballot.items():
             if str(pid) not in ids:
                 raise _import_error(_("A vote is for a project that is not in the file."), "unknown_project")
             if not 1 <= int(points) <= MAX_POINTS:
                 raise _import_error(_("A vote has a number of points we cannot store."), "points")
+            totals[str(pid)] = totals.get(str(pid), 0) + int(points)
+    if any(total > MAX_VOTES for total in totals.values()):
+        raise _import_error(_("A project has more votes than we can store."), "points")
     return instance
 
 
@@ -324,6 +347,15 @@ def process_import(*, actor: Any, agency: Any, text: str, title: str = "") -> Pr
     meta = {str(k): v for k, v in (instance.meta or {}).items()}
     opened, closed = _import_dates(meta)
     return _import_store(actor=actor, agency=agency, instance=instance, meta=meta, dates=(opened, closed), title=title)
+
+
+def _import_voter_key(voter_id: str) -> str:
+    """A ballot's voter key for a file's voter id: the id itself when it fits, else its hash (never
+    cut short, so two long ids that start alike stay two voters)."""
+    key = f"pabulib:{voter_id}"
+    if len(key) <= 80:
+        return key
+    return "pabulib#" + hashlib.sha256(voter_id.encode("utf-8")).hexdigest()
 
 
 def _meta_int(meta: dict, key: str) -> int | None:
@@ -383,7 +415,7 @@ def _import_store(*, actor, agency, instance, meta, dates, title: str) -> Proces
         Ballot(
             process=process,
             budget=budget,
-            voter_key=f"pabulib:{voter_id}"[:80],
+            voter_key=_import_voter_key(voter_id),
             channel=Channel.PAPER,
             cast_at=closed,
             first_cast_at=closed,

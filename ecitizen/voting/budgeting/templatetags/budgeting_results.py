@@ -19,8 +19,8 @@ def process_results_facts(process) -> dict[str, Any]:
     """``phase``, ``published`` and, once published, ``funded`` (count) and ``budgets`` (their pks)."""
     phase = process.phase()
     facts: dict[str, Any] = {"phase": phase, "published": process.results_published_at is not None}
-    closed = phase in (Phase.COUNTING, Phase.RESULTS, Phase.IMPLEMENTATION)
-    facts["budgets"] = list(process.budgets.select_related("area").order_by("pk")) if closed else []
+    # The ballots are open data once the results are published (before, they would tell the result).
+    facts["budgets"] = list(process.budgets.select_related("area").order_by("pk")) if facts["published"] else []
     if facts["published"]:
         facts["funded"] = result_selectors.funded_projects(process).count()
         facts["implementing"] = phase == Phase.IMPLEMENTATION

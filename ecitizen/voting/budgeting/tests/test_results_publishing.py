@@ -85,10 +85,10 @@ def test_results_are_not_public_before_publishing(client, counted):
     process, budget, _ = counted
     assert client.get(reverse("budgeting:results", args=[process.pk])).status_code == 404
     assert client.get(reverse("budgeting:implementation", args=[process.pk])).status_code == 404
-    # The ballots are open data once voting has closed, but without the count's outcome.
-    response = client.get(reverse("budgeting:pabulib", args=[process.pk, budget.pk]))
-    assert response.status_code == 200
-    assert "selected" not in response.content.decode()
+    # The ballots are open data only once the results are published: before, they tell the result.
+    assert client.get(reverse("budgeting:pabulib", args=[process.pk, budget.pk])).status_code == 404
+    page = client.get(process.get_absolute_url()).content.decode()
+    assert reverse("budgeting:pabulib", args=[process.pk, budget.pk]) not in page
 
 
 def test_results_are_public_after_publishing(client, published):
