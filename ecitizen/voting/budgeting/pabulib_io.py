@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import hmac
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,12 +112,19 @@ def _meta(process: Process, budget: Budget, projects: list[Project], ballots: in
     return {key: value for key, value in meta.items() if value != ""}
 
 
+def _shuffle_key(ballot_id: int) -> bytes:
+    key = hashlib.sha256(f"budgeting-voters:{settings.SECRET_KEY}".encode()).digest()
+    return hmac.new(key, str(ballot_id).encode(), hashlib.sha256).digest()
+
+
 def budget_instance(budget: Budget) -> PBInstance:
     """The ballots of *budget* as the tally engine counts them (every ballot, with its points)."""
     process = budget.process
     projects = ballot_projects(budget)
     on_ballot = {p.pk for p in projects}
-    ballot_ids = list(Ballot.objects.filter(budget=budget).order_by("pk").values_list("pk", flat=True))
+    # Voters are numbered 1..n in an order that says nothing of who voted when: sorted by a keyed
+    # hash of the ballot's number (the same every time, so the file and its SHA-256 are stable).
+    ballot_ids = sorted(Ballot.objects.filter(budget=budget).values_list("pk", flat=True), key=_shuffle_key)
     points: dict[int, dict[str, int]] = {pk: {} for pk in ballot_ids}
     choices = (
         BallotChoice.objects.filter(ballot__budget=budget)
@@ -132,7 +140,7 @@ def budget_instance(budget: Budget) -> PBInstance:
         ballots=[points[pk] for pk in ballot_ids],
         vote_type=_vote_type(process),
         meta=_meta(process, budget, projects, len(ballot_ids)),
-        voter_ids=[str(pk) for pk in ballot_ids],
+        voter_ids=[str(n) for n in range(1, len(ballot_ids) + 1)],
     )
 
 
