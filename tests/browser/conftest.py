@@ -36,7 +36,11 @@ def browser():
 def _new_page(browser, live_server, **context_options):
     context = browser.new_context(base_url=live_server.url, locale="en-GB", **context_options)
     context.set_default_timeout(TIMEOUT_MS)
-    return context, context.new_page()
+    page = context.new_page()
+    # axe-core cannot run in a page with JavaScript off, and evaluating a script there waits for
+    # ever (no timeout applies): assert_accessible refuses such a page at once.
+    page.ecitizen_without_js = context_options.get("java_script_enabled") is False
+    return context, page
 
 
 @pytest.fixture
@@ -73,6 +77,10 @@ def assert_accessible(page) -> None:
     """
     from axe_playwright_python.sync_playwright import Axe
 
+    if getattr(page, "ecitizen_without_js", False):
+        pytest.fail(
+            "assert_accessible needs JavaScript in the page: run it on a page with JavaScript on", pytrace=False
+        )
     results = Axe().run(page)
     if results.violations_count > 0:
         pytest.fail(f"axe-core found violations on {page.url}:\n{results.generate_report()}", pytrace=False)
