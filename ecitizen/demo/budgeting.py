@@ -289,6 +289,7 @@ def _point_in(area: Area, rng: random.Random) -> tuple[float, float]:
 def _propose(process: Process, ideas: dict, authors: list[User], rng: random.Random) -> list[tuple[Project, object]]:
     """Each idea proposed by the next author; returns (project, what review does with it)."""
     made = []
+    authors = authors or [_user(AMINA)]  # a register too small for demo voters (seed_demo --register-size)
     budgets = {b.area.name.get("en", ""): b for b in process.budgets.select_related("area")}
     n = 0
     for district, rows in ideas.items():
@@ -486,7 +487,7 @@ def _voting(agency, admin, caseworker, areas, rng) -> str:
     )
     budget = process.budgets.get(area=areas["Old Town"])
     cheapest = list(Project.objects.filter(budget=budget, status=ProjectStatus.ACCEPTED).order_by("official_cost")[:2])
-    if not process.paper_entries.exists():
+    if paper_voter is not None and not process.paper_entries.exists():
         ballot_services.paper_entry_enter(
             actor=caseworker,
             process=process,
