@@ -140,6 +140,11 @@ class Bar:
     label_y: int
     reasons: list[str] = field(default_factory=list)
 
+    @property
+    def rtl_x(self) -> int:
+        """Where the bar starts when the page reads right to left (it grows from the right)."""
+        return CHART_WIDTH - self.width
+
 
 @dataclass
 class BudgetResults:
