@@ -439,7 +439,7 @@ def _finished(agency, admin, caseworker, areas, rng) -> str:
                 actor=caseworker,
                 project=project,
                 progress=min(90, 35 + 15 * i),
-                spent=project.cost * (30 + 12 * i) // 100,
+                spent=project.cost * min(95, 30 + 9 * i) // 100,
             )
     if funded:
         implementation_services.follow_start(actor=_user(AMINA), project=funded[0])
