@@ -30,7 +30,6 @@ def test_the_results_page_explains_each_project(client, published):
     assert reverse("budgeting:pabulib", args=[process.pk, process.budgets.get().pk]) in html
 
 
-
 def test_the_charts_read_right_to_left_in_arabic(client, published):
     """In Arabic the bars grow from the right and their labels are anchored at the right edge
     (anchored at the left edge, right-to-left labels were drawn outside the chart)."""
@@ -47,6 +46,7 @@ def test_the_charts_read_right_to_left_in_arabic(client, published):
     assert f'transform="matrix(-1 0 0 1 {CHART_WIDTH} 0)"' in arabic
     bars = re.findall(r'<rect x="(\d+)" y="\d+" width="(\d+)" height="16"', arabic)
     assert bars and all(int(x) + int(w) == CHART_WIDTH for x, w in bars)
+
 
 def test_the_results_page_of_equal_shares_says_who_paid(client, small_case, admin_a, admin_two):
     from ecitizen.voting.budgeting.result_services import results_count, results_publish
