@@ -7,6 +7,7 @@ as the voter ticks projects.
 
 from __future__ import annotations
 
+import math
 import uuid
 
 from django.contrib.auth.decorators import login_required
@@ -14,8 +15,10 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
+from ecitizen.core import ratelimits
 from ecitizen.voting.budgeting import conf
 from ecitizen.voting.budgeting.ballot_forms import BallotForm, VoteDistrictForm, points_field_name
 from ecitizen.voting.budgeting.ballot_selectors import (
@@ -47,6 +50,27 @@ def process_url(process: Process) -> str:
         return process.get_absolute_url()
     except NoReverseMatch:
         return reverse("budgeting:vote", args=[process.pk])
+
+
+def cast_hit(request: HttpRequest) -> tuple[int, ratelimits.Hit | None]:
+    """Count one cast against the account's limit (``conf.cast_rate()``): each cast writes an audit
+    row, so one account must not grow the audit log without bound. ``(0, hit)`` when allowed (the
+    hit is given back if nothing is cast), ``(seconds to wait, None)`` when refused."""
+    if not ratelimits.enabled():
+        return 0, None
+    rate = ratelimits.Rate.parse(conf.cast_rate())
+    return ratelimits.bucket_hit(ratelimits.bucket_name("budgeting-cast", rate, f"user:{request.user.pk}"), rate)
+
+
+def too_many_casts(wait: int) -> str:
+    minutes = max(1, math.ceil(wait / 60))
+    return ngettext(
+        "You have sent your ballot too many times in a short time. Your last ballot is kept. "
+        "Wait %(n)s minute, then try again.",
+        "You have sent your ballot too many times in a short time. Your last ballot is kept. "
+        "Wait %(n)s minutes, then try again.",
+        minutes,
+    ) % {"n": minutes}
 
 
 def ballot_rows(form: BallotForm, projects: list[Project], chosen: dict[int, int]) -> list[dict]:
@@ -136,19 +160,30 @@ def vote(request: HttpRequest, process_id: int) -> HttpResponse:
             )
     projects = ballot_projects(budget)
     choice_errors: list[str] = []
+    retry_after = 0
     if request.method == "POST":
         form = BallotForm(request.POST, process=process, projects=projects)
         valid = form.is_valid()
         if valid and "update" not in request.POST:
+            token = form.cleaned_data.get("cast_token")
+            # The same form sent again casts nothing (see ballot_cast), so it is not counted.
+            repeat = token is not None and box.ballot is not None and box.ballot.cast_token == token
+            wait, hit = (0, None) if repeat else cast_hit(request)
+            if wait:
+                form.add_error(None, too_many_casts(wait))
+                retry_after = wait
+        if valid and "update" not in request.POST and not retry_after:
             try:
                 ballot_cast(
                     actor=request.user,
                     process=process,
                     choices=form.chosen(),
-                    cast_token=form.cleaned_data.get("cast_token"),
+                    cast_token=token,
                     budget=budget,
                 )
             except ValidationError as exc:
+                if hit is not None:
+                    ratelimits.bucket_release(hit)  # nothing was cast
                 for field, messages in exc.message_dict.items():
                     if field == CHOICES:
                         choice_errors.extend(messages)
@@ -156,7 +191,7 @@ def vote(request: HttpRequest, process_id: int) -> HttpResponse:
                         form.add_error(None, messages)
             else:
                 return redirect("budgeting:vote_done", process_id=process.pk)
-        elif valid:
+        elif valid and not retry_after:
             # "Update total" (no JavaScript): show the form again, with what is wrong if anything.
             try:
                 ballot_check(
@@ -176,7 +211,10 @@ def vote(request: HttpRequest, process_id: int) -> HttpResponse:
         process_url=process_url(process),
         error_count=len(context["form_errors"]) + len(context["choice_errors"]) + len(context["point_errors"]),
     )
-    return render(request, "budgeting/vote.html", context)
+    response = render(request, "budgeting/vote.html", context, status=429 if retry_after else 200)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @login_required

@@ -37,3 +37,8 @@ def ideas_page_size() -> int:
 def currency() -> str:
     """The currency the amounts are in (whole units)."""
     return getattr(settings, "BUDGETING_CURRENCY", "GBP")
+
+
+def cast_rate() -> str:
+    """Ballots one account may cast (each cast, even one that replaces the last, writes an audit row)."""
+    return getattr(settings, "BUDGETING_CAST_RATE", "30/h/user")
