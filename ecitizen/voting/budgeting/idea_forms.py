@@ -23,11 +23,19 @@ from ecitizen.voting.budgeting.models import (
     Project,
     Rule,
 )
-from ecitizen.voting.budgeting.process_services import SUMMARY_MAX_LENGTH, ProcessData
+from ecitizen.voting.budgeting.process_services import MAX_AMOUNT, SUMMARY_MAX_LENGTH, ProcessData
 
 WHOLE, DISTRICTS = "whole", "districts"
-_AMOUNT_ERRORS = {"invalid": _("Enter a whole number"), "min_value": _("Enter a whole number of 1 or more")}
+_AMOUNT_ERRORS = {
+    "invalid": _("Enter a whole number"),
+    "min_value": _("Enter a whole number of 1 or more"),
+    "max_value": _("Enter a whole number of %(limit_value)s or less"),
+}
 _DATE_ERRORS = {"required": _("Enter a date"), "invalid": _("Enter a real date, for example 27 3 2027")}
+
+
+DATE_FIELDS = ("ideas_open_at", "ideas_close_at", "voting_open_at", "voting_close_at")
+YEARS = (2000, 2200)  # the years a process's dates may fall in
 
 
 def _start_of(day: datetime.date) -> datetime.datetime:
@@ -82,6 +90,7 @@ class ProcessForm(forms.Form):
         label=_("Budget for the whole area"),
         help_text=_("Whole units of money, with no pence or cents."),
         min_value=1,
+        max_value=MAX_AMOUNT,
         required=False,
         error_messages=_AMOUNT_ERRORS,
     )
@@ -149,6 +158,7 @@ class ProcessForm(forms.Form):
             self.fields[f"amount_{area.pk}"] = forms.IntegerField(
                 label=_("Budget for %(district)s") % {"district": area.display_name()},
                 min_value=1,
+                max_value=MAX_AMOUNT,
                 required=False,
                 error_messages=_AMOUNT_ERRORS,
             )
@@ -177,6 +187,13 @@ class ProcessForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        for name in DATE_FIELDS:
+            day = data.get(name)
+            if day is not None and not YEARS[0] <= day.year <= YEARS[1]:
+                # Also keeps the day after the last day (and its time in UTC) within what dates can hold.
+                self.add_error(
+                    name, _("Enter a year from %(first)s to %(last)s") % {"first": YEARS[0], "last": YEARS[1]}
+                )
         if data.get("budget_scope") == WHOLE and data.get("whole_amount") is None and "whole_amount" not in self.errors:
             self.add_error("whole_amount", _("Enter the budget for the whole area"))
         if data.get("budget_scope") == DISTRICTS and not any(
@@ -262,6 +279,7 @@ class IdeaForm(forms.Form):
         label=_("Estimated cost"),
         help_text=_("Your best guess, in whole units of money. Staff will check it."),
         min_value=1,
+        max_value=MAX_AMOUNT,
         error_messages={"required": _("Enter the estimated cost"), **_AMOUNT_ERRORS},
     )
 
@@ -348,6 +366,7 @@ class AcceptForm(forms.Form):
         label=_("Official cost"),
         help_text=_("What the project will cost, checked by staff. It is shown on the ballot."),
         min_value=1,
+        max_value=MAX_AMOUNT,
         error_messages={"required": _("Enter the official cost"), **_AMOUNT_ERRORS},
     )
 

@@ -32,6 +32,9 @@ from ecitizen.voting.budgeting.policies import MANAGE_ROLES, process_policy, sta
 
 SUMMARY_MAX_LENGTH = 300
 DESCRIPTION_MAX_LENGTH = 5000
+# The largest amount of money accepted anywhere (budgets, costs): far above any real budget, far
+# below the database's 64-bit limit, so that sums of a few thousand of them still fit.
+MAX_AMOUNT = 10**15
 # Fixed once voting opens.
 LOCKED_AT_VOTING = (
     "ballot_style",
@@ -149,7 +152,7 @@ def _validate_budgets(agency: Agency, budgets: list[tuple[Any, int | None]]) -> 
     for area, amount in budgets:
         if area is not None and (area.agency_id != agency.pk or not area.is_active):
             return {"budgets": _("Choose districts of your agency")}
-        if amount is None or amount < 1:
+        if amount is None or not 1 <= amount <= MAX_AMOUNT:
             return {"budgets": _("Enter every budget's amount, a whole number of 1 or more")}
     return {}
 
@@ -257,6 +260,13 @@ def process_update(*, actor: Any, process: Process, data: ProcessData, budgets: 
             refused["ideas_open_at"] = _("This cannot change once voting has opened")
         if values["ideas_close_at"] != process.ideas_close_at:
             refused["ideas_close_at"] = _("This cannot change once voting has opened")
+        if values["voting_close_at"] != process.voting_close_at:
+            now = timezone.now()
+            if now >= process.voting_close_at:
+                # Voting is over (its ballots may be counted): a later close would open it again.
+                refused["voting_close_at"] = _("This cannot change once voting has closed")
+            elif values["voting_close_at"] <= now:
+                refused["voting_close_at"] = _("The last day of voting cannot be in the past")
         if refused:
             raise ValidationError(refused)
     changed = sorted(name for name, value in values.items() if value != getattr(process, name))
