@@ -196,3 +196,63 @@ def test_paper_ballot_pages_are_accessible(page, voting_world):
     assert PaperEntry.objects.get().sheet_number == "NB-0001"
     assert "NB-0001" in page.content()
     assert_accessible(page)
+
+
+def test_a_paper_ballot_typed_twice_counts_and_blocks_the_online_vote(
+    browser, live_server, voting_world, make_user, with_mfa, agency_a
+):
+    """The whole counter path in real browsers: the admin types the ballot paper of Rosa (the
+    resident), a caseworker types it again without seeing the first entry, the ballot counts, and
+    Rosa's online ballot page then says she voted on paper."""
+    from ecitizen.agencies.models import Membership
+    from ecitizen.voting.budgeting.models import Ballot, Channel, PaperEntry, PaperEntryState
+
+    make, (resident, admin, secret) = voting_world
+    process = make("approval")
+    caseworker = make_user("pb-caseworker@council.example")
+    Membership.objects.create(user=caseworker, agency=agency_a, role="caseworker")
+    caseworker_secret = with_mfa(caseworker)
+
+    def staff_page(email, totp_secret):
+        context = browser.new_context(base_url=live_server.url, locale="en-GB")
+        page = context.new_page()
+        sign_in(page, email, totp_secret)
+        return context, page
+
+    def type_ballot(page, start_url):
+        page.goto(start_url)
+        if page.get_by_label("Old Town").count():
+            page.get_by_label("Old Town").check()
+            click_button(page, "Continue")
+        # Nothing of a first entry shows: no choice ticked, no voter filled in.
+        assert page.get_by_label("Street trees").is_checked() is False
+        assert page.get_by_label("Voter’s national ID number").input_value() == ""
+        assert_accessible(page)
+        if page.get_by_label("Ballot paper number").count():  # the second entry names its sheet already
+            page.get_by_label("Ballot paper number").fill("NB-0042")
+        page.get_by_label("Voter’s national ID number").fill("RM-010190-A")
+        page.get_by_label("Street trees").check()
+        click_button(page, "Save this entry")
+
+    first, page = staff_page(admin.email, secret)
+    type_ballot(page, f"/staff/budgeting/{process.pk}/paper/enter/")
+    entry = PaperEntry.objects.get(sheet_number="NB-0042")
+    assert entry.state == PaperEntryState.WAITING and not Ballot.objects.exists()
+    first.close()
+
+    second, page = staff_page(caseworker.email, caseworker_secret)
+    page.goto(f"/staff/budgeting/{process.pk}/paper/")
+    page.get_by_role("link", name="Enter the second copy").click()
+    type_ballot(page, page.url)
+    entry.refresh_from_db()
+    assert entry.state == PaperEntryState.CONFIRMED and entry.confirmed_by == caseworker
+    assert Ballot.objects.get().channel == Channel.PAPER
+    second.close()
+
+    voter = browser.new_context(base_url=live_server.url, locale="en-GB")
+    page = voter.new_page()
+    sign_in(page, resident.email)
+    page.goto(f"/budgeting/{process.pk}/vote/")
+    assert "You voted on paper" in page.content()
+    assert_accessible(page)
+    voter.close()
