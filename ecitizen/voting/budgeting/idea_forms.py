@@ -55,6 +55,9 @@ class ProcessForm(forms.Form):
     """A process: the dates are days (ideas and voting open at the start of the first day and close
     at the end of the last day, in the deployment's timezone)."""
 
+    # The service's error names that are a different field here (see idea_views.add_errors).
+    SERVICE_NAMES = {"budgets": "budget_scope"}
+
     title = forms.CharField(
         label=_("Title"), max_length=TITLE_MAX_LENGTH, error_messages={"required": _("Enter a title")}
     )

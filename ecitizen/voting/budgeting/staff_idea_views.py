@@ -32,14 +32,6 @@ def _areas(agency) -> list[Area]:
     return sorted(areas, key=lambda a: a.display_name())
 
 
-def _process_form_errors(form: ProcessForm, exc: ValidationError) -> None:
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    for field, messages_ in errors.items():
-        if field == "budgets":
-            field = "budget_scope"
-        form.add_error(field if field in form.fields else None, messages_)
-
-
 @login_required
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
@@ -73,7 +65,7 @@ def process_new(request: HttpRequest) -> HttpResponse:
                 actor=request.user, agency=agency, data=form.process_data(), budgets=form.budgets()
             )
         except ValidationError as exc:
-            _process_form_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("The participatory budget has been saved as a draft."))
             return redirect("budgeting_staff:process", pk=created.pk)
@@ -118,7 +110,7 @@ def process_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, process=found, data=form.process_data(), budgets=form.budgets()
             )
         except ValidationError as exc:
-            _process_form_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("The participatory budget has been saved."))
             return redirect("budgeting_staff:process", pk=found.pk)
