@@ -1,0 +1,1 @@
+"""Tests of the referendum protocol (no database)."""
