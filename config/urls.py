@@ -56,6 +56,8 @@ urlpatterns = [
     path("staff/feedback/", include("ecitizen.engagement.feedback.staff_urls")),
     path("budgeting/", include("ecitizen.voting.budgeting.urls")),
     path("staff/budgeting/", include("ecitizen.voting.budgeting.staff_urls")),
+    path("referendums/", include("ecitizen.voting.referendums.urls")),
+    path("staff/referendums/", include("ecitizen.voting.referendums.staff_urls")),
     path("api/", api.urls),
     # The admin has no sign-in of its own: everyone signs in through allauth, with MFA.
     path(f"{settings.ADMIN_URL}login/", core_views.admin_login),

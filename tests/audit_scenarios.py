@@ -1847,3 +1847,11 @@ SCENARIOS.update(ENGAGEMENT_SCENARIOS)
 from tests.audit_scenarios_budgeting import BUDGETING_SCENARIOS  # noqa: E402
 
 SCENARIOS.update(BUDGETING_SCENARIOS)
+
+# Referendums: the staff side's scenarios live next to its fixtures; the voter side's (the assisted
+# vote) in tests/audit_scenarios_referendums.py.
+from ecitizen.voting.referendums.tests.staff_fixtures import audit_scenarios as referendum_staff_scenarios  # noqa: E402
+from tests.audit_scenarios_referendums import REFERENDUM_VOTER_SCENARIOS  # noqa: E402
+
+SCENARIOS.update(referendum_staff_scenarios())
+SCENARIOS.update(REFERENDUM_VOTER_SCENARIOS)

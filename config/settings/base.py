@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "ecitizen.engagement.feedback",
     "ecitizen.engagement",
     "ecitizen.voting.budgeting",
+    "ecitizen.voting.referendums",
     "ecitizen.dashboard",
     "ecitizen.demo",  # seed_demo: depends on every app above, so core depends on none
 ]
@@ -386,6 +387,14 @@ PERIODIC_JOBS = {
         "description": _(
             "Counts the votes of participatory budgets whose voting has closed, so that staff can check "
             "and publish the results."
+        ),
+    },
+    "referendums-open-and-close": {
+        "task": "ecitizen.voting.referendums.opening_services.referendums_due_task",
+        "every": _dt.timedelta(minutes=5),
+        "description": _(
+            "Opens referendums whose voting has started (freezing the electorate and sending the credentials) "
+            "and sums the ballots of those whose voting has closed, for the trustees to decrypt."
         ),
     },
     "close-petitions": {

@@ -197,6 +197,23 @@ class AuditAction(models.TextChoices):
     PB_PROGRESS_SAVED = "budgeting.progress_saved", _("Project progress and spending saved")
     PB_FOLLOW_STARTED = "budgeting.follow_started", _("Started following a funded project")
     PB_FOLLOW_STOPPED = "budgeting.follow_stopped", _("Stopped following a funded project")
+    # Referendums (ecitizen/voting/referendums). An online ballot has no audit row of its own: the
+    # public ballot board is its record, and a row naming the voter would tie them to it.
+    REF_SAVED = "referendums.saved", _("Referendum saved")
+    REF_TRUSTEE_REGISTERED = "referendums.trustee_registered", _("Referendum trustee registered a sealing key")
+    REF_TRUSTEE_DEALT = "referendums.trustee_dealt", _("Referendum trustee dealt key shares")
+    REF_TRUSTEE_CONFIRMED = "referendums.trustee_confirmed", _("Referendum trustee confirmed their key share")
+    REF_SIGNED_OFF = "referendums.signed_off", _("Referendum setup or result signed off")
+    REF_OPENED = "referendums.opened", _("Referendum opened: electorate frozen and credentials sent")
+    REF_ASSISTED_VOTE = "referendums.assisted_vote", _("Referendum vote cast by the assisted path")
+    REF_PAPER_ISSUED = "referendums.paper_issued", _("Referendum paper ballot handed out at a counter")
+    REF_SHEET_ENTERED = "referendums.sheet_entered", _("Referendum paper ballot typed in (first entry)")
+    REF_SHEET_CONFIRMED = "referendums.sheet_confirmed", _("Referendum paper ballot confirmed (second entry)")
+    REF_SHEET_MISMATCH = "referendums.sheet_mismatch", _("Referendum paper ballot entries did not agree")
+    REF_TALLIED = "referendums.tallied", _("Referendum ballots summed for decryption")
+    REF_DECRYPTED = "referendums.decrypted", _("Referendum trustee decrypted their share of the tally")
+    REF_RESULT_COMPUTED = "referendums.result_computed", _("Referendum result computed")
+    REF_PUBLISHED = "referendums.published", _("Referendum result published")
 
 
 class AuditLogQuerySet(models.QuerySet):

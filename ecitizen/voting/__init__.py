@@ -1,1 +1,2 @@
-"""Voting: participatory budgeting (``budgeting``) and, later, referendums."""
+"""Voting: participatory budgeting (``budgeting``) and referendums (``referendums``, with the
+cryptography in ``protocol`` and the independent checker ``verify``)."""
