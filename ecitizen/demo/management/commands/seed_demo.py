@@ -30,6 +30,7 @@ from ecitizen.demo.feedback import demo_feedback_load
 from ecitizen.demo.inbox import leave_recent_messages_unread
 from ecitizen.demo.ledger import demo_ledger_load
 from ecitizen.demo.petitions import demo_petitions_load
+from ecitizen.demo.referendums import demo_credential_code, demo_referendums_load
 from ecitizen.exchange.services import Person, population_register_load, synthetic_people
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -116,6 +117,7 @@ class Command(BaseCommand):
         self.stdout.write("Petitions: " + "; ".join(demo_petitions_load()) + ".")
         self.stdout.write("Discussions: " + "; ".join(demo_discussions_load()) + ".")
         self.stdout.write("Participatory budgets: " + "; ".join(demo_budgeting_load()) + ".")
+        self.stdout.write("Referendums: " + "; ".join(demo_referendums_load()) + ".")
         leave_recent_messages_unread(email for email, *_rest in CITIZENS)
         self.stdout.write("Public log: " + "; ".join(demo_ledger_load()) + ".")
         self.stdout.write(
@@ -128,6 +130,10 @@ class Command(BaseCommand):
         for email, role, secret in rows:
             self.stdout.write(f"{email.ljust(width)}  {secret.ljust(34)}  {role}")
         self.stdout.write("Add a TOTP secret to any authenticator app, or run: python manage.py totp_code SECRET")
+        code = demo_credential_code()
+        if code:
+            # Only the demo prints a credential: a real deployment emails each code and keeps none.
+            self.stdout.write(f"Referendum credential code of amina@example.org (car-free Sundays): {code}")
 
     def _user(self, email: str, *, superuser: bool = False) -> User:
         user = User.objects.filter(email=email).first()
