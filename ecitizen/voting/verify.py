@@ -19,20 +19,33 @@ import time
 from ecitizen.voting.protocol import ballots, board, hashing
 
 EXIT_OK, EXIT_FAULTS, EXIT_UNREADABLE = 0, 1, 2
+MAX_WORKERS = 64
 
 
 class Unreadable(Exception):
     pass
 
 
-def _load(path: str) -> object:
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def load_json(path: str, error=ValueError) -> object:
+    """The JSON in a file; raises ``error`` with a message when it cannot be read or is not JSON
+    (NaN and Infinity, which Python's json module would accept, are not; nor is nesting too deep)."""
     try:
         with open(path, "rb") as handle:
-            return json.load(handle)
+            return json.load(handle, parse_constant=_no_constant)
     except OSError as exc:
-        raise Unreadable(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise error(f"cannot read {path}: {exc.strerror or exc}") from None
     except (UnicodeDecodeError, ValueError) as exc:
-        raise Unreadable(f"{path} is not valid JSON: {exc}") from None
+        raise error(f"{path} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise error(f"{path} is nested too deeply to be read") from None
+
+
+def _load(path: str) -> object:
+    return load_json(path, Unreadable)
 
 
 def _label(texts) -> str:
@@ -67,7 +80,11 @@ def verify_audit(path: str, out) -> int:
     election, ballot, opening = data["election"], data["ballot"], data["opening"]
     if not isinstance(election, dict):
         raise Unreadable(f"{path}: the election is not an object")
-    h = hashing.election_hash(election)
+    try:
+        h = hashing.election_hash(election)
+    except ValueError as exc:
+        print(f"FAULT: the election record cannot be hashed: {exc}", file=out)
+        return EXIT_FAULTS
     print(f"Audited ballot {path}", file=out)
     print(f"  Election {election.get('uuid')}, hash {h}", file=out)
     try:
@@ -110,9 +127,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.audit:
             return verify_audit(args.audit, sys.stdout)
-        return verify_board(args.board, max(1, args.workers), sys.stdout)
+        return verify_board(args.board, max(1, min(args.workers, MAX_WORKERS)), sys.stdout)
     except Unreadable as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    except (RecursionError, MemoryError) as exc:
+        print(f"error: the file is too large or too deeply nested to check ({type(exc).__name__})", file=sys.stderr)
         return EXIT_UNREADABLE
 
 

@@ -9,7 +9,7 @@ from collections.abc import Container
 from dataclasses import dataclass
 
 from . import credentials as _credentials
-from . import group
+from . import group, hashing
 from .election import Election, ElectionInvalid, is_int, parse
 from .hashing import hash_to_scalar, tracker_of_digest
 
@@ -125,6 +125,13 @@ class _Context:
             raise ValueError(f"invalid election: {exc}") from None
         if not isinstance(election_hash, str):
             raise ValueError("the election hash must be a string")
+        try:
+            own_hash = hashing.election_hash(self.election.record)
+        except ValueError as exc:
+            raise ValueError(f"invalid election: {exc}") from None
+        if election_hash != own_hash:
+            # The proofs name the public key only through the election hash: the two go together.
+            raise ValueError("the election hash is not the hash of the election record")
         self.h = election_hash
         self.Y = self.election.public_key
         # v·G for every v a range proof may name.
@@ -170,15 +177,33 @@ class _Context:
         pairs[m - lo] = (c_m, (w + c_m * r) % L)
         return [[group.scalar_hex(c), group.scalar_hex(s)] for c, s in pairs]
 
+    def _check_shape(self, ballot) -> None:
+        """The ballot's keys, its election hash and its lengths, before anything else is read (so
+        that a ballot of a million choices costs no more than one of the right size)."""
+        ballot = _object(ballot, _BALLOT_KEYS, "the ballot")
+        if not isinstance(ballot["election_hash"], str):
+            raise _malformed("the election hash must be a string")
+        if ballot["election_hash"] != self.h:
+            raise BallotRejected("wrong_election", "the ballot's election_hash is another election's")
+        questions = self.election.questions
+        answers = ballot["answers"]
+        if not isinstance(answers, list) or len(answers) != len(questions):
+            raise _malformed(f"answers must be a list of {len(questions)} answers, one per question")
+        for question, answer in zip(questions, answers, strict=True):
+            answer = _object(answer, _ANSWER_KEYS, "an answer")
+            choices, overall = answer["choices"], answer["overall_proof"]
+            if not isinstance(choices, list) or len(choices) != len(question.options):
+                raise _malformed(f"question {question.id}: choices must be a list of {len(question.options)} choices")
+            if not isinstance(overall, list) or len(overall) != question.max - question.min + 1:
+                pairs = question.max - question.min + 1
+                raise _malformed(f"question {question.id}: overall_proof must be a list of {pairs} pairs")
+
     def check(self, ballot, credentials: Container[str] | None = None):
         """Check one ballot; returns (BallotCheck, ciphertexts as bytes per question and option)."""
         election = self.election
+        self._check_shape(ballot)
         h, credential, body, c_text, s_text = _body_items(ballot)
-        if h != self.h:
-            raise BallotRejected("wrong_election", "the ballot's election_hash is another election's")
         answers = ballot["answers"]
-        if len(answers) != len(election.questions):
-            raise _malformed(f"{len(answers)} answers for {len(election.questions)} questions")
         point = _point(credential, "credential")
         parsed = []
         for question, answer in zip(election.questions, answers, strict=True):
@@ -311,10 +336,10 @@ def check_audit(election: dict, election_hash: str, ballot: dict, opening) -> li
         marks = 0
         for k, (option, entry) in enumerate(zip(question.options, opened, strict=True)):
             where = f"question {question.id}, option {option}"
-            if not isinstance(entry, dict) or entry.keys() != {"m", "r"} or entry["m"] not in (0, 1):
+            if not isinstance(entry, dict) or entry.keys() != {"m", "r"}:
                 faults.append(f"{where}: the opening must be {{'m': 0 or 1, 'r': scalar}}")
                 continue
-            if isinstance(entry["m"], bool):
+            if not is_int(entry["m"]) or entry["m"] not in (0, 1):
                 faults.append(f"{where}: m must be the integer 0 or 1")
                 continue
             try:

@@ -18,8 +18,11 @@ from .ballots import BallotRejected, Checker, hash_and_tracker
 from .election import Election, ElectionInvalid, is_int, parse
 from .hashing import election_hash
 from .tally import parse_tally
+from .tally import write as write_tally
 
 FORMAT = "ecitizen-referendum-board/1"
+_BOARD_KEYS = frozenset({"format", "election", "election_hash", "trustees", "electorate", "ballots"})
+_COUNT_KEYS = frozenset({"tally", "decryptions", "paper", "result"})  # absent all together while voting
 MIN_PARALLEL = 64  # fewer ballots than this are checked in this process
 _ENTRY_KEYS = frozenset({"n", "ballot", "hash", "tracker", "replaced_by"})
 _REJECTION_TEXT = {
@@ -128,6 +131,9 @@ def assemble(
 class Report:
     lines: list[str] = field(default_factory=list)
     faults: list[str] = field(default_factory=list)
+    tally: list[list[dict]] | None = None
+    """The sum of the counted ballots' ciphertexts as the verifier computed it (None when the ballots
+    could not be read): what ``trustee decrypt --board`` compares the tally it is asked to decrypt with."""
 
     @property
     def ok(self) -> bool:
@@ -254,23 +260,31 @@ def verify(board: dict, workers: int = 1) -> Report:
     report = Report()
     faults = _Faults()
     try:
-        _verify(board, workers, report.lines, faults)
+        _verify(board, workers, report, faults)
     finally:
         report.faults = faults.messages()
     return report
 
 
-def _verify(board, workers: int, lines: list[str], faults: _Faults) -> None:
+def _verify(board, workers: int, report: Report, faults: _Faults) -> None:
+    lines = report.lines
     if not isinstance(board, dict):
         faults.add("board", "the board is not a JSON object")
         return
+    unknown = sorted(map(str, board.keys() - _BOARD_KEYS - _COUNT_KEYS))
+    if unknown:
+        faults.add("board", f"the board has members section 6 does not define: {', '.join(map(repr, unknown))}")
     if board.get("format") != FORMAT:
         faults.add("format", f"format is {board.get('format')!r}, not {FORMAT!r}")
     record = board.get("election")
     if not isinstance(record, dict):
         faults.add("election", "the board has no election record")
         return
-    h = election_hash(record)
+    try:
+        h = election_hash(record)
+    except ValueError as exc:
+        faults.add("election hash", f"the election record cannot be hashed: {exc}")
+        return
     if board.get("election_hash") != h:
         faults.add(
             "election hash", f"election_hash is {board.get('election_hash')!r}; the election record hashes to {h}"
@@ -291,6 +305,13 @@ def _verify(board, workers: int, lines: list[str], faults: _Faults) -> None:
     if outcome is None:
         return
     computed, counted = outcome
+    report.tally = write_tally(computed)
+    if not board.keys() & _COUNT_KEYS:
+        lines.append(
+            "Tally and result: not on the board yet (voting or counting). The sum of the counted ballots is computed"
+            " (trustee decrypt --board compares the tally to decrypt with it)."
+        )
+        return
 
     try:
         board_cts = parse_tally(board.get("tally"), election)
@@ -391,7 +412,8 @@ def _verify_ballots(board, election: Election, h: str, credentials: frozenset, w
         if isinstance(entry, dict):
             if entry.get("n") != position or not is_int(entry.get("n")):
                 faults.add("numbering", f"ballot {position}: it is numbered {entry.get('n')!r}")
-            if entry.get("replaced_by") != expected or isinstance(entry.get("replaced_by"), bool):
+            replaced_by = entry.get("replaced_by")
+            if replaced_by != expected or not (replaced_by is None or is_int(replaced_by)):
                 want = "null" if expected is None else expected
                 faults.add("replaced_by", f"ballot {position}: replaced_by is {entry.get('replaced_by')!r}, not {want}")
             digest = entry.get("hash")
@@ -460,50 +482,73 @@ def _count_table(value, election: Election) -> bool:
     )
 
 
+def _verify_paper(board, election: Election, faults: _Faults) -> dict | None:
+    """The paper ballots' counts (check 8): each at most ``paper.ballots``, and per question from
+    ``ballots × min`` to ``ballots × max`` marks in all. Returns the paper when it can be read."""
+    paper = board.get("paper")
+    if not isinstance(paper, dict) or paper.keys() != {"ballots", "counts"}:
+        faults.add("paper", "paper must be {'ballots', 'counts'}")
+        return None
+    p = paper["ballots"]
+    if not is_int(p) or p < 0 or not _count_table(paper["counts"], election):
+        faults.add("paper", "paper's ballots must be a number and its counts, per question, a count per option")
+        return None
+    for question, row in zip(election.questions, paper["counts"], strict=True):
+        for option, count in zip(question.options, row, strict=True):
+            if count > p:
+                faults.add(
+                    "paper", f"question {question.id}, option {option}: {count} paper marks from {p} paper ballots"
+                )
+        if not p * question.min <= sum(row) <= p * question.max:
+            faults.add(
+                "paper marks",
+                f"question {question.id}: {sum(row)} paper marks from {p} paper ballots of {question.min} to"
+                f" {question.max} mark(s) each",
+            )
+    return paper
+
+
 def _verify_result(board, election: Election, board_cts, factors, counted: int, lines, faults) -> None:
     result = board.get("result")
     if result is None:
         lines.append("Result: not published yet.")
         return
+    before = faults.total()
+    paper = _verify_paper(board, election, faults)
     if not isinstance(result, dict) or result.keys() != {"trustees_used", "online", "totals"}:
         faults.add("result", "result must be {'trustees_used', 'online', 'totals'}")
         return
     used = result["trustees_used"]
     t = election.threshold
-    if not isinstance(used, list) or len(used) != t or len(set(map(repr, used))) != t:
+    if not isinstance(used, list) or len(used) != t or not all(is_int(j) for j in used) or len(set(used)) != t:
         faults.add("trustees used", f"trustees_used must list {t} distinct trustees")
-        return
-    missing = [j for j in used if j not in factors]
-    if missing:
-        faults.add("trustees used", f"trustees_used names trustee {missing[0]!r}, who has no valid partial decryption")
-        return
+        used = None
+    else:
+        missing = [j for j in used if j not in factors]
+        if missing:
+            faults.add(
+                "trustees used", f"trustees_used names trustee {missing[0]}, who has no valid partial decryption"
+            )
+            used = None
     online, totals = result["online"], result["totals"]
     if not _count_table(online, election) or not _count_table(totals, election):
         faults.add("result", "online and totals must be, per question, a count per option")
         return
-    try:
-        decrypted = trustees.combine_factors(board_cts, {j: factors[j] for j in used}, counted, election.questions)
-    except ValueError as exc:
-        faults.add("combination", f"the combination does not decrypt: {exc}")
-        return
-    paper = board.get("paper")
-    if not isinstance(paper, dict) or paper.keys() != {"ballots", "counts"}:
-        faults.add("paper", "paper must be {'ballots', 'counts'}")
+    decrypted = None
+    if used is not None:
+        try:
+            decrypted = trustees.combine_factors(board_cts, {j: factors[j] for j in used}, counted, election.questions)
+        except ValueError as exc:
+            faults.add("combination", f"the combination does not decrypt: {exc}")
+    if paper is None:
         return
     p = paper["ballots"]
-    if not is_int(p) or p < 0 or not _count_table(paper["counts"], election):
-        faults.add("paper", "paper's ballots must be a number and its counts, per question, a count per option")
-        return
-    before = faults.total()
-    for question, got, want, paper_row, total_row in zip(
-        election.questions, online, decrypted, paper["counts"], totals, strict=True
-    ):
-        for option, a, b, c, total in zip(question.options, got, want, paper_row, total_row, strict=True):
+    for q, question in enumerate(election.questions):
+        for k, option in enumerate(question.options):
             where = f"question {question.id}, option {option}"
-            if a != b:
-                faults.add("online", f"{where}: the online count is {a}; the decryption gives {b}")
-            if c > p:
-                faults.add("paper", f"{where}: {c} paper marks from {p} paper ballots")
+            a, c, total = online[q][k], paper["counts"][q][k], totals[q][k]
+            if decrypted is not None and a != decrypted[q][k]:
+                faults.add("online", f"{where}: the online count is {a}; the decryption gives {decrypted[q][k]}")
             if total != a + c:
                 faults.add("totals", f"{where}: the total is {total}, not online {a} + paper {c} = {a + c}")
             if a > counted:

@@ -45,8 +45,13 @@ def scalar_bytes(value: int) -> bytes:
 
 
 def is_valid_point(point: bytes) -> bool:
-    """True for a canonical encoding of a group element (the identity included)."""
-    return len(point) == 32 and _na.crypto_core_ristretto255_is_valid_point(point)
+    """True for a canonical encoding of a group element (the identity included).
+
+    libsodium 1.0.18 ignores bit 255 when it decodes a point (later versions refuse it, as RFC 9496
+    does): with that bit set, every point would have a second encoding, and 31 zero bytes then 0x80
+    would be an identity that is not 32 zero bytes. Such encodings are refused here.
+    """
+    return len(point) == 32 and not point[31] & 0x80 and _na.crypto_core_ristretto255_is_valid_point(point)
 
 
 def point_from_hex(text: object, *, identity: bool = False) -> bytes:
@@ -56,7 +61,7 @@ def point_from_hex(text: object, *, identity: bool = False) -> bytes:
         if identity:
             return point
         raise InvalidEncoding("point: the identity is not allowed here")
-    if not _na.crypto_core_ristretto255_is_valid_point(point):
+    if not is_valid_point(point):
         raise InvalidEncoding("point: not a ristretto255 encoding")
     return point
 

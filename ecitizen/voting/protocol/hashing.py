@@ -8,14 +8,41 @@ import json
 
 from .group import L
 
+MAX_INTEGER = 2**53 - 1
+"""The largest integer canonical JSON holds (JavaScript's numbers hold no larger one exactly)."""
+
+
+def _check_numbers(value) -> None:
+    """Raise ValueError for a number canonical JSON does not hold: a float, or an integer beyond 2^53 − 1."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+        elif isinstance(item, float):
+            raise ValueError(f"canonical JSON holds integers only, not {item!r}")
+        elif isinstance(item, int) and not isinstance(item, bool) and not -MAX_INTEGER <= item <= MAX_INTEGER:
+            raise ValueError("canonical JSON holds integers of at most 2^53 − 1 only")
+
 
 def canonical_json(value) -> str:
-    """``CJ``: keys sorted, no insignificant white space, non-ASCII escaped."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+    """``CJ``: keys sorted, no insignificant white space, non-ASCII escaped.
+
+    Raises ValueError for a value holding a number other than an integer of at most 2^53 − 1 in
+    magnitude (a fraction, NaN, an infinity), as the booth's JavaScript does: the two must never
+    disagree on a hash.
+    """
+    _check_numbers(value)
+    try:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+    except RecursionError:
+        raise ValueError("too deeply nested for canonical JSON") from None
 
 
 def election_hash(election: dict) -> str:
-    """The lower-case hex SHA-256 of ``CJ(election)``."""
+    """The lower-case hex SHA-256 of ``CJ(election)``; raises ValueError when CJ does not hold it."""
     return hashlib.sha256(canonical_json(election).encode("ascii")).hexdigest()
 
 

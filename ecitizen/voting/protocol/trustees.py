@@ -7,6 +7,8 @@ Plain functions on JSON-shaped values, so that the trustee's command-line tool
 
 from __future__ import annotations
 
+import re
+
 import pysodium as _na
 
 from . import group
@@ -40,9 +42,15 @@ def sealing_public_key(secret_hex: str) -> str:
 
 
 def _hex_bytes(text, size: int, what: str) -> bytes:
-    if not isinstance(text, str) or len(text) != 2 * size or text != text.lower():
+    if not isinstance(text, str) or not re.fullmatch(f"[0-9a-f]{{{2 * size}}}", text):
         raise ValueError(f"{what} must be {2 * size} lower-case hex digits")
     return bytes.fromhex(text)
+
+
+def _check_uuid(uuid) -> None:
+    """The election's uuid is an item of the proofs' hashes: a non-empty string without ``|``."""
+    if not isinstance(uuid, str) or not uuid or "|" in uuid:
+        raise ValueError("the uuid must be a non-empty string without '|'")
 
 
 # Dealing.
@@ -58,7 +66,10 @@ def deal(uuid: str, index: int, threshold: int, sealing_keys: dict[int, str]) ->
 
     The polynomial is forgotten when this returns (it is not part of the result).
     """
-    keys = {int(j): _hex_bytes(e, 32, f"sealing key of trustee {j}") for j, e in sealing_keys.items()}
+    _check_uuid(uuid)
+    if not isinstance(sealing_keys, dict) or not all(is_int(j) for j in sealing_keys):
+        raise ValueError("the sealing keys are given by trustee index (an integer)")
+    keys = {j: _hex_bytes(e, 32, f"sealing key of trustee {j}") for j, e in sealing_keys.items()}
     n = len(keys)
     if sorted(keys) != list(range(1, n + 1)):
         raise ValueError("trustees are numbered 1…n")
@@ -74,7 +85,10 @@ def deal(uuid: str, index: int, threshold: int, sealing_keys: dict[int, str]) ->
     shares = {}
     for j, key in sorted(keys.items()):
         value = sum(a * pow(j, power, L) for power, a in enumerate(coefficients)) % L
-        shares[str(j)] = _na.crypto_box_seal(group.scalar_bytes(value), key).hex()
+        try:
+            shares[str(j)] = _na.crypto_box_seal(group.scalar_bytes(value), key).hex()
+        except ValueError:  # libsodium refuses a key of small order (all-zero shared secret)
+            raise ValueError(f"the sealing key of trustee {j} is not usable (it is of small order)") from None
     del coefficients, w
     return {"index": index, "commitments": commitments, "pok": pok, "shares": shares}
 
@@ -109,12 +123,28 @@ def _at(points: list[bytes], j: int) -> bytes:
     return group.total(group.mul(pow(j, power, L), point) for power, point in enumerate(points))
 
 
-def confirm(uuid: str, index: int, threshold: int, deals: list[dict], sealing_secret_hex: str) -> tuple[str, str]:
+def confirm(
+    uuid: str,
+    index: int,
+    threshold: int,
+    deals: list[dict],
+    sealing_secret_hex: str,
+    *,
+    own_commitments: list[str] | None = None,
+    trustee_count: int | None = None,
+) -> tuple[str, str]:
     """Trustee ``index`` opens and checks the shares dealt to it; returns (x_j, Y_j) in hex.
 
     Each deal is ``{"index", "commitments", "pok", "share"}`` (the share sealed to this trustee) or
     a whole deal with ``"shares"``. Raises BadDeal naming the first dealer whose deal fails.
+
+    ``own_commitments`` are the commitments of the deal this trustee made: sealed boxes are
+    anonymous and a proof of knowledge names only an index, so whoever relays the deals could
+    deal in every trustee's name (and know the whole key) unless each trustee checks that the
+    deal under their own index is theirs. ``trustee_count`` is the number of trustees of the setup
+    (so that no trustee's deal is left out).
     """
+    _check_uuid(uuid)
     secret = _hex_bytes(sealing_secret_hex, 32, "the sealing secret key")
     public = _na.crypto_scalarmult_curve25519_base(secret)
     if not isinstance(deals, list):
@@ -122,7 +152,9 @@ def confirm(uuid: str, index: int, threshold: int, deals: list[dict], sealing_se
     indexes = sorted(d.get("index") for d in deals if isinstance(d, dict) and is_int(d.get("index")))
     if len(indexes) != len(deals) or indexes != list(range(1, len(deals) + 1)):
         raise ValueError("there must be one deal from each trustee 1…n")
-    if index not in indexes:
+    if trustee_count is not None and len(deals) != trustee_count:
+        raise ValueError(f"{len(deals)} deals, not one from each of the {trustee_count} trustees of your setup")
+    if not is_int(index) or index not in indexes:
         raise ValueError("this trustee's index is not among the dealers'")
     if not is_int(threshold) or not 1 <= threshold <= len(deals):
         raise ValueError("the threshold must be from 1 to the number of trustees")
@@ -132,6 +164,12 @@ def confirm(uuid: str, index: int, threshold: int, deals: list[dict], sealing_se
         points = _commitments(uuid, threshold, d)
         if points is None:
             raise BadDeal(dealer, "its proof of knowledge or its commitments do not hold")
+        if dealer == index and own_commitments is not None and d["commitments"] != own_commitments:
+            raise BadDeal(
+                dealer,
+                "it is not the deal you made: someone else dealt in your name (or the platform has a deal.json"
+                " you made before your last one)",
+            )
         sealed = d.get("share")
         if sealed is None and isinstance(d.get("shares"), dict):
             sealed = d["shares"].get(str(index))

@@ -85,7 +85,7 @@ def test_three_trustees_make_a_key_and_two_decrypt(tmp_path, capsys):
     request = write(tmp_path / "single.json", {"election_hash": h, "index": 1, "tally": single})
     args = ["decrypt", "--key", str(keys[1]), "--tally", request, "--out", str(tmp_path / "d1.json")]
     assert trustee.main([*args, "--board", board_path]) == 1
-    assert "not the tally of" in capsys.readouterr().err
+    assert "not the sum of the counted ballots of" in capsys.readouterr().err
     assert not (tmp_path / "d1.json").exists()
 
     final = board.assemble(
@@ -101,7 +101,12 @@ def test_confirm_names_a_bad_dealer(tmp_path, capsys):
     deals[0]["shares"]["2"] = pysodium.crypto_box_seal(group.scalar_bytes(7), bytes.fromhex(pairs[2][1])).hex()
     key = write(
         tmp_path / "key.json",
-        {"format": trustee.KEY_FORMAT, "sealing_secret": pairs[2][0], "sealing_key": pairs[2][1], "index": 2},
+        {
+            "format": trustee.KEY_FORMAT,
+            "sealing_secret": pairs[2][0],
+            "sealing_key": pairs[2][1],
+            **{"index": 2, "uuid": UUID, "threshold": 2, "trustees": 2, "commitments": deals[1]["commitments"]},
+        },
     )
     path = write(tmp_path / "deals.json", {"uuid": UUID, "threshold": 2, "index": 2, "deals": deals})
     assert trustee.main(["confirm", "--key", key, "--deals", path, "--out", str(tmp_path / "c.json")]) == 1
