@@ -181,19 +181,35 @@ def _make_key(referendum: Referendum) -> dict[int, dict]:
         setup = trustee_services.setup_json(row)
         sealing = {int(t["index"]): t["sealing_key"] for t in setup["trustees"]}
         deal = trustees.deal(setup["uuid"], row.index, setup["threshold"], sealing)
+        keys[row.index].update(
+            {
+                "index": row.index,
+                "uuid": setup["uuid"],
+                "threshold": setup["threshold"],
+                "trustees": len(sealing),
+                "commitments": deal["commitments"],
+            }
+        )
         trustee_services.trustee_deal(actor=row.user, trustee=row, deal=deal)
     for row in rows:
         row.refresh_from_db()
         given = trustee_services.deals_json(row)
         share, verification_key = trustees.confirm(
-            given["uuid"], row.index, given["threshold"], given["deals"], keys[row.index]["sealing_secret"]
+            given["uuid"],
+            row.index,
+            given["threshold"],
+            given["deals"],
+            keys[row.index]["sealing_secret"],
+            own_commitments=keys[row.index]["commitments"],
+            trustee_count=keys[row.index]["trustees"],
         )
-        keys[row.index].update(
-            {"index": row.index, "uuid": given["uuid"], "threshold": given["threshold"], "share": share}
-        )
+        keys[row.index].update({"share": share, "verification_key": verification_key})
         trustee_services.trustee_confirm(
             actor=row.user, trustee=row, confirmation={"index": row.index, "verification_key": verification_key}
         )
+    public_key = Referendum.objects.values_list("public_key", flat=True).get(pk=referendum.pk)
+    for key in keys.values():
+        key["public_key"] = public_key
     return keys
 
 
@@ -321,7 +337,8 @@ def _finished(agency, admin, caseworker, moderator, rng) -> str:
         result_services.result_publish(actor=caseworker, referendum=referendum)
     referendum.refresh_from_db()
     totals = referendum.result.get("totals", [[0, 0]])[0]
-    return f"{FINISHED} (published: yes {totals[0]}, no {totals[1]}, {cast} online ballots on the board)"
+    on_board = referendum.board.count()
+    return f"{FINISHED} (published: yes {totals[0]}, no {totals[1]}; {on_board} ballots on the board)"
 
 
 def _write_trustee_keys(referendum: Referendum, keys: dict[int, dict]) -> str:
