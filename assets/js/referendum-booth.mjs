@@ -79,7 +79,10 @@ if (form && ui && supported()) {
   const clearErrors = () => {
     summary.hidden = true;
     errorList.replaceChildren();
-    // Errors drawn by the server for the previous attempt are stale too.
+    // Errors drawn by the server for the previous attempt are stale too, its summary included.
+    for (const other of document.querySelectorAll(".govuk-error-summary")) {
+      if (other !== summary) other.hidden = true;
+    }
     for (const node of form.querySelectorAll("[data-booth-error], .govuk-error-message")) node.remove();
     for (const node of form.querySelectorAll(".govuk-form-group--error")) {
       node.classList.remove("govuk-form-group--error");
@@ -122,9 +125,7 @@ if (form && ui && supported()) {
   };
 
   const showErrors = (errors) => {
-    for (const other of document.querySelectorAll(".govuk-error-summary")) {
-      if (other !== summary) other.hidden = true;
-    }
+    // (clearErrors, called first, has hidden any other summary.)
     for (const { message, focus } of errors) {
       const item = document.createElement("li");
       if (focus) {

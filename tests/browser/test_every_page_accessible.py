@@ -20,6 +20,9 @@ import uuid
 
 import pytest
 
+from ecitizen.voting.budgeting.tests.ballots_fixtures import make_voter  # noqa: F401 (referendum fixtures)
+from ecitizen.voting.budgeting.tests.conftest import districts  # noqa: F401
+from ecitizen.voting.referendums.tests.staff_fixtures import make_referendum, referendum_people  # noqa: F401
 from tests.browser.conftest import PASSWORD, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -682,4 +685,269 @@ def test_every_page_works_without_javascript(browser, live_server, world):
     assert visited > 80
     assert not problems, f"{len(problems)} of {visited} pages have problems without JavaScript:\n" + "\n".join(
         f"{key}\n    " + "\n    ".join(found) for key, found in problems.items()
+    )
+
+
+# --- Referendums ----------------------------------------------------------------------------------
+# Their own data set (run them alone with ``-k referend``): a referendum in every stage, with a
+# voter, the returning officer (a caseworker), an agency admin and a trustee, each visiting every
+# page they can reach, then the pages shown after a form is sent empty.
+
+
+def _totp_secret(user) -> str:
+    """The TOTP secret of a user given one by the referendum fixtures (which do not return it)."""
+    from allauth.mfa.adapter import get_adapter
+    from allauth.mfa.models import Authenticator
+
+    authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
+    return get_adapter().decrypt(authenticator.data["secret"])
+
+
+@pytest.fixture
+def referendum_world(make_referendum, referendum_people, make_voter):  # noqa: F811 (the fixtures imported)
+    from ecitizen.voting.protocol import trustees
+    from ecitizen.voting.referendums import result_services, trustee_services
+    from ecitizen.voting.referendums.models import BoardBallot
+
+    voter, other = make_voter(), make_voter()
+
+    def keys_with(step: str):
+        """A referendum whose trustees have all registered (``deal``) or all dealt (``confirm``)."""
+        built = make_referendum("keys")
+        rows = list(built.referendum.trustees.order_by("index"))
+        for row in rows:
+            _secret, public = trustees.new_sealing_keypair()
+            trustee_services.trustee_register(actor=row.user, trustee=row, registration={"sealing_key": public})
+        if step == "confirm":
+            referendum = built.refresh()
+            keys = dict(referendum.trustees.values_list("index", "sealing_key"))
+            for row in rows:
+                deal = trustees.deal(str(referendum.uuid), row.index, referendum.threshold, keys)
+                trustee_services.trustee_deal(actor=row.user, trustee=row, deal=deal)
+        return built.referendum
+
+    open_built = make_referendum("open", voters=[voter, other], ballots=[(other, [[1]]), (other, [[0]])])
+    r = {
+        "draft": make_referendum("draft").referendum,
+        "keys": make_referendum("keys").referendum,
+        "keys_registered": keys_with("deal"),
+        "keys_dealt": keys_with("confirm"),
+        "ready": make_referendum("ready").referendum,
+        "open": open_built.referendum,
+        "open_paper": make_referendum("open", voters=[voter], paper=[voter]).referendum,
+        "counting": make_referendum(
+            "counting", voters=[voter, other], ballots=[(voter, [[0]])], paper=[other]
+        ).referendum,
+        "result": make_referendum("result", voters=[voter], ballots=[(voter, [[0]])]).referendum,
+        "signed": make_referendum("result", voters=[voter], ballots=[(voter, [[1]])]).referendum,
+        "published": make_referendum(
+            "published", voters=[voter, other], ballots=[(voter, [[0]]), (other, [[1]])]
+        ).referendum,
+    }
+    digest = result_services.result_digest(r["signed"])
+    for signer in (referendum_people["officer"], referendum_people["admin"]):
+        result_services.result_sign_off(actor=signer, referendum=r["signed"], digest=digest)
+    officer, admin, trustee = referendum_people["officer"], referendum_people["admin"], referendum_people["trustees"][0]
+    return {
+        "referendums": r,
+        "code": open_built.codes[voter.pk],  # the voter's credential code in the open referendum
+        "question": r["draft"].questions.get(),
+        "tracker": BoardBallot.objects.filter(referendum=r["open"]).order_by("n").first().tracker,
+        "voter": (voter.email, None),
+        "officer": (officer.email, _totp_secret(officer)),
+        "admin": (admin.email, _totp_secret(admin)),
+        "trustee": (trustee.email, _totp_secret(trustee)),
+    }
+
+
+def _referendum_pages(w) -> dict[str, list[str | tuple[str, int]]]:
+    r = {name: referendum.pk for name, referendum in w["referendums"].items()}
+    staff = "/staff/referendums"
+    return {
+        "visitor": [
+            "/referendums/",
+            *(f"/referendums/{r[name]}/" for name in ("ready", "open", "counting", "published")),
+            (f"/referendums/{r['draft']}/", 404),
+            f"/referendums/{r['open']}/board/",
+            f"/referendums/{r['open']}/board/?tracker={w['tracker']}",
+            "/referendums/{}/board/?tracker=AAAA-BBBB-CCCC-DDDD-EEEE".format(r["open"]),
+            (f"/referendums/{r['open']}/board/?tracker=not-a-tracker", 400),
+            f"/referendums/{r['counting']}/board/",
+            f"/referendums/{r['published']}/board/",
+            f"/referendums/{r['published']}/result/",
+            f"/referendums/{r['published']}/?lang=ar",
+            f"/referendums/{r['published']}/result/?lang=ar",
+        ],
+        "voter": [
+            f"/referendums/{r['open']}/vote/",
+            f"/referendums/{r['open']}/vote/?lang=es",
+            f"/referendums/{r['open']}/vote/?lang=ar",
+            f"/referendums/{r['open_paper']}/vote/",
+            f"/referendums/{r['ready']}/vote/",
+            f"/referendums/{r['counting']}/vote/",
+        ],
+        "admin": [
+            f"{staff}/",
+            f"{staff}/new/",
+            f"{staff}/{r['draft']}/edit/",
+            f"{staff}/{r['draft']}/questions/new/",
+            f"{staff}/{r['draft']}/questions/{w['question'].pk}/",
+            *(f"{staff}/{r[name]}/" for name in ("draft", "keys", "ready", "open", "counting", "result", "published")),
+            f"{staff}/{r['draft']}/sign-off/",
+            f"{staff}/{r['keys']}/sign-off/",
+            f"{staff}/{r['counting']}/result/",
+            f"{staff}/{r['result']}/result/",
+            f"{staff}/{r['signed']}/result/",
+            f"{staff}/{r['published']}/result/",
+        ],
+        "officer": [
+            f"{staff}/{r['open']}/",
+            f"{staff}/{r['open']}/counter/",
+            f"{staff}/{r['ready']}/counter/",
+            f"{staff}/{r['counting']}/ballot-papers/",
+            f"{staff}/{r['open']}/ballot-papers/",
+            f"{staff}/{r['result']}/result/",
+        ],
+        "trustee": [
+            *(f"{staff}/{r[name]}/trustee/" for name in ("keys", "keys_registered", "keys_dealt", "ready")),
+            *(f"{staff}/{r[name]}/trustee/" for name in ("counting", "published")),
+        ],
+    }
+
+
+def _referendum_actions(w) -> dict[str, list[tuple[str, str | None, object, str]]]:
+    """Referendum pages shown after a form is sent (see ``_actions``)."""
+    r = {name: referendum.pk for name, referendum in w["referendums"].items()}
+    staff = "/staff/referendums"
+    return {
+        "visitor": [],
+        "voter": [],
+        "admin": [
+            ("new referendum with nothing entered", f"{staff}/new/", lambda p: _submit(p, "Save"), f"{staff}/new/"),
+            (
+                "new question with nothing entered",
+                f"{staff}/{r['draft']}/questions/new/",
+                lambda p: _submit(p, "Save the question"),
+                f"{staff}/{r['draft']}/questions/new/",
+            ),
+            (
+                "setup sign-off without the box ticked",
+                f"{staff}/{r['keys']}/sign-off/",
+                lambda p: _submit(p, "Sign off the setup"),
+                f"{staff}/{r['keys']}/sign-off/",
+            ),
+            (
+                "result sign-off without the box ticked",
+                f"{staff}/{r['result']}/result/",
+                lambda p: _submit(p, "Sign off the result"),
+                f"{staff}/{r['result']}/result/sign-off/",
+            ),
+            (
+                "publishing without the box ticked",
+                f"{staff}/{r['signed']}/result/",
+                lambda p: _submit(p, "Publish the result"),
+                f"{staff}/{r['signed']}/result/publish/",
+            ),
+        ],
+        "officer": [
+            (
+                "counter with nothing entered",
+                f"{staff}/{r['open']}/counter/",
+                lambda p: _submit(p, "Mark as voting on paper"),
+                f"{staff}/{r['open']}/counter/",
+            ),
+            (
+                "ballot paper with nothing entered",
+                f"{staff}/{r['counting']}/ballot-papers/",
+                lambda p: _submit(p, "Save this entry"),
+                f"{staff}/{r['counting']}/ballot-papers/",
+            ),
+        ],
+        "trustee": [
+            (
+                "trustee upload with nothing chosen",
+                f"{staff}/{r['keys']}/trustee/",
+                lambda p: _submit(p, "Upload registration.json"),
+                f"{staff}/{r['keys']}/trustee/register/",
+            ),
+            (
+                "trustee decryption that is not JSON",
+                f"{staff}/{r['counting']}/trustee/",
+                lambda p: _submit(p, "Upload decryption.json", {"Or paste what is in it": "not json"}),
+                f"{staff}/{r['counting']}/trustee/decrypt/",
+            ),
+        ],
+    }
+
+
+def test_every_referendum_page_passes_axe(browser, live_server, referendum_world):
+    w = referendum_world
+    problems: dict[str, list[str]] = {}
+    visited = 0
+    actions = _referendum_actions(w)
+    for persona, urls in _referendum_pages(w).items():
+        context = browser.new_context(base_url=live_server.url, locale="en-GB")
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        if persona != "visitor":
+            sign_in(page, *w[persona])
+        for entry in urls:
+            url, expected = entry if isinstance(entry, tuple) else (entry, 200)
+            response = page.goto(url)
+            key = f"{persona} {url}"
+            if response is None or response.status != expected:
+                problems.setdefault(key, []).append(f"HTTP {response and response.status}, expected {expected}")
+            problems.setdefault(key, []).extend(_violations(page))
+            visited += 1
+        for label, url, action, expected_path in actions[persona]:
+            if url:
+                page.goto(url)
+            action(page)
+            path = page.url.removeprefix(live_server.url)
+            key = f"{persona}: {label} ({path})"
+            if not path.startswith(expected_path):
+                problems.setdefault(key, []).append(f"expected to be on {expected_path}")
+            elif not page.locator(".govuk-error-summary").count():
+                problems.setdefault(key, []).append("no error summary")
+            problems.setdefault(key, []).extend(_violations(page))
+            visited += 1
+        context.close()
+    problems = {key: found for key, found in problems.items() if found}
+    assert visited > 50
+    assert not problems, f"{len(problems)} of {visited} referendum pages have problems:\n" + "\n".join(
+        f"{key}\n    " + "\n    ".join(found) for key, found in problems.items()
+    )
+
+
+def test_every_referendum_page_works_without_javascript(browser, live_server, referendum_world):
+    """The referendum pages with JavaScript off: each arrives with one heading, a main landmark and
+    the skip link as the first Tab stop."""
+    w = referendum_world
+    problems: dict[str, list[str]] = {}
+    visited = 0
+    for persona, urls in _referendum_pages(w).items():
+        context = browser.new_context(base_url=live_server.url, locale="en-GB", java_script_enabled=False)
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        if persona != "visitor":
+            sign_in(page, *w[persona])
+        for entry in urls:
+            url, expected = entry if isinstance(entry, tuple) else (entry, 200)
+            response = page.goto(url)
+            found = problems.setdefault(f"{persona} {url}", [])
+            if response is None or response.status != expected:
+                found.append(f"HTTP {response and response.status}, expected {expected}")
+            if page.locator("h1").count() != 1:
+                found.append(f"{page.locator('h1').count()} level-one headings")
+            if page.locator("main#main-content").count() != 1:
+                found.append("no main#main-content")
+            page.keyboard.press("Tab")
+            if page.locator(":focus").get_attribute("href") != "#main-content":
+                found.append("the first Tab does not reach the skip link")
+            visited += 1
+        context.close()
+    problems = {key: found for key, found in problems.items() if found}
+    assert visited > 40
+    assert not problems, f"{len(problems)} of {visited} referendum pages have problems without JavaScript:\n" + (
+        "\n".join(f"{key}\n    " + "\n    ".join(found) for key, found in problems.items())
     )
