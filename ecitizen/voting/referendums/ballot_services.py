@@ -19,7 +19,15 @@ assisted cast, which is final and marks the register for good, records ``REF_ASS
 nothing of the ballot. The credential code a voter types on the assisted path is used to sign the
 ballot and then forgotten: it is stored nowhere, not even in the audit row. The voter is emailed
 their ballot tracker (never their choices) with a plain ``send_mail`` once the cast is committed,
-so no copy of it stays in the database either.
+so no copy of it stays in the database either; an error report never shows the code
+(``sensitive_variables``, and the cryptography's own frames are dropped from the traceback).
+
+The register row is written by a person's first online ballot only (later ones just read it), and
+the count writes the whole register again (``opening_services.close_and_tally``): PostgreSQL stamps
+each row with the transaction that last wrote it, so while voting is open the live database (not a
+copy of it) can tell whose *first* ballot is whose, and after the count it cannot. The limit on
+casts keeps its times under a keyed hash of the account (``public_views._cast_hit``). What remains
+is what any server sees while it serves a request: who sent a ballot at that moment.
 """
 
 from __future__ import annotations
@@ -39,6 +47,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.debug import sensitive_variables
 
 from ecitizen.core.audit import audit_record
 from ecitizen.core.i18n import pick
@@ -262,11 +271,23 @@ def _write(
             "VALUES (%s, %s, %s, %s, %s, %s, NULL)",
             [referendum.pk, n, checked.credential, text, checked.hash, tracker],
         )
-        final = _db(ElectorateEntry, "final_at", now) if channel != Channel.ONLINE else None
+        if channel == Channel.ONLINE:
+            # Written on the first online ballot only: the row then carries no trace of the
+            # ballots that replace it (on PostgreSQL every write stamps the row with its
+            # transaction, the ballot's). Later ballots only read it.
+            cursor.execute(
+                f"UPDATE {register} SET channel = %s WHERE id = %s AND channel = %s",  # noqa: S608
+                [Channel.ONLINE, entry.pk, ""],
+            )
+            if cursor.rowcount == 1:
+                return True
+            cursor.execute(f"SELECT channel FROM {register} WHERE id = %s", [entry.pk])  # noqa: S608
+            row = cursor.fetchone()
+            return row is not None and row[0] == Channel.ONLINE
         cursor.execute(
-            f"UPDATE {register} SET channel = %s, final_at = COALESCE(%s, final_at) "  # noqa: S608
+            f"UPDATE {register} SET channel = %s, final_at = %s "  # noqa: S608
             "WHERE id = %s AND channel IN (%s, %s)",
-            [channel, final, entry.pk, "", Channel.ONLINE],
+            [channel, _db(ElectorateEntry, "final_at", now), entry.pk, "", Channel.ONLINE],
         )
         return cursor.rowcount == 1
 
@@ -412,6 +433,28 @@ def _marks_message(low: int, high: int, marked: int) -> str:
     return ngettext("Select at least %(n)s option.", "Select at least %(n)s options.", low) % {"n": low}
 
 
+@sensitive_variables("code")
+def _encrypt_with_code(referendum: Referendum, code: str, marks: list[list[int]]) -> dict:
+    """The assisted ballot, encrypted and signed with the voter's (normalised) credential *code*.
+    An unforeseen error in the cryptography is raised again without its traceback: the frames
+    below this one hold the code (and the credential's secret) in their variables, and an error
+    report shows them."""
+    try:
+        public = credentials.public_credential(str(referendum.uuid), code)
+    except Exception as exc:
+        raise RuntimeError(f"the credential could not be derived ({type(exc).__name__})") from None
+    if public not in _CredentialList(referendum):
+        raise _refuse(CREDENTIAL, rejection_message("unknown_credential"), "unknown_credential")
+    try:
+        ballot, _opening = ballots.encrypt(referendum.election, referendum.election_hash, code, marks)
+    except ValueError:
+        raise _refuse(NON_FIELD_ERRORS, _("Answer every question."), "selections") from None
+    except Exception as exc:
+        raise RuntimeError(f"the assisted ballot could not be encrypted ({type(exc).__name__})") from None
+    return ballot
+
+
+@sensitive_variables("code", "normal")
 def cast_assisted(
     referendum: Referendum,
     user: Any,
@@ -446,13 +489,7 @@ def cast_assisted(
             "code_format",
         )
     marks = selections_check(referendum, selections)
-    public = credentials.public_credential(str(referendum.uuid), normal)
-    if public not in _CredentialList(referendum):
-        raise _refuse(CREDENTIAL, rejection_message("unknown_credential"), "unknown_credential")
-    try:
-        ballot, _opening = ballots.encrypt(referendum.election, referendum.election_hash, normal, marks)
-    except ValueError:
-        raise _refuse(NON_FIELD_ERRORS, _("Answer every question."), "selections") from None
+    ballot = _encrypt_with_code(referendum, normal, marks)
     checked = _check(referendum, ballot)
     return _record(
         referendum=referendum,

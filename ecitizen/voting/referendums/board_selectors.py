@@ -25,7 +25,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Max, Q
+from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
 from ecitizen.core.i18n import pick
@@ -267,13 +267,31 @@ class BoardTotals:
     electorate: int | None
 
 
+COUNTED_CACHE_SECONDS = 3600
+
+
+def counted_up_to(referendum: Referendum, last: int) -> int:
+    """How many of the ballots 1…*last* counted when *last* was the board's last ballot (those not
+    replaced by then). The board only grows, and a ballot is replaced only by a later one, so the
+    figure never changes for a given *last*: it is counted once and kept in the cache under it
+    (the board page does not count 100,000 rows on every view)."""
+    if not last:
+        return 0
+    key = f"referendums:board-counted:{referendum.uuid}:{last}"
+    counted = cache.get(key)
+    if counted is None:
+        counted = BoardBallot.objects.filter(
+            Q(replaced_by__isnull=True) | Q(replaced_by__gt=last), referendum=referendum, n__lte=last
+        ).count()
+        cache.set(key, counted, timeout=COUNTED_CACHE_SECONDS)
+    return counted
+
+
 def board_totals(referendum: Referendum) -> BoardTotals:
-    figures = BoardBallot.objects.filter(referendum=referendum).aggregate(
-        ballots=Max("n"), counted=Count("pk", filter=Q(replaced_by__isnull=True))
-    )
+    last = BoardBallot.objects.filter(referendum=referendum).aggregate(last=Max("n"))["last"] or 0
     return BoardTotals(
-        ballots=figures["ballots"] or 0,
-        counted=figures["counted"] or 0,
+        ballots=last,
+        counted=counted_up_to(referendum, last),
         credentials=referendum.credentials_issued
         if referendum.credentials_issued is not None
         else PublicCredential.objects.filter(referendum=referendum).count(),

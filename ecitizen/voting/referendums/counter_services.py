@@ -4,7 +4,8 @@
 national ID; the person must be in the frozen electorate (found by the ID's blind index, the
 register's voter key) and not marked yet. The entry is marked ``paper`` (final: no online vote
 afterwards, as at CONSUL's booths), with who marked it and when; the audit row names the voter,
-who can see it among the accesses to their data. Nobody hands a ballot paper to themselves.
+who can see it among the accesses to their data. Nobody hands a ballot paper to themselves, to
+another account of their own or to a declared relative (``ecitizen.agencies.conflicts``).
 
 **Typing in** (:func:`sheet_enter`): after the close, each ballot paper from the box is typed in by
 one staff member and again by a *different* one, without seeing the first entry. When both agree
@@ -25,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from ecitizen.agencies.conflicts import conflict_reason
 from ecitizen.core.audit import audit_record
 from ecitizen.core.models import AuditAction
 from ecitizen.exchange.selectors import national_id_blind_index
@@ -70,13 +72,14 @@ def paper_issue(
         raise ValidationError({"national_id": _("Enter the national ID number from the voter's identity document")})
     index = national_id_blind_index(national_id)
     if index == bound_national_id_index(voter_profile(actor)):
-        raise ValidationError({"national_id": _("You cannot hand a ballot paper to yourself. Ask a colleague.")})
+        raise ValidationError({"national_id": _yourself()})
     with transaction.atomic():
         entry = ElectorateEntry.objects.select_related("user").filter(referendum=referendum, voter_key=index).first()
         if entry is None:
             raise ValidationError(
                 {"national_id": _("This person is not in the electorate of this referendum: they may not vote in it.")}
             )
+        _no_conflict(actor, referendum, entry, index)
         # Marked in one statement that only succeeds while unmarked: an online ballot cast at the
         # same moment either marked it first (and this fails) or is refused afterwards.
         marked = ElectorateEntry.objects.filter(pk=entry.pk, channel="").update(
@@ -95,6 +98,31 @@ def paper_issue(
             extra={"referendum": referendum.pk},
         )
     return entry
+
+
+def _yourself() -> str:
+    return _("You cannot hand a ballot paper to yourself. Ask a colleague.")
+
+
+def _no_conflict(actor: Any, referendum: Referendum, entry: ElectorateEntry, index: str) -> None:
+    """Staff never act on their own affairs (``ecitizen.agencies.conflicts``): not for the account on
+    the register if it is theirs, nor for a national ID their own profile holds (bound or not: an
+    entry keeps the ID it had when voting opened), nor for a declared relative (where the agency
+    counts relatives) or another account of their own."""
+    own = entry.user_id == actor.pk or conflict_reason(
+        staff=actor, citizen=None, agency=referendum.agency_id, national_id_index=index
+    )
+    if own:
+        raise ValidationError({"national_id": _yourself()})
+    if entry.user_id is not None and conflict_reason(staff=actor, citizen=entry.user_id, agency=referendum.agency_id):
+        raise ValidationError(
+            {
+                "national_id": _(
+                    "You cannot hand a ballot paper to this person: they are declared as your relative, or the "
+                    "account is another of yours. Ask a colleague."
+                )
+            }
+        )
 
 
 def _already(channel: str) -> str:

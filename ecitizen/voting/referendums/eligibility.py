@@ -24,14 +24,14 @@ is the national-ID blind index of a bound account, else ``user:<id>``.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from allauth.account.models import EmailAddress
 
 from ecitizen.accounts.models import Profile, VerificationMethod
-from ecitizen.exchange.models import PopulationRecord, address_normalise, postcode_key
+from ecitizen.exchange.models import Address, PopulationRecord, address_normalise, postcode_key
 from ecitizen.reports import geo
 from ecitizen.reports.models import Area
 from ecitizen.voting.budgeting.eligibility import (
@@ -75,13 +75,57 @@ def referendum_areas(referendum: Referendum) -> list[Area]:
     return areas
 
 
+# As ``budgeting.eligibility.address_point`` reads them: the first 200 active addresses of a postcode.
+_CANDIDATES = 200
+
+
+def _placed(candidates: list[tuple[str, float, float]], line: str) -> tuple[float, float] | None:
+    """``address_point``'s choice among the active addresses of a postcode (in register order),
+    for a profile whose first line, normalised, is *line*: the one address; among several, the one
+    whose first line starts with it, or their point when they all share one; else None.
+    ``test_review_performance`` checks that both agree."""
+    if len(candidates) > 1:
+        matching = [c for c in candidates if line and address_normalise(c[0]).startswith(line)]
+        same_point = len({(round(c[1], 5), round(c[2], 5)) for c in candidates}) == 1
+        candidates = matching or ([candidates[0]] if same_point else [])
+    if len(candidates) != 1:
+        return None
+    return candidates[0][1], candidates[0][2]
+
+
 class _Places:
     """The district of an address point: the smallest of the areas containing it (their shapes
-    built once), with the address register's answers kept per postcode and first line."""
+    built once), with the address register's answers kept per postcode and first line. The
+    register is read for many profiles at once (:meth:`load`, one query a batch), not once per
+    address."""
 
     def __init__(self, areas: list[Area]):
         self.areas = [(area, geo.AreaShape(geo.from_geojson(area.geometry))) for area in areas]
         self._points: dict[tuple[str, str], tuple[float, float] | None] = {}
+
+    def load(self, addresses: Iterable[tuple[str, str]]) -> None:
+        """Read the address register once for every ``(postcode, first line)`` of *addresses* not
+        looked up yet."""
+        wanted: dict[str, list[tuple[str, str]]] = {}
+        for postcode, line in addresses:
+            key = (postcode_key(postcode or ""), address_normalise(line or ""))
+            if key[0] and key not in self._points:
+                wanted.setdefault(key[0], []).append(key)
+        if not wanted:
+            return
+        candidates: dict[str, list[tuple[str, float, float]]] = {code: [] for code in wanted}
+        rows = (
+            Address.objects.filter(postcode_key__in=list(wanted), is_active=True)
+            .order_by("id")
+            .values_list("postcode_key", "line", "latitude", "longitude")
+        )
+        for code, line, lat, lng in rows.iterator(chunk_size=5000):
+            found = candidates[code]
+            if len(found) < _CANDIDATES:
+                found.append((line, lat, lng))
+        for code, keys in wanted.items():
+            for key in keys:
+                self._points[key] = _placed(candidates[code], key[1])
 
     def point(self, postcode: str, line: str) -> tuple[float, float] | None:
         key = (postcode_key(postcode or ""), address_normalise(line or ""))
@@ -139,6 +183,7 @@ def electors(referendum: Referendum, day: datetime.date) -> list[Elector]:
             profile = VoterProfile(identity_verified=row[2], verification_method=row[3], national_id_index=row[4] or "")
             bound[row[0]] = bound_national_id_index(profile)
         born = _dates_of_birth([index for index in bound.values() if index])
+        places.load((row[5], row[6]) for row in chunk if (row[5] or "").strip())
         confirmed = (
             _confirmed_emails([row[0] for row in chunk if not row[2]]) if needed <= LEVEL_ORDER["basic"] else set()
         )

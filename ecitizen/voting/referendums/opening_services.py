@@ -11,7 +11,8 @@ electorate size and the number of credentials issued published.
 **Closing** (:func:`close_and_tally`): once voting has closed, the counted ballots of the board
 (those not replaced) are summed into the encrypted tally for the trustees to decrypt (stage
 counting). The sum is computed with no write lock held; a short transaction then stores it, after
-checking that no ballot arrived in the meantime (it sums again if one did).
+checking that no ballot arrived in the meantime (it sums again if one did), and writes the marked
+register again so that no row of it keeps the mark of a ballot's transaction (PostgreSQL).
 
 Both run from :func:`referendums_due_task`, and do nothing to a referendum that is not due.
 """
@@ -26,12 +27,13 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
-from django.db.models import Max
+from django.db import connection, transaction
+from django.db.models import F, Max
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 from django_tasks import task
 
 from ecitizen.core.audit import audit_record
@@ -48,7 +50,7 @@ from ecitizen.voting.referendums.models import (
     Referendum,
     Stage,
 )
-from ecitizen.voting.referendums.setup_services import questions_of, trustees_of
+from ecitizen.voting.referendums.setup_services import key_complete, questions_of, trustees_of
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +93,18 @@ def _not_due(message: str) -> ValidationError:
     return ValidationError({NON_FIELD_ERRORS: message})
 
 
+class CredentialMails(list):
+    """``(email, language, code)`` per voter who gets a credential, from the credential step to
+    the sending. It prints as its size only, so that an error report (a frame's variables) or a
+    log line never shows a code."""
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} credential emails>"
+
+    __str__ = __repr__
+
+
+@sensitive_variables("code", "mails")
 def open_referendum(referendum: Referendum, now: datetime.datetime | None = None) -> Referendum:
     """Open a referendum that is ready and whose voting has started: freeze the electorate, issue
     the credentials, and send them after the commit. Raises ``ValidationError`` when it is not
@@ -101,11 +115,13 @@ def open_referendum(referendum: Referendum, now: datetime.datetime | None = None
         raise _not_due(_("Only a referendum that is ready can open."))
     if not referendum.opens_at <= now < referendum.closes_at:
         raise _not_due(_("It is not time for voting."))
+    if not key_complete(referendum):
+        raise _not_due(_("The election key is not complete: the trustees must make it again."))
     election = election_record(referendum)
     election_hash = hashing.election_hash(election)
     people = eligibility.electors(referendum, timezone.localdate(referendum.opens_at))
     uuid = str(referendum.uuid)
-    mails = []
+    mails = CredentialMails()
     public = []
     for person in people:
         if person.online:
@@ -115,7 +131,7 @@ def open_referendum(referendum: Referendum, now: datetime.datetime | None = None
     public.sort()
     with transaction.atomic():
         locked = Referendum.objects.select_for_update().select_related("agency").get(pk=referendum.pk)
-        if locked.stage != Stage.READY or election_record(locked) != election:
+        if locked.stage != Stage.READY or not key_complete(locked) or election_record(locked) != election:
             raise _not_due(_("The referendum changed while it was opening. It will open at the next attempt."))
         ElectorateEntry.objects.bulk_create(
             [
@@ -157,7 +173,8 @@ def open_referendum(referendum: Referendum, now: datetime.datetime | None = None
             agency=locked.agency,
             extra={"electorate": len(people), "credentials": len(public), "election_hash": election_hash},
         )
-        transaction.on_commit(lambda: credentials_send(locked, mails))
+        # robust: a failure to send is logged (without the codes) and does not undo the opening.
+        transaction.on_commit(lambda: credentials_send(locked, mails), robust=True)
     return locked
 
 
@@ -168,13 +185,14 @@ def _vote_url(referendum: Referendum) -> str:
         return ""
 
 
+@sensitive_variables("mails", "email", "code", "context", "body", "messages")
 def credentials_send(referendum: Referendum, mails: list[tuple[str, str, str]]) -> int:
     """Email each code to its voter (after the commit that stored the public credentials). The
     codes live only in this list and in the emails. Returns how many were handed to the mail
     server."""
     url = _vote_url(referendum)
     sent = 0
-    connection = get_connection(fail_silently=True)
+    mailer = get_connection(fail_silently=True)
     for start in range(0, len(mails), BATCH):
         messages = []
         for email, language, code in mails[start : start + BATCH]:
@@ -189,7 +207,7 @@ def credentials_send(referendum: Referendum, mails: list[tuple[str, str, str]]) 
                 subject = render_to_string("referendums/staff/email/credential_subject.txt", context)
                 body = render_to_string("referendums/staff/email/credential_body.txt", context)
             messages.append(EmailMessage(" ".join(subject.split()), body, None, [email]))
-        sent += connection.send_messages(messages) or 0
+        sent += mailer.send_messages(messages) or 0
     if sent < len(mails):
         logger.warning(
             "referendum %s: %s of %s credential emails were not sent", referendum.pk, len(mails) - sent, len(mails)
@@ -210,6 +228,17 @@ def _sum(referendum: Referendum) -> tuple[list, int, int]:
         protocol_tally.add(acc, json.loads(text))
         counted += 1
     return acc, counted, last
+
+
+def _register_rewritten(referendum: Referendum) -> None:
+    """Inside the count's transaction: every row of the marked register written again, unchanged,
+    in one statement. PostgreSQL stamps each row with the transaction that last wrote it; a voter's
+    row was last written by the transaction of their first online ballot, which stamped that ballot
+    too. Rewritten together, the rows carry the count's transaction, and neither their stamps nor
+    the stamps' order say anything of anyone's ballot. (SQLite keeps no such stamp.)"""
+    if connection.vendor != "postgresql":
+        return
+    ElectorateEntry.objects.filter(referendum=referendum).update(channel=F("channel"))
 
 
 def close_and_tally(referendum: Referendum, now: datetime.datetime | None = None) -> bool:
@@ -234,6 +263,7 @@ def close_and_tally(referendum: Referendum, now: datetime.datetime | None = None
             locked.counted_ballots = counted
             locked.stage = Stage.COUNTING
             locked.save(update_fields=["tally", "counted_ballots", "stage", "updated_at"])
+            _register_rewritten(locked)
             audit_record(
                 actor=None,
                 action=AuditAction.REF_TALLIED,
@@ -257,11 +287,19 @@ def referendums_due(now: datetime.datetime | None = None) -> dict[str, Any]:
             open_referendum(referendum, now)
         except ValidationError as exc:
             logger.warning("referendum %s did not open: %s", referendum.pk, exc.messages)
+        except Exception:
+            # One referendum that cannot open (a broken district shape...) must not keep the
+            # others from opening or closing: it is logged and tried again at the next run.
+            logger.exception("referendum %s did not open", referendum.pk)
         else:
             opened += 1
     for referendum in Referendum.objects.filter(stage=Stage.OPEN, closes_at__lte=now):
-        if close_and_tally(referendum, now):
-            closed += 1
+        try:
+            done = close_and_tally(referendum, now)
+        except Exception:
+            logger.exception("referendum %s was not summed", referendum.pk)
+        else:
+            closed += int(done)
     return {"opened": opened, "closed": closed}
 
 

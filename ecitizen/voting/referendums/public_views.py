@@ -16,6 +16,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
@@ -50,6 +51,8 @@ from ecitizen.voting.referendums.public_selectors import (
     rules_of,
     voter_status,
 )
+
+CAST_BUCKET_SALT = "ecitizen.voting.referendums.cast-rate"
 
 
 def _base_context(referendum: Referendum) -> dict:
@@ -95,11 +98,28 @@ def election_json(request: HttpRequest, pk: int) -> JsonResponse:
 
 def _cast_hit(request: HttpRequest) -> tuple[int, ratelimits.Hit | None]:
     """Count one cast against the account's limit (``REFERENDUMS_CAST_RATE``): ``(0, hit)`` when
-    allowed (given back if nothing is cast), ``(seconds to wait, None)`` when refused."""
+    allowed, ``(seconds to wait, None)`` when refused.
+
+    The bucket keeps the times of the account's casts for an hour, and the board's numbers follow
+    the order of the casts: a bucket named after the account would tell anyone reading the table
+    (a copy of the database) which ballots are whose. Its name is therefore a keyed hash of the
+    account, which only the server's secret key opens."""
     if not ratelimits.enabled():
         return 0, None
     rate = ratelimits.Rate.parse(voter_conf.cast_rate())
-    return ratelimits.bucket_hit(ratelimits.bucket_name("referendum-cast", rate, f"user:{request.user.pk}"), rate)
+    identity = salted_hmac(CAST_BUCKET_SALT, f"user:{request.user.pk}").hexdigest()
+    return ratelimits.bucket_hit(ratelimits.bucket_name("referendum-cast", rate, identity), rate)
+
+
+# Refusals that come after the ballot was read and checked (the work the limit is there to bound):
+# they keep their hit. A refusal before that (voting closed, not on the register...) gives it back.
+CHECKED = frozenset({"malformed", "wrong_election", "unknown_credential", "bad_proof", "bad_signature"})
+
+
+def _give_back(hit: ratelimits.Hit | None, refused: ValidationError) -> None:
+    codes = {error.code for errors in refused.error_dict.values() for error in errors}
+    if hit is not None and not codes & CHECKED:
+        ratelimits.bucket_release(hit)
 
 
 def _too_many(wait: int) -> str:
@@ -173,8 +193,7 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
                     try:
                         entry = cast(referendum, request.user, booth.cleaned_data[BALLOT])
                     except ValidationError as exc:
-                        if hit is not None:
-                            ratelimits.bucket_release(hit)  # nothing was cast
+                        _give_back(hit, exc)
                         _merge(errors, exc.message_dict, fields)
                     else:
                         return _done(request, referendum, entry, assisted=False)
@@ -195,8 +214,7 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
                             referendum, request.user, form.cleaned_data[CREDENTIAL], form.cleaned_data["selections"]
                         )
                     except ValidationError as exc:
-                        if hit is not None:
-                            ratelimits.bucket_release(hit)
+                        _give_back(hit, exc)
                         _merge(errors, exc.message_dict, fields)
                     else:
                         return _done(request, referendum, entry, assisted=True)

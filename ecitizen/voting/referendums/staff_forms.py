@@ -43,6 +43,18 @@ _NUMBER_ERRORS = {
 }
 
 
+class _DateParts(DatePartsInput):
+    """The GOV.UK date boxes, where digits that ``int()`` cannot read (a superscript two, five
+    thousand nines) are passed on as typed, for the date field to refuse, rather than raising."""
+
+    def value_from_datadict(self, data, files, name):
+        try:
+            return super().value_from_datadict(data, files, name)
+        except ValueError:
+            parts = [str(data.get(f"{name}-{part}") or "")[:10] for part in self.PARTS]
+            return "-".join(reversed(parts))
+
+
 def _start_of(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
@@ -91,11 +103,11 @@ class ReferendumForm(SectionedForm):
 
     SERVICE_NAMES = {"opens_at": "opens_on", "closes_at": "closes_on"}
 
-    opens_on = forms.DateField(label=_("Voting opens on"), widget=DatePartsInput(), error_messages=_DATE_ERRORS)
+    opens_on = forms.DateField(label=_("Voting opens on"), widget=_DateParts(), error_messages=_DATE_ERRORS)
     closes_on = forms.DateField(
         label=_("Last day of voting"),
         help_text=_("Voting closes at the end of this day."),
-        widget=DatePartsInput(),
+        widget=_DateParts(),
         error_messages=_DATE_ERRORS,
     )
     min_age = forms.IntegerField(
@@ -322,6 +334,11 @@ class QuestionForm(SectionedForm):
         )
 
 
+def _no_constant(name: str) -> None:
+    """NaN and Infinity are not JSON (the tool never writes them): refused like any bad JSON."""
+    raise ValueError(name)
+
+
 class UploadForm(forms.Form):
     """A file the trustee tool wrote, as a file or pasted."""
 
@@ -347,7 +364,7 @@ class UploadForm(forms.Form):
                 return data
             raw = upload.read(limit + 1)
             try:
-                text = raw.decode("utf-8")
+                text = raw.decode("utf-8-sig")  # an editor may have saved it with a byte order mark
             except UnicodeDecodeError:
                 self.add_error("file", _("This file is not text: choose the JSON file the tool wrote"))
                 return data
@@ -358,8 +375,8 @@ class UploadForm(forms.Form):
                 return data
             text, field = pasted, "pasted"
         try:
-            document = json.loads(text)
-        except ValueError as exc:
+            document = json.loads(text, parse_constant=_no_constant)
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than the parser goes
             self.add_error(
                 field,
                 _("This is not valid JSON (line %(line)s): use the file exactly as the tool wrote it")

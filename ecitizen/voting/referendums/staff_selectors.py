@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -67,7 +67,9 @@ def trustees_of(referendum: Referendum) -> list[Trustee]:
 
 
 def board_size(referendum: Referendum) -> int:
-    return BoardBallot.objects.filter(referendum=referendum).count()
+    """Ballots on the board: they are numbered 1…N without gaps, so the last number (read from the
+    index) rather than a count of every row."""
+    return BoardBallot.objects.filter(referendum=referendum).aggregate(last=Max("n"))["last"] or 0
 
 
 def _names(trustees: list[Trustee]) -> str:

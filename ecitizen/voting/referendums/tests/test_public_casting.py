@@ -435,13 +435,13 @@ def test_no_credential_code_is_stored_anywhere_after_casting(client, open_vote, 
 # --- the rate limit -----------------------------------------------------------------------------------
 
 
-def test_casts_past_the_limit_are_refused_and_a_refused_ballot_does_not_count(client, open_vote, voters, settings):
+def test_casts_past_the_limit_are_refused_and_a_refused_ballot_still_counts(client, open_vote, voters, settings):
     settings.ECITIZEN_RATE_LIMITS_ENABLED = True
-    settings.REFERENDUMS_CAST_RATE = "2/h/user"
+    settings.REFERENDUMS_CAST_RATE = "3/h/user"
     voter = voters[0]
     client.force_login(voter)
-    # A ballot the board refuses gives its hit back.
-    assert send(client, open_vote.referendum, "garbage").status_code == 400
+    # A ballot the board reads and refuses keeps its hit: checking it is the work the limit bounds
+    # (test_review_secrecy: a refusal before the ballot is read gives it back).
     assert send(client, open_vote.referendum, open_vote.encrypt(credentials.new_code(), [[YES], []])).status_code == 400
     assert send(client, open_vote.referendum, open_vote.encrypt(voter, [[YES], []])).status_code == 200
     assert send(client, open_vote.referendum, open_vote.encrypt(voter, [[NO], []])).status_code == 200
