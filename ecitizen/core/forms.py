@@ -51,7 +51,9 @@ class DatePartsInput(forms.Widget):
         day, month, year = ((data.get(f"{name}-{part}") or "").strip() for part in self.PARTS)
         if not (day or month or year):
             return data.get(name)
-        if day.isdigit() and month.isdigit() and year.isdigit() and len(year) == 4:
+        # ASCII digits only, and short: "²".isdigit() is true but int() refuses it, and int() of
+        # thousands of digits raises too; anything else goes on as typed, for the field to refuse.
+        if all(p.isascii() and p.isdigit() and len(p) <= 4 for p in (day, month, year)) and len(year) == 4:
             return f"{year}-{int(month):02d}-{int(day):02d}"
         return f"{year}-{month}-{day}"
 

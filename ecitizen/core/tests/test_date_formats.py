@@ -126,6 +126,10 @@ def test_date_field_with_missing_part_is_a_field_error_not_a_crash():
         {"dob-day": "27", "dob-year": "2007"},
         {"dob-day": "31", "dob-month": "2", "dob-year": "2007"},
         {"dob-day": "x", "dob-month": "3", "dob-year": "2007"},
+        # digits int() refuses: a superscript, Arabic-Indic digits, thousands of nines
+        {"dob-day": "\u00b2", "dob-month": "3", "dob-year": "2007"},
+        {"dob-day": "\u0662", "dob-month": "\u0663", "dob-year": "2007"},
+        {"dob-day": "9" * 5000, "dob-month": "3", "dob-year": "2007"},
     ):
         form = Form(data)
         assert not form.is_valid() and form.errors["dob"] == ["Enter a real date"]
