@@ -18,6 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -359,6 +360,8 @@ def _trustee_page(
             else [],
             "registered_all": trustee_services.setup_json(trustee) is not None,
             "dealt_all": trustee_services.deals_json(trustee) is not None,
+            # The public board, for the tool's --board check before decrypting.
+            "board_url": reverse("referendums:board_json", args=[referendum.pk]) if current == "decrypt" else "",
             "Stage": Stage,
         },
         status=400 if form is not None and form.errors else 200,

@@ -188,3 +188,70 @@ def test_restarting_key_generation_forgets_every_message(make_referendum, admin_
     referendum = setup_services.key_generation_restart(actor=admin_a, referendum=built.referendum)
     assert referendum.stage == Stage.DRAFT and referendum.public_key == ""
     assert all(not t.sealing_key and not t.deal and not t.confirmed_at for t in _rows(referendum))
+
+
+def test_the_trustee_tool_decrypts_what_the_pages_serve_after_checking_the_board(
+    make_referendum, make_voter, referendum_people, tmp_path
+):
+    """The decrypt step end to end: the trustee page offers the board and the command with
+    --board; the tool, given the page's tally.json and the public board.json, verifies the board,
+    decrypts, and its output is accepted by the upload form. A tally that is not the board's sum
+    (here: one ballot's ciphertexts) is refused by the tool."""
+    import subprocess
+    import sys
+
+    voters = [make_voter() for _ in range(3)]
+    built = make_referendum(
+        "counting", voters=voters, ballots=[(voters[0], [[0]]), (voters[1], [[1]]), (voters[2], [[0]])]
+    )
+    referendum = built.referendum
+    row = _rows(referendum)[0]
+    client = _client(row.user)
+    page = client.get(reverse("referendums_staff:trustee", args=[referendum.pk])).content.decode()
+    board_url = reverse("referendums:board_json", args=[referendum.pk])
+    assert board_url in page and "--board board.json" in page
+    tally = client.get(reverse("referendums_staff:trustee_tally_json", args=[referendum.pk]))
+    board = client.get(board_url)
+    (tmp_path / "tally.json").write_bytes(tally.content)
+    (tmp_path / "board.json").write_bytes(b"".join(board.streaming_content))
+    deal = referendum.trustees.get(index=1).deal
+    key = {
+        "format": "ecitizen-trustee-key/1",
+        "sealing_secret": built.sealing[1],
+        "sealing_key": row.sealing_key,
+        "index": 1,
+        "uuid": str(referendum.uuid),
+        "threshold": referendum.threshold,
+        "trustees": referendum.trustee_count,
+        "commitments": deal["commitments"],
+        "share": built.shares[1],
+        "verification_key": row.verification_key,
+        "public_key": referendum.public_key,
+    }
+    (tmp_path / "key.json").write_text(json.dumps(key))
+    (tmp_path / "key.json").chmod(0o600)
+
+    def tool(tally_file: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "ecitizen.voting.trustee", "decrypt", "--key", "key.json"]
+            + ["--tally", tally_file, "--board", "board.json", "--out", f"out-{tally_file}"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={"PYTHONPATH": str(__import__("django").conf.settings.BASE_DIR), "PATH": "/usr/bin:/bin"},
+        )
+
+    done = tool("tally.json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    # A "tally" that is one ballot's ciphertexts: the tool refuses to decrypt it.
+    single = json.loads(tally.content)
+    first = json.loads(referendum.board.get(n=1).ballot)
+    single["tally"] = [[{"alpha": c["alpha"], "beta": c["beta"]} for c in a["choices"]] for a in first["answers"]]
+    (tmp_path / "single.json").write_text(json.dumps(single))
+    refused = tool("single.json")
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert not (tmp_path / "out-single.json").exists()
+    upload = (tmp_path / "out-tally.json").read_text()
+    assert _upload(client, referendum, "decrypt", pasted=upload).status_code == 302
+    assert Trustee.objects.get(pk=row.pk).decrypted_at is not None
