@@ -20,10 +20,9 @@ def test_visitors_get_the_public_home_page(client):
 def test_the_public_home_page_promises_only_what_exists(client):
     page = client.get("/").content.decode().lower()
     assert "take part in decisions" not in page
-    # Voting exists as participatory budgeting, and the page says so with a link to it; it
-    # promises no referendum, which does not exist yet.
+    # Voting exists as participatory budgeting and as referendums, each linked from the page.
     assert "vote" in page and reverse("budgeting:index") in page
-    assert "referendum" not in page
+    assert "referendum" in page and reverse("referendums:index") in page
 
 
 def test_the_dashboard_lists_what_needs_action_first(client, citizen, amina_life):
