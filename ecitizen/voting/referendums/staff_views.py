@@ -238,12 +238,23 @@ def question_edit(request: HttpRequest, pk: int, question_pk: int) -> HttpRespon
 @require_POST
 def question_delete(request: HttpRequest, pk: int, question_pk: int) -> HttpResponse:
     found = _referendum(request, pk, "manage")
+    question = _question(found, question_pk)
+    return _act(
+        request,
+        found,
+        lambda: setup_services.question_delete(actor=request.user, question=question),
+        _("The question is removed."),
+    )
+
+
+def _act(request: HttpRequest, found: Referendum, act, done: str) -> HttpResponse:
+    """Run a service call that is a button on the referendum's page, say how it went there."""
     try:
-        setup_services.question_delete(actor=request.user, question=_question(found, question_pk))
+        act()
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("The question is removed."))
+        messages.success(request, done)
     return redirect("referendums_staff:detail", pk=found.pk)
 
 
@@ -254,26 +265,24 @@ def question_delete(request: HttpRequest, pk: int, question_pk: int) -> HttpResp
 @require_POST
 def keys_start(request: HttpRequest, pk: int) -> HttpResponse:
     found = _referendum(request, pk, "manage")
-    try:
-        setup_services.key_generation_start(actor=request.user, referendum=found)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Key generation has started. The trustees can now register their keys."))
-    return redirect("referendums_staff:detail", pk=found.pk)
+    return _act(
+        request,
+        found,
+        lambda: setup_services.key_generation_start(actor=request.user, referendum=found),
+        _("Key generation has started. The trustees can now register their keys."),
+    )
 
 
 @login_required
 @require_POST
 def keys_restart(request: HttpRequest, pk: int) -> HttpResponse:
     found = _referendum(request, pk, "manage")
-    try:
-        setup_services.key_generation_restart(actor=request.user, referendum=found)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Key generation is cancelled. Change the trustees if needed, then start it again."))
-    return redirect("referendums_staff:detail", pk=found.pk)
+    return _act(
+        request,
+        found,
+        lambda: setup_services.key_generation_restart(actor=request.user, referendum=found),
+        _("Key generation is cancelled. Change the trustees if needed, then start it again."),
+    )
 
 
 # --- sign-offs ----------------------------------------------------------------------------------
