@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ecitizen.cases.models import RefusalCategory
+
 
 class DeclarationForm(forms.Form):
     declaration = forms.BooleanField(
@@ -34,6 +36,13 @@ class RequestInfoForm(VersionedForm):
 
 
 class RefuseForm(VersionedForm):
+    category = forms.ChoiceField(
+        label=_("Kind of reason"),
+        help_text=_("Counted in the service's figures; the applicant sees the reason below."),
+        choices=RefusalCategory.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose the kind of reason")},
+    )
     reason = forms.CharField(
         label=_("Reason for refusing"),
         help_text=_("The applicant will see this. Explain it in plain words."),

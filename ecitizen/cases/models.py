@@ -27,6 +27,25 @@ OPEN_STATUSES = (Status.SUBMITTED, Status.IN_REVIEW, Status.INFO_REQUESTED)
 FINAL_STATUSES = (Status.APPROVED, Status.REFUSED, Status.WITHDRAWN)
 
 
+class Channel(models.TextChoices):
+    """How an application was made: the citizen online, staff at a counter, or a trusted helper."""
+
+    ONLINE = "online", _("Online")
+    COUNTER = "counter", _("At a counter, with staff")
+    HELPER = "helper", _("Through a trusted helper")
+
+
+class RefusalCategory(models.TextChoices):
+    """Why an application was refused, in a few kinds that can be counted (the reason itself is
+    the caseworker's own words, for the applicant)."""
+
+    NOT_ELIGIBLE = "not_eligible", _("Not eligible")
+    EVIDENCE_MISSING = "evidence_missing", _("Evidence missing or not acceptable")
+    NO_RESPONSE = "no_response", _("No answer to a request for information")
+    DUPLICATE = "duplicate", _("Duplicate application")
+    OTHER = "other", _("Another reason")
+
+
 class Application(models.Model):
     """One citizen's application to one published version of a service.
 
@@ -51,6 +70,14 @@ class Application(models.Model):
     due_date = models.DateField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(blank=True)
+    refusal_category = models.CharField(max_length=20, choices=RefusalCategory.choices, blank=True)
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.ONLINE)
+    # The last form page the applicant saved: where a draft that is never sent stopped.
+    last_page_id = models.CharField(max_length=40, blank=True)
+    # When the case joined the agency's queue (submitted, and its fee paid if it has one): its
+    # decision clock starts here. ``withdrawn_at``: when the applicant withdrew it.
+    queued_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_cases"
     )
@@ -80,6 +107,12 @@ class Application(models.Model):
                 name="app_open_queue_assignee",
             ),
             models.Index(fields=["agency", "service_version", "status", "due_date"], name="app_queue_service"),
+            # Analytics rolls up one day at a time by each of these moments (ecitizen.analytics).
+            models.Index(fields=["created_at"], name="app_created"),
+            models.Index(fields=["submitted_at"], name="app_submitted"),
+            models.Index(fields=["queued_at"], name="app_queued"),
+            models.Index(fields=["decided_at"], name="app_decided"),
+            models.Index(fields=["withdrawn_at"], name="app_withdrawn"),
         ]
 
     def __str__(self) -> str:
@@ -163,6 +196,7 @@ class InformationRequest(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["created_at"], name="info_request_created")]
 
     def __str__(self) -> str:
         return f"Request on {self.application}"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,7 +10,14 @@ from django.utils import timezone
 
 from ecitizen.agencies.models import Agency
 from ecitizen.agencies.selectors import agencies_where
-from ecitizen.cases.models import FINAL_STATUSES, OPEN_STATUSES, Application, ApplicationEvent, Status
+from ecitizen.cases.models import (
+    FINAL_STATUSES,
+    OPEN_STATUSES,
+    Application,
+    ApplicationEvent,
+    RefusalCategory,
+    Status,
+)
 from ecitizen.cases.policies import CASE_ROLES
 from ecitizen.catalogue.formdef import FormDefinition
 
@@ -94,24 +102,68 @@ def case_agencies(user: Any) -> QuerySet[Agency]:
     return agencies_where(user, *CASE_ROLES)
 
 
+#: Queue ``status`` values that stand for several statuses (the figures of the analytics
+#: dashboards link to them): every sent case, and every decided one.
+STATUS_ANY = "any"
+STATUS_DECIDED = "decided"
+_STATUS_GROUPS = {
+    STATUS_ANY: [status for status in Status if status != Status.DRAFT],
+    STATUS_DECIDED: [Status.APPROVED, Status.REFUSED],
+}
+
+
 @dataclass(frozen=True)
 class QueueFilters:
+    """What the queue shows. ``sent_*`` and ``decided_*`` are local days, inclusive, of when the
+    case was sent (``submitted_at``) and decided (``decided_at``); ``refusal`` a refusal category
+    and ``channel`` how the application was made: the cases behind a figure of the dashboards."""
+
     service: int | None = None
-    status: str | None = None
+    status: str | None = None  # one Status, STATUS_ANY, STATUS_DECIDED, or None: the open cases
     assignee: str | None = None  # "me", "none" or a user id
     overdue: bool = False
     sort: str = "due"  # "due" (soonest first) or "-due"
+    sent_from: datetime.date | None = None
+    sent_to: datetime.date | None = None
+    decided_from: datetime.date | None = None
+    decided_to: datetime.date | None = None
+    refusal: str | None = None
+    channel: str | None = None
+
+
+def _local_midnight(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def _in_days(qs: QuerySet[Application], field: str, start: datetime.date | None, end: datetime.date | None):
+    """*qs* narrowed to the rows whose *field* (a moment) falls on the local days *start* to *end*."""
+    if start:
+        qs = qs.filter(**{f"{field}__gte": _local_midnight(start)})
+    if end:
+        qs = qs.filter(**{f"{field}__lt": _local_midnight(end + datetime.timedelta(days=1))})
+    return qs
 
 
 def case_queue(user: Any, agency: Agency, filters: QueueFilters) -> QuerySet[Application]:
     """The agency's open cases for the queue page; callers must have checked *agency* is theirs."""
     qs = Application.objects.filter(agency=agency)
-    if filters.status:
+    if filters.status in _STATUS_GROUPS:
+        qs = qs.filter(status__in=_STATUS_GROUPS[filters.status])
+    elif filters.status:
         qs = qs.filter(status=filters.status)
     else:
         qs = qs.filter(status__in=OPEN_STATUSES)  # as the partial index app_open_queue_by_due is defined
     if filters.service:
         qs = qs.filter(service_version__service_id=filters.service)
+    qs = _in_days(qs, "submitted_at", filters.sent_from, filters.sent_to)
+    qs = _in_days(qs, "decided_at", filters.decided_from, filters.decided_to)
+    if filters.refusal == RefusalCategory.OTHER:
+        # Refusals from before kinds were recorded count as "other" in the figures: list them too.
+        qs = qs.filter(status=Status.REFUSED, refusal_category__in=[RefusalCategory.OTHER, ""])
+    elif filters.refusal:
+        qs = qs.filter(status=Status.REFUSED, refusal_category=filters.refusal)
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
     if filters.assignee == "me":
         qs = qs.filter(assignee=user)
     elif filters.assignee == "none":

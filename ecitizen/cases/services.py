@@ -24,6 +24,7 @@ from ecitizen.cases.models import (
     InformationRequest,
     InternalNote,
     ReferenceCounter,
+    RefusalCategory,
     Status,
 )
 from ecitizen.cases.signals import application_approved
@@ -179,7 +180,8 @@ def application_save_page(*, citizen: Any, application: Application, page_id: st
     if application.citizen_id != citizen.pk or application.status != Status.DRAFT:
         raise PermissionDenied
     application.answers = {**application.answers, **answers}
-    _save(application, "answers")
+    application.last_page_id = page_id[:40]
+    _save(application, "answers", "last_page_id")
     audit_record(
         actor=citizen,
         action=AuditAction.APPLICATION_SAVED,
@@ -224,7 +226,10 @@ def application_submit(*, citizen: Any, application: Application, declaration: b
     else:
         application.status = Status.SUBMITTED
         application.due_date = _due_date(application, now)
-    _save(application, "answers", "declaration_accepted", "reference", "status", "submitted_at", "due_date")
+        application.queued_at = now
+    _save(
+        application, "answers", "declaration_accepted", "reference", "status", "submitted_at", "due_date", "queued_at"
+    )
     bill_reference = None
     if fee_amount > 0:
         # Payments bills the fee (ecitizen.core.signals; received in this transaction).
@@ -261,9 +266,11 @@ def application_payment_received(*, application: Application) -> Application:
     application = _lock(application)
     if application.status != Status.AWAITING_PAYMENT:
         return application
+    now = timezone.now()
     application.status = Status.SUBMITTED
-    application.due_date = _due_date(application, timezone.now())
-    _save(application, "status", "due_date")
+    application.due_date = _due_date(application, now)
+    application.queued_at = now
+    _save(application, "status", "due_date", "queued_at")
     _event(application, EventKind.PAYMENT_RECEIVED)
     audit_record(
         actor=None,
@@ -292,7 +299,8 @@ def application_withdraw(*, citizen: Any, application: Application) -> Applicati
     if not application.is_open and application.status != Status.AWAITING_PAYMENT:
         raise ValidationError(_("This application has been decided and can no longer be withdrawn."))
     application.status = Status.WITHDRAWN
-    _save(application, "status")
+    application.withdrawn_at = timezone.now()
+    _save(application, "status", "withdrawn_at")
     _event(application, EventKind.WITHDRAWN, actor=citizen)
     audit_record(
         actor=citizen,
@@ -448,14 +456,15 @@ def case_request_info(*, actor: Any, application: Application, message: str, exp
     return application
 
 
-def _decide(application: Application, actor: Any, *, status: Status, reason: str = "") -> None:
+def _decide(application: Application, actor: Any, *, status: Status, reason: str = "", category: str = "") -> None:
     """Record a decision on a locked, open case: status, time, reason, event, audit row."""
     application.status = status
     application.decided_at = timezone.now()
     application.decision_reason = reason
+    application.refusal_category = category
     if application.assignee_id is None:
         application.assignee = actor
-    _save(application, "status", "decided_at", "decision_reason", "assignee")
+    _save(application, "status", "decided_at", "decision_reason", "refusal_category", "assignee")
     _event(application, EventKind(status.value), actor=actor, message=reason)
     audit_record(
         actor=actor,
@@ -505,11 +514,21 @@ def case_approve(*, actor: Any, application: Application, expected_version: int)
 
 
 @transaction.atomic
-def case_refuse(*, actor: Any, application: Application, reason: str, expected_version: int) -> Application:
+def case_refuse(
+    *,
+    actor: Any,
+    application: Application,
+    reason: str,
+    expected_version: int,
+    category: str = RefusalCategory.OTHER,
+) -> Application:
+    """Refuse, with the reason in the caseworker's words and its *category* (counted by analytics)."""
     application = _staff_change(application, actor, expected_version, "decide")
     if not reason.strip():
         raise ValidationError({"reason": _("Enter the reason for refusing, so the applicant understands it")})
-    _decide(application, actor, status=Status.REFUSED, reason=reason.strip())
+    if category not in RefusalCategory.values:
+        raise ValidationError({"category": _("Choose the kind of reason")})
+    _decide(application, actor, status=Status.REFUSED, reason=reason.strip(), category=category)
     _notify_citizen(application, reason.strip())
     return application
 

@@ -242,6 +242,8 @@ class Report(models.Model):
     created_at = models.DateTimeField(db_index=False)
     updated_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The agency's first public word on the report (an update or a change of status).
+    first_response_at = models.DateTimeField(null=True, blank=True)
     reopened_at = models.DateTimeField(null=True, blank=True)
     questionnaire_sent_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
@@ -267,6 +269,9 @@ class Report(models.Model):
             models.Index(fields=["agency", "assignee", "due_at"], name="report_queue_assignee"),
             models.Index(fields=["reporter", "created_at"], name="report_by_reporter"),
             models.Index(fields=["questionnaire_sent_at", "created_at"], name="report_questionnaire"),
+            # Analytics rolls up one day at a time by each of these moments (ecitizen.analytics).
+            models.Index(fields=["closed_at"], name="report_closed"),
+            models.Index(fields=["first_response_at"], name="report_first_response"),
         ]
 
     def __str__(self) -> str:
@@ -349,7 +354,11 @@ class ReportUpdate(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["report", "created_at"], name="report_update_by_report")]
+        indexes = [
+            models.Index(fields=["report", "created_at"], name="report_update_by_report"),
+            # Analytics counts reopenings and "is it fixed?" answers a day at a time.
+            models.Index(fields=["kind", "created_at"], name="report_update_kind_time"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on #{self.report_id}"

@@ -626,6 +626,11 @@ def _staff_update(
     new: str = "",
     author_name: str = "",
 ) -> ReportUpdate:
+    now = timezone.now()
+    if not internal and kind in (UpdateKind.COMMENT, UpdateKind.STATUS) and report.first_response_at is None:
+        # The agency's first public word on the report: the start of "time to first response".
+        report.first_response_at = now
+        Report.objects.filter(pk=report.pk, first_response_at__isnull=True).update(first_response_at=now)
     return ReportUpdate.objects.create(
         report=report,
         kind=kind,
@@ -636,7 +641,7 @@ def _staff_update(
         text=text,
         old_status=old,
         new_status=new,
-        confirmed_at=timezone.now(),
+        confirmed_at=now,
         is_public=not internal,
     )
 

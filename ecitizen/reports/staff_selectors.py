@@ -42,6 +42,11 @@ class QueueFilters:
     created_from: datetime.date | None = None
     created_to: datetime.date | None = None
     sort: str = "due"  # "due", "newest", "oldest"
+    # The reports behind a figure of the analytics dashboards: closed on these local days, made
+    # in this grid cell (geo.cell_of).
+    closed_from: datetime.date | None = None
+    closed_to: datetime.date | None = None
+    cell: int | None = None
 
 
 def report_queue(user: Any, filters: QueueFilters) -> QuerySet[Report]:
@@ -74,6 +79,14 @@ def report_queue(user: Any, filters: QueueFilters) -> QuerySet[Report]:
     if filters.created_to:
         end = datetime.datetime.combine(filters.created_to + datetime.timedelta(days=1), datetime.time.min)
         qs = qs.filter(created_at__lt=timezone.make_aware(end, tz))
+    if filters.closed_from:
+        start = datetime.datetime.combine(filters.closed_from, datetime.time.min)
+        qs = qs.filter(closed_at__gte=timezone.make_aware(start, tz))
+    if filters.closed_to:
+        end = datetime.datetime.combine(filters.closed_to + datetime.timedelta(days=1), datetime.time.min)
+        qs = qs.filter(closed_at__lt=timezone.make_aware(end, tz))
+    if filters.cell is not None:
+        qs = qs.filter(cell=filters.cell)
     if filters.sort == "newest":
         order = [F("created_at").desc(), F("pk").desc()]
     elif filters.sort == "oldest":

@@ -90,10 +90,15 @@ def test_request_info_answer_and_approve(client, submitted, caseworker_a, django
 
 def test_refusal_needs_a_reason_shown_to_the_citizen(client, submitted, caseworker_a):
     client.force_login(caseworker_a)
-    empty = client.post(f"/staff/cases/{submitted.pk}/refuse/", {"version": submitted.version, "reason": ""})
+    empty = client.post(
+        f"/staff/cases/{submitted.pk}/refuse/", {"version": submitted.version, "category": "not_eligible", "reason": ""}
+    )
     assert empty.status_code == 400
     assert "Enter the reason for refusing" in empty.content.decode()
-    client.post(f"/staff/cases/{submitted.pk}/refuse/", {"version": submitted.version, "reason": "Outside the zone"})
+    client.post(
+        f"/staff/cases/{submitted.pk}/refuse/",
+        {"version": submitted.version, "category": "not_eligible", "reason": "Outside the zone"},
+    )
     client.force_login(submitted.citizen)
     assert "Outside the zone" in client.get(f"/applications/{submitted.pk}/").content.decode()
 
@@ -101,7 +106,10 @@ def test_refusal_needs_a_reason_shown_to_the_citizen(client, submitted, casework
 def test_two_caseworkers_cannot_overwrite_each_other(client, submitted, caseworker_a, admin_a):
     seen = submitted.version
     client.force_login(caseworker_a)
-    client.post(f"/staff/cases/{submitted.pk}/refuse/", {"version": seen, "reason": "Incomplete"})
+    client.post(
+        f"/staff/cases/{submitted.pk}/refuse/",
+        {"version": seen, "category": "evidence_missing", "reason": "Incomplete"},
+    )
     client.force_login(admin_a)
     late = client.post(f"/staff/cases/{submitted.pk}/approve/", {"version": seen, "confirm": "yes"})
     assert late.status_code == 409
