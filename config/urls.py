@@ -58,6 +58,8 @@ urlpatterns = [
     path("staff/budgeting/", include("ecitizen.voting.budgeting.staff_urls")),
     path("referendums/", include("ecitizen.voting.referendums.urls")),
     path("staff/referendums/", include("ecitizen.voting.referendums.staff_urls")),
+    path("performance/", include("ecitizen.analytics.urls")),
+    path("staff/analytics/", include("ecitizen.analytics.staff_urls")),
     path("api/", api.urls),
     # The admin has no sign-in of its own: everyone signs in through allauth, with MFA.
     path(f"{settings.ADMIN_URL}login/", core_views.admin_login),

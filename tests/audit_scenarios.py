@@ -1855,3 +1855,8 @@ from tests.audit_scenarios_referendums import REFERENDUM_VOTER_SCENARIOS  # noqa
 
 SCENARIOS.update(referendum_staff_scenarios())
 SCENARIOS.update(REFERENDUM_VOTER_SCENARIOS)
+
+# Service-delivery analytics: the agency admins' settings and an alert that fires.
+from tests.audit_scenarios_analytics import ANALYTICS_SCENARIOS  # noqa: E402
+
+SCENARIOS.update(ANALYTICS_SCENARIOS)

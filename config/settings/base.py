@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "ecitizen.engagement",
     "ecitizen.voting.budgeting",
     "ecitizen.voting.referendums",
+    "ecitizen.analytics",  # service-delivery rollups, dashboards and public performance pages
     "ecitizen.dashboard",
     "ecitizen.demo",  # seed_demo: depends on every app above, so core depends on none
 ]
@@ -387,6 +388,25 @@ PERIODIC_JOBS = {
         "description": _(
             "Counts the votes of participatory budgets whose voting has closed, so that staff can check "
             "and publish the results."
+        ),
+    },
+    "analytics-hourly": {
+        "task": "ecitizen.analytics.tasks.rollup_hourly_task",
+        "every": _dt.timedelta(hours=1),
+        "offset": _dt.timedelta(minutes=7),
+        "timeout": _dt.timedelta(minutes=30),
+        "description": _(
+            "Recomputes the analytics rollups of the days that changed since the last run, the backlog and "
+            "workload snapshots, and notifies agency admins of alerts that crossed their threshold."
+        ),
+    },
+    "analytics-daily": {
+        "task": "ecitizen.analytics.tasks.rollup_daily_task",
+        "at": "02:30",
+        "timeout": _dt.timedelta(hours=2),
+        "description": _(
+            "Recomputes the analytics rollups of the last weeks, where drafts that were never sent are counted "
+            "by the page they stopped on."
         ),
     },
     "referendums-open-and-close": {

@@ -214,6 +214,11 @@ class AuditAction(models.TextChoices):
     REF_DECRYPTED = "referendums.decrypted", _("Referendum trustee decrypted their share of the tally")
     REF_RESULT_COMPUTED = "referendums.result_computed", _("Referendum result computed")
     REF_PUBLISHED = "referendums.published", _("Referendum result published")
+    # Service-delivery analytics (ecitizen/analytics): the settings agency admins change.
+    ANALYTICS_COST_SAVED = "analytics.cost_saved", _("Cost per transaction of a channel saved")
+    ANALYTICS_ALERT_SAVED = "analytics.alert_saved", _("Analytics alert saved")
+    ANALYTICS_ALERT_DELETED = "analytics.alert_deleted", _("Analytics alert deleted")
+    ANALYTICS_ALERT_FIRED = "analytics.alert_fired", _("Analytics alert crossed its threshold")
 
 
 class AuditLogQuerySet(models.QuerySet):

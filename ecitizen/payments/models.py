@@ -157,6 +157,8 @@ class Payment(models.Model):
             models.Index(fields=["status", "expires_at"], name="payment_expiry"),
             models.Index(fields=["bill", "status"], name="payment_bill_status"),
             models.Index(fields=["method", "created_at"], name="payment_method_day"),
+            # The analytics rollups read a day's payments by when they finished.
+            models.Index(fields=["finished_at"], name="payment_finished"),
         ]
         constraints = [
             models.UniqueConstraint(
