@@ -22,6 +22,7 @@ from ecitizen.agencies.models import Agency, Role
 from ecitizen.agencies.services import agency_save, membership_grant
 from ecitizen.demo.addresses import demo_address
 from ecitizen.demo.agency_names import demo_agency_names_load
+from ecitizen.demo.analytics import demo_analytics_load
 from ecitizen.demo.budgeting import demo_budgeting_load
 from ecitizen.demo.consultations import demo_consultations_load
 from ecitizen.demo.dashboard import demo_dashboard_load
@@ -118,6 +119,8 @@ class Command(BaseCommand):
         self.stdout.write("Discussions: " + "; ".join(demo_discussions_load()) + ".")
         self.stdout.write("Participatory budgets: " + "; ".join(demo_budgeting_load()) + ".")
         self.stdout.write("Referendums: " + "; ".join(demo_referendums_load()) + ".")
+        # Before the public log is filled, so that the year's decisions are recorded in it at once.
+        self.stdout.write("Service analytics: " + "; ".join(demo_analytics_load()) + ".")
         leave_recent_messages_unread(email for email, *_rest in CITIZENS)
         self.stdout.write("Public log: " + "; ".join(demo_ledger_load()) + ".")
         self.stdout.write(
