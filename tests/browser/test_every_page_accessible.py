@@ -111,10 +111,12 @@ def world(settings, make_user, with_mfa, agency_a, verify_identity):
     settings.REPORTS_TILE_URL = ""  # no tile server is reachable from the tests
     reports = _reports_world(agency_a, citizen, caseworker)
     ledger = _ledger_world(approved, document)
+    analytics = _analytics_world(agency_a, admin, permit.service)
 
     return {
         "reports": reports,
         "ledger": ledger,
+        "analytics": analytics,
         "citizen": (citizen.email, None),
         "caseworker": (caseworker.email, caseworker_secret),
         "admin": (admin.email, admin_secret),
@@ -248,6 +250,63 @@ def _ledger_world(approved, document) -> dict:
     return {"decided": decided.index, "number": document.number}
 
 
+def _analytics_world(agency, admin, service) -> dict:
+    """Service performance: the rollups rebuilt from the activity above (today's applications and
+    reports), a year of earlier months for *service* so the charts and tables have a history,
+    costs per channel and an alert rule.
+
+    The history is written into the day rollups after the rebuild, which would remove rows older
+    than the first activity (they stand for months before these tests' data set began), and added
+    up into the month rollups as the rollups do; the answers to the feedback question come last,
+    as recomputing a month would replace them with the (no) ratings of the live tables."""
+    import datetime
+
+    from django.utils import timezone
+
+    from ecitizen.analytics import rollups
+    from ecitizen.analytics import services as analytics
+    from ecitizen.analytics.models import SatisfactionMonth, ServiceDay
+
+    rollups.rebuild()
+    months = []
+    month = timezone.localdate().replace(day=1)
+    for back in range(1, 13):
+        month = (month - datetime.timedelta(days=1)).replace(day=1)
+        months.append(month)
+        for channel, started, sent in (("online", 20 + back, 15 + back), ("counter", 3 + back % 3, 3 + back % 3)):
+            ServiceDay.objects.create(
+                day=month.replace(day=15),
+                agency=agency,
+                service=service,
+                channel=channel,
+                started=started,
+                submitted=sent,
+                queued=sent,
+                approved=sent - 2,
+                refused=2,
+                decided_in_time=sent - 1,
+                left_queue=sent,
+                decision_days={"3": sent - 1, "8": 1},
+                refusals={"not_eligible": 1, "evidence_missing": 1},
+                stopped_at={"vehicle": 2, "about": 1} if channel == "online" else {},
+                info_requests=back % 4,
+            )
+    rollups.recompute_months(months)
+    for back, month in enumerate(months, start=1):
+        SatisfactionMonth.objects.create(
+            month=month,
+            agency=agency,
+            service=service,
+            topic="application",
+            answers={"5": 6, "4": 4, "2": 2 + back % 3},
+        )
+    analytics.channel_costs_save(actor=admin, agency=agency, amounts={"online": 250, "counter": 1200}, currency="GBP")
+    rule, _created = analytics.alert_rule_save(
+        actor=admin, agency=agency, service=service, metric="backlog", threshold=5
+    )
+    return {"alert": rule}
+
+
 def _pages(w) -> dict[str, list[str | tuple[str, int]]]:
     """Who visits which URL; a tuple gives the expected status when it is not 200."""
     from ecitizen.notifications.models import Notification
@@ -255,6 +314,12 @@ def _pages(w) -> dict[str, list[str | tuple[str, int]]]:
     message = Notification.objects.filter(user__email=w["citizen"][0]).first()
     permit, fee_service, tax = w["permit"], w["fee_service"], w["tax"]
     r = w["reports"]
+    agency = w["agency"].slug
+    analytics_staff = [
+        "/staff/analytics/",
+        f"/staff/analytics/services/{permit.pk}/",
+        "/staff/analytics/reports/",
+    ]
     return {
         "visitor": [
             "/",
@@ -308,8 +373,18 @@ def _pages(w) -> dict[str, list[str | tuple[str, int]]]:
             # Have your say: the hub (with nothing open in this data set) and the code of conduct
             "/have-your-say/",
             "/have-your-say/code-of-conduct/",
+            # Service performance: the overview, an agency, a service, their embeds, the open
+            # data's page, an agency that does not publish (a service in Arabic below)
+            "/performance/",
+            f"/performance/{agency}/",
+            f"/performance/services/{permit.slug}/",
+            f"/performance/{agency}/embed/",
+            f"/performance/services/{permit.slug}/embed/",
+            "/performance/data/",
+            ("/performance/no-such-agency/", 404),
             # A language in the address (/ar/ redirects to ?lang=ar), then back to English
             "/ar/search/?q=parking",
+            f"/performance/services/{permit.slug}/?lang=ar",
             "/search/?q=parking&lang=en",
         ],
         "citizen": [
@@ -371,6 +446,7 @@ def _pages(w) -> dict[str, list[str | tuple[str, int]]]:
             f"/staff/reports/{r['open'].pk}/",
             f"/staff/reports/{r['fixed'].pk}/",
             "/accounts/2fa/",
+            *analytics_staff,
         ],
         "admin": [
             "/staff/",
@@ -408,6 +484,11 @@ def _pages(w) -> dict[str, list[str | tuple[str, int]]]:
             "/staff/reports/areas/",
             "/staff/reports/areas/new/",
             f"/staff/reports/areas/{r['area'].pk}/",
+            *analytics_staff,
+            "/staff/analytics/workload/",
+            "/staff/analytics/costs/",
+            "/staff/analytics/alerts/",
+            f"/staff/analytics/alerts/{w['analytics']['alert'].pk}/delete/",
         ],
         "auditor": [
             "/staff/",
@@ -417,6 +498,7 @@ def _pages(w) -> dict[str, list[str | tuple[str, int]]]:
             "/staff/identity-check/reviews/",
             "/staff/payments/reconciliation/",
             "/staff/payments/dashboard/",
+            *analytics_staff,
         ],
     }
 
@@ -573,6 +655,18 @@ def _actions(w) -> dict[str, list[tuple[str, str | None, object, str]]]:
                 ),
                 "/staff/reports/areas/new/",
             ),
+            (
+                "costs per channel with a bad amount",
+                "/staff/analytics/costs/",
+                lambda p: _submit(p, "Save the costs", {"Online": "lots"}),
+                "/staff/analytics/costs/",
+            ),
+            (
+                "alert with nothing entered",
+                "/staff/analytics/alerts/",
+                lambda p: _submit(p, "Save the alert"),
+                "/staff/analytics/alerts/",
+            ),
         ],
         "auditor": [],
     }
@@ -620,6 +714,8 @@ def test_every_page_passes_axe(browser, live_server, world):
         "/account/",
         f"/applications/{world['draft'].pk}/check/",
         "/payments/",
+        "/performance/",
+        f"/performance/services/{world['permit'].slug}/",
     ]:
         page.goto(url)
         problems.setdefault(f"narrow screen {url}", []).extend(_violations(page))
@@ -632,7 +728,7 @@ def test_every_page_passes_axe(browser, live_server, world):
     # a visitor whose browser asks for Spanish
     context = browser.new_context(base_url=live_server.url, locale="es-ES")
     page = context.new_page()
-    for url in ["/", "/services/parking-permit/", "/fees/", "/accounts/login/"]:
+    for url in ["/", "/services/parking-permit/", "/fees/", "/accounts/login/", "/performance/", "/performance/data/"]:
         page.goto(url)
         if page.locator("html").get_attribute("lang") != "es":
             problems.setdefault(f"in Spanish {url}", []).append("the page is not in Spanish")

@@ -134,9 +134,26 @@ def test_arabic_pages_do_not_scroll_sideways(browser, live_server, world):  # no
     visited = 0
     r = world["reports"]
     personas = {
-        "visitor": ["/", "/services/", "/services/parking-permit/", "/fees/", "/reports/", f"/reports/{r['open'].pk}/"],
+        "visitor": [
+            "/",
+            "/services/",
+            "/services/parking-permit/",
+            "/fees/",
+            "/reports/",
+            f"/reports/{r['open'].pk}/",
+            "/performance/",
+            "/performance/services/parking-permit/",
+            "/performance/services/parking-permit/embed/",
+        ],
         "citizen": ["/account/", "/applications/", "/payments/", f"/payments/bills/{world['paid_bill'].reference}/"],
-        "caseworker": ["/staff/", "/staff/cases/", "/staff/reports/", "/staff/payments/dashboard/"],
+        "caseworker": [
+            "/staff/",
+            "/staff/cases/",
+            "/staff/reports/",
+            "/staff/payments/dashboard/",
+            "/staff/analytics/",
+            "/staff/analytics/reports/",
+        ],
         "auditor": ["/staff/audit/"],
     }
     for persona, urls in personas.items():
