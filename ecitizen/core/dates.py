@@ -77,6 +77,16 @@ def format_date(value: datetime.date | datetime.datetime | str | None) -> str:
     return _format_day(translation.get_language(), value, "DATE_FORMAT")
 
 
+def format_year_month(value: datetime.date | datetime.datetime | str | None) -> str:
+    """A month, e.g. "December 2026" (for monthly figures)."""
+    value = _coerce(value)
+    if not isinstance(value, datetime.date):
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    return _format_day(translation.get_language(), value, "YEAR_MONTH_FORMAT")
+
+
 def format_datetime(value: datetime.datetime | datetime.date | str | None) -> str:
     """The day and time, e.g. "6 December 2026, 11:41am" (a plain date gives only the day)."""
     value = _coerce(value)

@@ -6,7 +6,7 @@
 
 from django import template
 
-from ecitizen.core.dates import format_date, format_datetime, format_month_day, format_time
+from ecitizen.core.dates import format_date, format_datetime, format_month_day, format_time, format_year_month
 
 register = template.Library()
 
@@ -29,6 +29,21 @@ def display_time(value):
 @register.filter(expects_localtime=False)
 def display_month_day(value):
     return format_month_day(value)
+
+
+@register.filter(expects_localtime=False)
+def display_year_month(value):
+    return format_year_month(value)
+
+
+@register.filter(expects_localtime=False)
+def iso_date(value):
+    """``{{ day|iso_date }}``: "2026-12-06", for addresses and form values (machines, not people)."""
+    import datetime
+
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    return value.isoformat() if isinstance(value, datetime.date) else ""
 
 
 @register.filter(expects_localtime=False)
