@@ -30,7 +30,9 @@ Then it times, with the clock as it is:
   are printed with the SQL queries one request makes (counted in-process with Django's test
   client). The pages: the staff dashboard for the default 90 days and for the last 12 months, a
   service's page, the problem reports, the caseworkers' workload, and the public overview, agency
-  page, service page and open-data JSON. The issue's bound is a p99 under 200 ms per page.
+  page, service page and open-data JSON, after ``/api/health`` as a baseline (what a request
+  costs with no page behind it: the machine's own noise shows there first). The load average is
+  printed before and after. The issue's bound is a p99 under 200 ms per page.
 
 ``--no-rollups`` skips the rebuild and the hourly runs (the rollups are read as they are: run
 ``manage.py analytics_rebuild`` first after a change of their tables).
@@ -209,6 +211,7 @@ def _pages() -> list[tuple[str, str, bool]]:
     today = timezone.localdate()
     year = f"date_from={today - datetime.timedelta(days=364)}&date_to={today}"
     return [
+        ("baseline: /api/health", "/api/health", False),
         ("staff dashboard, 90 days", "/staff/analytics/", True),
         ("staff dashboard, 12 months", f"/staff/analytics/?{year}", True),
         ("staff service page, 90 days", f"/staff/analytics/services/{staff_service}/", True),
@@ -243,6 +246,7 @@ def _queries(client, path: str) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    client.get(path)  # the first request of a session writes to it; count a later one's
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path)
     assert response.status_code == 200, (path, response.status_code)
@@ -286,7 +290,8 @@ def time_pages(args) -> None:
         admin.cookies["__Host-sessionid"] = admin_client.session.session_key
         print(
             f"pages over HTTP: gunicorn {args.workers} workers x {args.threads} threads, production settings; "
-            f"{args.warmup} warm-up then {args.requests} requests one at a time"
+            f"{args.warmup} warm-up then {args.requests} requests one at a time; "
+            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
         )
         print(f"{'page':<32} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'queries':>8}  path")
         for label, path, as_admin in pages:
@@ -309,6 +314,7 @@ def time_pages(args) -> None:
                 f"{label:<32} {median(times):>8.1f} {p99:>8.1f} {times[-1]:>8.1f} {queries[path]:>8}  {path}{flag}",
                 flush=True,
             )
+        print(f"load average at the end: {os.getloadavg()[0]:.1f} (other work on the machine slows every page alike)")
     finally:
         http_load.stop(server)
         log.close()

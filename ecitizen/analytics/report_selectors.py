@@ -16,11 +16,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from django.db.models import CharField, F, FloatField, Q, QuerySet, Sum, Value
+from django.db.models import CharField, F, FloatField, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Cast
 
 from ecitizen.analytics.models import ReportCellMonth, ReportDay, ReportMonth
-from ecitizen.analytics.selectors import Rows, as_parts, month_of_row, percentile, split_period
+from ecitizen.analytics.selectors import (
+    Rows,
+    as_parts,
+    key_value,
+    month_of_row,
+    percentile,
+    split_period,
+    tidy,
+    union_of,
+)
 from ecitizen.reports.models import Area, Category
 
 ReportKey = Literal["category", "area", "month", "agency"]
@@ -85,7 +94,8 @@ class ReportTotals:
 
 def report_days(*, agency_ids: Iterable[int], date_from: datetime.date, date_to: datetime.date) -> Rows:
     """The rollup rows of *agency_ids* from *date_from* to *date_to*, inclusive: :class:`ReportMonth`
-    rows for the whole months, :class:`ReportDay` rows for the rest."""
+    rows for the months, :class:`ReportDay` rows for the days of the edges (as
+    :func:`~ecitizen.analytics.selectors.split_period` says)."""
     return Rows(*split_period(ReportMonth, ReportDay, date_from, date_to)).filter(agency_id__in=list(agency_ids))
 
 
@@ -102,33 +112,47 @@ def report_totals_by(
 ) -> dict[object, ReportTotals]:
     """*rows* summed per *key* (one :class:`ReportTotals` under ``None`` when *key* is None; the
     rows outside every area under ``None`` when *key* is ``"area"``; a tuple of keys gives
-    tuples, as :func:`~ecitizen.analytics.selectors.totals_by` does). Two queries per part of
-    *rows* that is not empty; the parts' figures are added together."""
+    tuples, as :func:`~ecitizen.analytics.selectors.totals_by` does). Two queries whatever the
+    parts of *rows*: the sums, and the histograms of the rows that have any (added up here)."""
     names = (key,) if isinstance(key, str) or key is None else tuple(key)
     columns = [f"k{index}" for index in range(len(names))]
+    months = [name == "month" for name in names]
     result: dict[object, ReportTotals] = {}
 
-    def slot(item) -> ReportTotals:
-        parts = tuple(
-            item[column].date() if isinstance(item[column], datetime.datetime) else item[column] for column in columns
-        )
-        value = parts[0] if len(parts) == 1 else parts
-        if value not in result:
-            result[value] = ReportTotals(key=value)
-        return result[value]
+    def slot(values) -> ReportTotals:
+        found = tuple(key_value(value, is_month) for value, is_month in zip(values, months, strict=True))
+        found = found[0] if len(found) == 1 else found
+        if found not in result:
+            result[found] = ReportTotals(key=found)
+        return result[found]
 
-    for part in as_parts(rows):
-        expressions = [_key_expression(name, part) for name in names]
-        part = part.order_by().annotate(**dict(zip(columns, expressions, strict=True)))
-        for item in part.values(*columns).annotate(**{name: Sum(name) for name in _SUMMED}):
-            totals = slot(item)
-            for name in _SUMMED:
-                setattr(totals, name, getattr(totals, name) + (item[name] or 0))
-        for item in part.filter(Q(responded__gt=0) | Q(fixed__gt=0)).values(*columns, *_HISTOGRAMS):
-            totals = slot(item)
-            for name in _HISTOGRAMS:
-                if item[name]:
+    parts = [
+        part.order_by().annotate(
+            **{column: _key_expression(name, part) for column, name in zip(columns, names, strict=True)},
+            sign=Value(sign, output_field=IntegerField()),
+        )
+        for part, sign in as_parts(rows)
+    ]
+    if not parts:
+        return result
+    sums = union_of([part.values(*columns, "sign").annotate(**{name: Sum(name) for name in _SUMMED}) for part in parts])
+    for item in sums:
+        totals, sign = slot([item[column] for column in columns]), item["sign"]
+        for name in _SUMMED:
+            setattr(totals, name, getattr(totals, name) + sign * (item[name] or 0))
+    with_histograms = Q(responded__gt=0) | Q(fixed__gt=0)
+    for item in union_of([part.filter(with_histograms).values(*columns, "sign", *_HISTOGRAMS) for part in parts]):
+        totals = slot([item[column] for column in columns])
+        for name in _HISTOGRAMS:
+            if item[name]:
+                if item["sign"] > 0:
                     getattr(totals, name).update(item[name])
+                else:
+                    getattr(totals, name).subtract(item[name])
+    if any(sign < 0 for _part, sign in as_parts(rows)):
+        for found, totals in list(result.items()):
+            if tidy(totals):
+                del result[found]
     return result
 
 

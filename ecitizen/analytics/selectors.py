@@ -23,8 +23,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
-from django.db.models import CharField, F, Model, Q, QuerySet, Sum, Value
+from django.db.models import CharField, F, IntegerField, Model, Q, QuerySet, Sum, Value
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from ecitizen.analytics.models import BacklogSnapshot, ChannelCost, SatisfactionMonth, ServiceDay, ServiceMonth
 from ecitizen.cases.models import Channel
@@ -47,6 +48,7 @@ _SUMMED = (
 )
 _HISTOGRAMS = ("decision_days", "refusals", "stopped_at")
 SATISFIED = ("4", "5")
+ONE_DAY = datetime.timedelta(days=1)
 
 
 def percentile(histogram: Counter, share: float) -> int | None:
@@ -151,51 +153,71 @@ def next_month(month: datetime.date) -> datetime.date:
     return datetime.date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
-def whole_months(date_from: datetime.date, date_to: datetime.date) -> tuple[datetime.date, datetime.date] | None:
-    """The first day of the first and of the last calendar month that lie wholly from *date_from*
-    to *date_to* (inclusive), or None when no month does."""
-    first = date_from if date_from.day == 1 else next_month(date_from)
-    after = next_month(date_to)
-    last_whole = after if after - datetime.timedelta(days=1) == date_to else date_to.replace(day=1)
-    # *last_whole* is the first day of the month after the last whole one.
-    if first >= last_whole:
-        return None
-    return first, (last_whole - datetime.timedelta(days=1)).replace(day=1)
-
-
 @dataclass(frozen=True)
 class Rows:
-    """The rollup rows of a period, in two parts: ``months``, the whole months inside it, and
-    ``days``, the days at its edges outside those months. Either may be empty (``none()``, which
-    costs no query). Read it with :func:`totals_by`; narrow it with :meth:`filter`, which filters
-    both parts alike (any column both tables have: ``service_id``, ``currency``, ``channel``…)."""
+    """The rollup rows of a period, in three parts: ``months``, month rows to add; ``days``, day
+    rows to add; ``less``, day rows to take away (the days outside the period of an edge month
+    read as its month row, see :func:`split_period`). Any may be empty (``none()``, which costs
+    no query). Read it with :func:`totals_by`; narrow it with :meth:`filter`, which filters every
+    part alike (any column both tables have: ``service_id``, ``currency``, ``channel``…)."""
 
     months: QuerySet
     days: QuerySet
+    less: QuerySet
 
     def filter(self, *args: Any, **kwargs: Any) -> Rows:
-        return type(self)(self.months.filter(*args, **kwargs), self.days.filter(*args, **kwargs))
+        return type(self)(*(part.filter(*args, **kwargs) for part in (self.months, self.days, self.less)))
 
-    def parts(self) -> list[QuerySet]:
-        return [self.months, self.days]
+    def parts(self) -> list[tuple[QuerySet, int]]:
+        """``(rows, sign)``: +1 for the rows to add, -1 for those to take away."""
+        return [(self.months, 1), (self.days, 1), (self.less, -1)]
+
+
+def _day_ranges(model: type[Model], ranges: list[tuple[datetime.date, datetime.date]]) -> QuerySet:
+    if not ranges:
+        return model.objects.none()
+    where = Q()
+    for first, last in ranges:
+        where |= Q(day__gte=first, day__lte=last)
+    return model.objects.filter(where)
 
 
 def split_period(
-    month_model: type[Model], day_model: type[Model], date_from: datetime.date, date_to: datetime.date
-) -> tuple[QuerySet, QuerySet]:
-    """The rows of *month_model* for the whole months from *date_from* to *date_to*, and those of
-    *day_model* for the days of the period outside them."""
-    months = whole_months(date_from, date_to)
-    if months is None:
-        return month_model.objects.none(), day_model.objects.filter(day__gte=date_from, day__lte=date_to)
-    first, last = months
-    before = Q(day__gte=date_from, day__lt=first)
-    after = Q(day__gte=next_month(last), day__lte=date_to)
-    edges = [edge for edge, empty in ((before, first <= date_from), (after, next_month(last) > date_to)) if not empty]
-    days = day_model.objects.none()
-    if edges:
-        days = day_model.objects.filter(edges[0] | edges[1] if len(edges) == 2 else edges[0])
-    return month_model.objects.filter(month__gte=first, month__lte=last), days
+    month_model: type[Model],
+    day_model: type[Model],
+    date_from: datetime.date,
+    date_to: datetime.date,
+    today: datetime.date | None = None,
+) -> tuple[QuerySet, QuerySet, QuerySet]:
+    """The rows of the period from *date_from* to *date_to*, as :class:`Rows` reads them: the
+    months it holds whole from *month_model*; each month it holds in part either as its days in
+    the period (*day_model*), or as its month row less its days outside the period, whichever
+    reads fewer days. Days after *today* have no rows yet, so the month so far, up to today, is
+    read as one month row rather than as up to 30 days; so is a month of which the period
+    leaves out only a few days. The figures are the same either way: a month row is the sum of
+    its days (:func:`ecitizen.analytics.rollups.recompute_months`)."""
+    today = today or timezone.localdate()
+    months: list[datetime.date] = []
+    added: list[tuple[datetime.date, datetime.date]] = []
+    taken: list[tuple[datetime.date, datetime.date]] = []
+    month = date_from.replace(day=1)
+    while month <= date_to:
+        end = next_month(month) - datetime.timedelta(days=1)
+        first, last = max(month, date_from), min(end, date_to)
+        outside = [(month, first - ONE_DAY)] if first > month else []
+        outside += [(last + ONE_DAY, end)] if last < end else []
+        # Days outside the period that may have rows: those up to today.
+        outside_days = sum(max((min(b, today) - a).days + 1, 0) for a, b in outside)
+        if not outside:
+            months.append(month)
+        elif outside_days < (last - first).days + 1:
+            months.append(month)
+            taken += outside  # every day outside, future ones too: exact whatever rows exist
+        else:
+            added.append((first, last))
+        month = next_month(month)
+    month_rows = month_model.objects.filter(month__in=months) if months else month_model.objects.none()
+    return month_rows, _day_ranges(day_model, added), _day_ranges(day_model, taken)
 
 
 def service_days(
@@ -206,7 +228,8 @@ def service_days(
     date_to: datetime.date,
 ) -> Rows:
     """The rollup rows of *agency_ids* (or *service_ids*) from *date_from* to *date_to*, inclusive:
-    :class:`ServiceMonth` rows for the whole months, :class:`ServiceDay` rows for the rest."""
+    :class:`ServiceMonth` rows for the months, :class:`ServiceDay` rows for the days of the edges
+    (see :func:`split_period`)."""
     rows = Rows(*split_period(ServiceMonth, ServiceDay, date_from, date_to))
     if agency_ids is not None:
         rows = rows.filter(agency_id__in=list(agency_ids))
@@ -215,14 +238,56 @@ def service_days(
     return rows
 
 
-def as_parts(rows: Rows | QuerySet) -> list[QuerySet]:
-    """The querysets of *rows* (a :class:`Rows`, or one queryset of day or month rows)."""
-    return rows.parts() if isinstance(rows, Rows) else [rows]
+def as_parts(rows: Rows | QuerySet) -> list[tuple[QuerySet, int]]:
+    """``(queryset, sign)`` for each part of *rows* (a :class:`Rows`, or one queryset of day or
+    month rows) that may hold rows: an empty part, ``none()``, would cost a query for nothing."""
+    parts = rows.parts() if isinstance(rows, Rows) else [(rows, 1)]
+    return [(part, sign) for part, sign in parts if not part.query.is_empty()]
+
+
+def tidy(total: object) -> bool:
+    """After rows were taken away: clear what the subtraction left at zero (or, while a run is
+    replacing a day and has not yet added its month up again, below zero) from a total (a
+    :class:`Totals` or a report's), so that it reads as the days alone would. Returns whether
+    nothing is left."""
+    empty = True
+    for spec in dataclasses.fields(total):
+        if spec.name == "key":
+            continue
+        value = getattr(total, spec.name)
+        if isinstance(value, Counter):
+            for item in [item for item, count in value.items() if count <= 0]:
+                del value[item]
+            empty = empty and not value
+        elif isinstance(value, int):
+            setattr(total, spec.name, max(value, 0))
+            empty = empty and value <= 0
+    return empty
 
 
 def month_of_row(queryset: QuerySet):
     """The expression of a row's month: its own ``month``, or the month of its ``day``."""
     return F("month") if "month" in {f.name for f in queryset.model._meta.fields} else TruncMonth("day")
+
+
+def key_value(value: object, is_month: bool) -> object:
+    """A key as read back from the database, made what the callers compare it with: a month is a
+    date (PostgreSQL gives the month of a day as a timestamp; SQLite, outside the ORM, as text)."""
+    if not is_month or value is None:
+        return value
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, str):
+        return datetime.date.fromisoformat(value[:10])
+    return value
+
+
+def union_of(querysets: list[QuerySet]) -> QuerySet | None:
+    """*querysets* (the same columns each) as one query, ``UNION ALL``: the parts of a period are
+    read in one round trip. None when there are none."""
+    if not querysets:
+        return None
+    return querysets[0].union(*querysets[1:], all=True) if len(querysets) > 1 else querysets[0]
 
 
 _KEYS = {"service": F("service_id"), "agency": F("agency_id"), "channel": F("channel")}
@@ -233,22 +298,24 @@ def totals_by(rows: Rows | QuerySet, key: Key | tuple[Key, ...] | None = None) -
     value of one key (a month is its first day), or under a tuple for several (``("service",
     "month")``).
 
-    Three queries per part of *rows* that is not empty: the sums, the applications per channel,
-    and the histograms of the rows that have any. The parts' figures are added together.
+    Three queries, whatever the parts of *rows* (each reads every part, ``UNION ALL``): the sums;
+    the applications per channel, with the currencies of the payments; and the histograms of the
+    rows that have any, added up here (and the rows of :attr:`Rows.less` taken away).
     """
     names = (key,) if isinstance(key, str) or key is None else tuple(key)
     columns = [f"k{index}" for index in range(len(names))]
+    months = [name == "month" for name in names]
     result: dict[object, Totals] = {}
 
-    def slot(item) -> Totals:
-        parts = [item[column] for column in columns]
-        parts = tuple(part.date() if isinstance(part, datetime.datetime) else part for part in parts)
-        found = parts[0] if len(parts) == 1 else parts
+    def slot(values) -> Totals:
+        found = tuple(key_value(value, is_month) for value, is_month in zip(values, months, strict=True))
+        found = found[0] if len(found) == 1 else found
         if found not in result:
             result[found] = Totals(key=found)
         return result[found]
 
-    for part in as_parts(rows):
+    parts = []
+    for part, sign in as_parts(rows):
         # No key: one group under a constant (an empty values() would group by every column).
         expressions = [
             Value(None, output_field=CharField())
@@ -258,26 +325,47 @@ def totals_by(rows: Rows | QuerySet, key: Key | tuple[Key, ...] | None = None) -
             else _KEYS[name]
             for name in names
         ]
-        part = part.order_by().annotate(**dict(zip(columns, expressions, strict=True)))
-        for item in part.values(*columns).annotate(**{name: Sum(name) for name in _SUMMED}):
-            totals = slot(item)
-            for name in _SUMMED:
-                setattr(totals, name, getattr(totals, name) + (item[name] or 0))
-        for item in part.values(*columns, "channel").annotate(sent=Sum("submitted"), begun=Sum("started")):
-            if item["sent"] or item["begun"]:
-                totals = slot(item)
-                totals.submitted_by_channel[item["channel"]] += item["sent"] or 0
-                totals.started_by_channel[item["channel"]] += item["begun"] or 0
-        with_histograms = part.filter(
-            Q(approved__gt=0) | Q(refused__gt=0) | Q(payments__gt=0) | Q(refunds__gt=0) | ~Q(stopped_at={})
-        )
-        for item in with_histograms.values(*columns, "currency", *_HISTOGRAMS):
-            totals = slot(item)
-            for name in _HISTOGRAMS:
-                if item[name]:
+        annotations = dict(zip(columns, expressions, strict=True))
+        parts.append(part.order_by().annotate(**annotations, sign=Value(sign, output_field=IntegerField())))
+    if not parts:
+        return result
+    sums = union_of([part.values(*columns, "sign").annotate(**{name: Sum(name) for name in _SUMMED}) for part in parts])
+    for item in sums:
+        totals, sign = slot([item[column] for column in columns]), item["sign"]
+        for name in _SUMMED:
+            setattr(totals, name, getattr(totals, name) + sign * (item[name] or 0))
+    channels = union_of(
+        [
+            part.values(*columns, "sign", "channel", "currency").annotate(
+                sent=Sum("submitted"), begun=Sum("started"), money=Sum("payments") + Sum("refunds")
+            )
+            for part in parts
+        ]
+    )
+    # Payments and refunds per currency: a currency is the total's when some are left in it.
+    money: dict[object, Counter] = {}
+    for item in channels:
+        totals, sign = slot([item[column] for column in columns]), item["sign"]
+        if item["sent"] or item["begun"]:
+            totals.submitted_by_channel[item["channel"]] += sign * (item["sent"] or 0)
+            totals.started_by_channel[item["channel"]] += sign * (item["begun"] or 0)
+        if item["currency"]:
+            money.setdefault(totals.key, Counter())[item["currency"]] += sign * (item["money"] or 0)
+    for found, counts in money.items():
+        result[found].currencies = {currency for currency, count in counts.items() if count > 0}
+    with_histograms = Q(approved__gt=0) | Q(refused__gt=0) | ~Q(stopped_at={})
+    for item in union_of([part.filter(with_histograms).values(*columns, "sign", *_HISTOGRAMS) for part in parts]):
+        totals = slot([item[column] for column in columns])
+        for name in _HISTOGRAMS:
+            if item[name]:
+                if item["sign"] > 0:
                     getattr(totals, name).update(item[name])
-            if item["currency"]:
-                totals.currencies.add(item["currency"])
+                else:
+                    getattr(totals, name).subtract(item[name])
+    if any(sign < 0 for _part, sign in as_parts(rows)):
+        for found, totals in list(result.items()):
+            if tidy(totals):
+                del result[found]
     return result
 
 
@@ -392,13 +480,19 @@ def backlog_by(
 
 
 def backlog_trend(
-    *, agency_ids: Iterable[int] | None = None, service_ids: Iterable[int] | None = None, days: list[datetime.date]
+    *,
+    agency_ids: Iterable[int] | None = None,
+    service_ids: Iterable[int] | None = None,
+    days: list[datetime.date],
+    current: Backlog | None = None,
 ) -> dict[datetime.date, int]:
-    """Open cases at the end of each of *days*: the latest snapshot, less the cases that joined the
-    queue (and plus those that left it) on the days after. *days* must be sorted."""
+    """Open cases at the end of each of *days*: the latest snapshot (*current*, when the caller
+    has read it already), less the cases that joined the queue (and plus those that left it) on
+    the days after. *days* must be sorted."""
     if not days:
         return {}
-    current = backlog_by(agency_ids=agency_ids, service_ids=service_ids).get(None) or Backlog()
+    if current is None:
+        current = backlog_by(agency_ids=agency_ids, service_ids=service_ids).get(None) or Backlog()
     rows = ServiceDay.objects.filter(day__gt=days[0])
     if agency_ids is not None:
         rows = rows.filter(agency_id__in=list(agency_ids))

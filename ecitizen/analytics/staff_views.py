@@ -229,12 +229,13 @@ def _period_links(agency: Agency, *, path: str, service_id: int | None = None) -
 def _nav(request: HttpRequest, agency: Agency, current: str) -> list[dict]:
     """The dashboard's own menu: what this reader may open for *agency*."""
     user = request.user
+    can_change = settings_agencies(user).filter(pk=agency.pk).exists()
     entries = [
         ("home", _("Services"), True),
         ("reports", _("Problem reports"), True),
         ("workload", _("Caseworkers' workload"), workload_agencies(user).filter(pk=agency.pk).exists()),
-        ("costs", _("Costs per channel"), settings_agencies(user).filter(pk=agency.pk).exists()),
-        ("alerts", _("Alerts"), settings_agencies(user).filter(pk=agency.pk).exists()),
+        ("costs", _("Costs per channel"), can_change),
+        ("alerts", _("Alerts"), can_change),
     ]
     return [
         {"label": label, "url": f"{reverse(f'analytics_staff:{name}')}?agency={agency.pk}", "current": name == current}
@@ -504,6 +505,7 @@ class MonthRow:
 def _month_rows(
     *,
     by_month: dict[object, selectors.Totals],
+    backlog: selectors.Backlog,
     scope: dict,
     date_from: datetime.date,
     date_to: datetime.date,
@@ -511,10 +513,10 @@ def _month_rows(
     service_id: int | None,
 ) -> list[MonthRow]:
     """Every month of the period (the first and last only for their days in it, *by_month* the
-    period's totals per month), with the open cases at each month's end."""
+    period's totals per month), with the open cases at each month's end (from *backlog*, now's)."""
     months = _month_starts(date_from, date_to)
     ends = [_month_bounds(month, date_from, date_to)[1] for month in months]
-    trend = selectors.backlog_trend(**scope, days=ends)
+    trend = selectors.backlog_trend(**scope, days=ends, current=backlog)
     satisfaction = selectors.satisfaction_by(**scope, month_from=date_from, month_to=date_to, key="month")
     result = []
     for month, end in zip(months, ends, strict=True):
@@ -666,7 +668,13 @@ def home(request: HttpRequest) -> HttpResponse:
         ),
         blocks=blocks,
         months=_month_rows(
-            by_month=by_month, scope=scope, date_from=date_from, date_to=date_to, links=links, service_id=chosen
+            by_month=by_month,
+            backlog=overall_backlog,
+            scope=scope,
+            date_from=date_from,
+            date_to=date_to,
+            links=links,
+            service_id=chosen,
         ),
         links_to_cases=links.cases,
     )
@@ -738,6 +746,7 @@ def service(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         months=_month_rows(
             by_month=by_month,
+            backlog=backlog,
             scope=scope,
             date_from=date_from,
             date_to=date_to,
@@ -840,10 +849,12 @@ def reports(request: HttpRequest) -> HttpResponse:
     def per(key_of) -> dict[object, report_selectors.ReportTotals]:
         return selectors.regroup(grid, key_of, make=report_selectors.ReportTotals)
 
-    overall = per(lambda key: None).get(None) or report_selectors.ReportTotals()
     by_category = per(lambda key: key[0])
     by_area = per(lambda key: key[1])
     by_month = per(lambda key: key[2])
+    # The months are few: adding them up is cheaper than adding up every cell again.
+    together = selectors.regroup(by_month, lambda key: None, make=report_selectors.ReportTotals)
+    overall = together.get(None) or report_selectors.ReportTotals()
     categories = report_selectors.category_labels(by_category)
     areas = report_selectors.area_labels(key for key in by_area if key is not None)
 

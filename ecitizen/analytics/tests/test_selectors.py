@@ -7,9 +7,17 @@ import datetime
 from collections import Counter
 
 import pytest
+import time_machine
 
 from ecitizen.analytics import report_selectors, rollups, selectors
-from ecitizen.analytics.models import BacklogSnapshot, ChannelCost, ReportDay, SatisfactionMonth, ServiceDay
+from ecitizen.analytics.models import (
+    BacklogSnapshot,
+    ChannelCost,
+    ReportDay,
+    SatisfactionMonth,
+    ServiceDay,
+    ServiceMonth,
+)
 from ecitizen.catalogue.models import Category, Service
 
 pytestmark = pytest.mark.django_db
@@ -147,88 +155,163 @@ def test_satisfaction_and_costs(service):
     assert selectors.channel_costs([service.agency_id]) == {service.agency_id: {"online": 250}}
 
 
-def test_whole_months_of_a_period():
-    assert selectors.whole_months(D(2026, 3, 1), D(2026, 3, 31)) == (D(2026, 3, 1), D(2026, 3, 1))
-    assert selectors.whole_months(D(2026, 2, 25), D(2026, 5, 3)) == (D(2026, 3, 1), D(2026, 4, 1))
-    assert selectors.whole_months(D(2025, 12, 1), D(2026, 2, 28)) == (D(2025, 12, 1), D(2026, 2, 1))
-    assert selectors.whole_months(D(2026, 3, 2), D(2026, 3, 31)) is None
-    assert selectors.whole_months(D(2026, 3, 1), D(2026, 3, 30)) is None
-    assert selectors.whole_months(D(2026, 3, 15), D(2026, 4, 14)) is None
-
-
 def _varied_days(service, other_service) -> None:
-    """Rows on every third day from 20 February to 10 May 2026, through two channels, with
-    histograms and payments: enough that a sum or a merge gone wrong shows."""
-    when, n = D(2026, 2, 20), 0
-    while when <= D(2026, 5, 10):
+    """A row on every day from 20 January to 10 June 2026 through two channels, with histograms
+    and payments in two currencies, and a few rows on single days (a helper's application, a
+    refund), then their months added up: enough that a sum, a merge or a subtraction gone wrong
+    shows, wherever a period starts and ends."""
+    rows, when, n = [], D(2026, 1, 20), 0
+    while when <= D(2026, 6, 10):
         n += 1
-        day(
-            service,
-            when,
-            started=n,
-            submitted=n // 2,
-            queued=n // 2,
-            approved=n % 3,
-            refused=n % 2,
-            decided_in_time=n % 3,
-            left_queue=n % 4,
-            decision_days={str(n % 7): n % 3 + n % 2} if n % 3 + n % 2 else {},
-            refusals={"not_eligible": 1} if n % 2 else {},
-            stopped_at={"vehicle": n % 5} if n % 5 else {},
+        rows.append(
+            ServiceDay(
+                day=when,
+                agency=service.agency,
+                service=service,
+                started=n % 11,
+                submitted=n % 7,
+                queued=n % 5,
+                approved=n % 3,
+                refused=n % 2,
+                decided_in_time=n % 3,
+                left_queue=n % 4,
+                decision_days={str(n % 13): n % 3 + n % 2} if n % 3 + n % 2 else {},
+                refusals={"not_eligible" if n % 4 else "duplicate": 1} if n % 2 else {},
+                stopped_at={"vehicle" if n % 3 else "proof": n % 5} if n % 5 else {},
+            )
         )
-        day(other_service, when, channel="counter", submitted=1, payments=1, paid=100 * n, currency="GBP")
-        when += datetime.timedelta(days=3)
+        if n % 3 == 0:
+            rows.append(
+                ServiceDay(
+                    day=when,
+                    agency=other_service.agency,
+                    service=other_service,
+                    channel="counter",
+                    submitted=1,
+                    payments=1,
+                    paid=100 * n,
+                    currency="GBP",
+                )
+            )
+        when += datetime.timedelta(days=1)
+    for when in (D(2026, 2, 3), D(2026, 5, 28)):
+        rows.append(
+            ServiceDay(
+                day=when,
+                agency=service.agency,
+                service=service,
+                channel="helper",
+                started=2,
+                submitted=1,
+                refunds=1,
+                refunded=500,
+                currency="EUR",
+            )
+        )
+    ServiceDay.objects.bulk_create(rows)
+    rollups.recompute_month_totals(D(2026, month, 1) for month in range(1, 7))
 
 
-@pytest.mark.parametrize("key", [None, "month", "service", "channel", ("service", "month")])
-def test_a_period_of_partial_months_reads_the_same_from_months_and_days(service, other_service, key):
-    # given: a quarter of days rolled up into months as well
+#: (today, the period's first and last days): what split_period reads for them is asserted below.
+PERIODS = {
+    "edge months by their days": (D(2026, 12, 7), D(2026, 2, 25), D(2026, 5, 3)),
+    "edge months less the days outside": (D(2026, 12, 7), D(2026, 2, 10), D(2026, 5, 25)),
+    "the month so far": (D(2026, 5, 20), D(2026, 4, 21), D(2026, 5, 20)),
+}
+
+
+def _read(rows_part, field_name: str) -> list:
+    return sorted(set(rows_part.values_list(field_name, flat=True)))
+
+
+def _days(first: datetime.date, last: datetime.date) -> list:
+    return [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def test_split_period_reads_each_edge_month_the_cheaper_way(service, other_service):
     _varied_days(service, other_service)
-    # when: a period from the 25th of February to the 3rd of May (March and April whole) is read
-    rows = selectors.service_days(agency_ids=[service.agency_id], date_from=D(2026, 2, 25), date_to=D(2026, 5, 3))
-    days_only = ServiceDay.objects.filter(agency=service.agency, day__gte=D(2026, 2, 25), day__lte=D(2026, 5, 3))
-    # then: March and April come from the month rows, the edges from the days, and the figures
-    # are those of the days alone
-    assert sorted(set(rows.months.values_list("month", flat=True))) == [D(2026, 3, 1), D(2026, 4, 1)]
-    assert sorted(set(rows.days.values_list("day", flat=True))) == [D(2026, 2, 26), D(2026, 5, 3)]
+
+    def rows_of(name):
+        today, first, last = PERIODS[name]
+        return selectors.Rows(*selectors.split_period(ServiceMonth, ServiceDay, first, last, today))
+
+    # A month with more of its days inside the period than outside is read as days.
+    rows = rows_of("edge months by their days")
+    assert _read(rows.months, "month") == [D(2026, 3, 1), D(2026, 4, 1)]
+    assert _read(rows.days, "day") == _days(D(2026, 2, 25), D(2026, 2, 28)) + _days(D(2026, 5, 1), D(2026, 5, 3))
+    assert not rows.less.exists()
+    # The other way round, it is read as its month row less the days outside.
+    rows = rows_of("edge months less the days outside")
+    assert _read(rows.months, "month") == [D(2026, month, 1) for month in (2, 3, 4, 5)]
+    assert not rows.days.exists()
+    assert _read(rows.less, "day") == _days(D(2026, 2, 1), D(2026, 2, 9)) + _days(D(2026, 5, 26), D(2026, 5, 31))
+    # The month so far is its month row: the days after today have no rows yet (but any that
+    # do are taken away all the same).
+    rows = rows_of("the month so far")
+    assert _read(rows.months, "month") == [D(2026, 5, 1)]
+    assert _read(rows.days, "day") == _days(D(2026, 4, 21), D(2026, 4, 30))
+    assert _read(rows.less, "day") == _days(D(2026, 5, 21), D(2026, 5, 31))
+
+
+@pytest.mark.parametrize("period", list(PERIODS))
+@pytest.mark.parametrize("key", [None, "month", "service", "channel", ("service", "month")])
+def test_a_period_of_partial_months_reads_the_same_from_months_and_days(service, other_service, period, key):
+    # given: five months of days, added up into months as well
+    _varied_days(service, other_service)
+    today, first, last = PERIODS[period]
+    # when: the period is read as Rows, with the clock on *today*
+    with time_machine.travel(datetime.datetime.combine(today, datetime.time(12), tzinfo=datetime.UTC), tick=False):
+        rows = selectors.service_days(agency_ids=[service.agency_id], date_from=first, date_to=last)
+    days_only = ServiceDay.objects.filter(agency=service.agency, day__gte=first, day__lte=last)
+    # then: the figures are those of the days alone, key by key
     from_rows = selectors.totals_by(rows, key)
     assert from_rows == selectors.totals_by(days_only, key)
     assert sum(totals.started for totals in from_rows.values()) == sum(row.started for row in days_only)
-    # and narrowing the rows narrows both parts alike (what the staff dashboard does)
+    assert sum(sum(totals.decision_days.values()) for totals in from_rows.values()) == sum(
+        sum(row.decision_days.values()) for row in days_only
+    )
+    # and narrowing the rows narrows every part alike (what the staff dashboard does)
     narrowed = selectors.totals(rows.filter(service_id=other_service.pk, currency="GBP"))
     assert narrowed.paid == sum(row.paid for row in days_only.filter(service=other_service))
     assert narrowed.started == 0 and narrowed.currencies == {"GBP"}
+    helper = selectors.totals(rows.filter(channel="helper"))
+    assert helper == selectors.totals(days_only.filter(channel="helper"))
 
 
-def test_report_rows_of_partial_months_read_the_same_as_days(agency_a):
+@pytest.mark.parametrize("period", list(PERIODS))
+def test_report_rows_of_partial_months_read_the_same_as_days(agency_a, period):
     from ecitizen.reports.models import Category as ReportCategory
 
     pothole = ReportCategory.objects.create(agency=agency_a, code="pothole", name={"en": "Pot-hole"})
     light = ReportCategory.objects.create(agency=agency_a, code="light", name={"en": "Street light"})
-    when, n = D(2026, 2, 20), 0
-    while when <= D(2026, 5, 10):
+    rows, when, n = [], D(2026, 1, 20), 0
+    while when <= D(2026, 6, 10):
         n += 1
-        ReportDay.objects.create(
-            day=when,
-            agency=agency_a,
-            category=pothole if n % 2 else light,
-            received=n,
-            responded=n % 3,
-            response_hours={str(n % 30): n % 3} if n % 3 else {},
-            closed=n % 4,
-            fixed=n % 4 // 2,
-            fix_days={str(n % 9): n % 4 // 2} if n % 4 // 2 else {},
-            reopened=n % 5 // 4,
+        rows.append(
+            ReportDay(
+                day=when,
+                agency=agency_a,
+                category=pothole if n % 2 else light,
+                received=n % 9 + 1,
+                responded=n % 3,
+                response_hours={str(n % 30): n % 3} if n % 3 else {},
+                closed=n % 4,
+                fixed=n % 4 // 2,
+                fix_days={str(n % 9): n % 4 // 2} if n % 4 // 2 else {},
+                reopened=n % 5 // 4,
+            )
         )
-        when += datetime.timedelta(days=2)
-    rollups.recompute_month_totals([D(2026, 2, 1), D(2026, 3, 1), D(2026, 4, 1), D(2026, 5, 1)])
+        when += datetime.timedelta(days=1)
+    ReportDay.objects.bulk_create(rows)
+    rollups.recompute_month_totals(D(2026, month, 1) for month in range(1, 7))
+    today, first, last = PERIODS[period]
 
-    rows = report_selectors.report_days(agency_ids=[agency_a.pk], date_from=D(2026, 2, 25), date_to=D(2026, 5, 3))
-    days_only = ReportDay.objects.filter(agency=agency_a, day__gte=D(2026, 2, 25), day__lte=D(2026, 5, 3))
+    with time_machine.travel(datetime.datetime.combine(today, datetime.time(12), tzinfo=datetime.UTC), tick=False):
+        rows = report_selectors.report_days(agency_ids=[agency_a.pk], date_from=first, date_to=last)
+    days_only = ReportDay.objects.filter(agency=agency_a, day__gte=first, day__lte=last)
 
-    assert rows.months.count() == 4  # two categories, March and April
-    for key in (None, "category", "area", "month"):
+    for key in (None, "category", "area", "month", ("category", "month")):
         assert report_selectors.report_totals_by(rows, key) == report_selectors.report_totals_by(days_only, key)
     assert report_selectors.report_totals(rows).received == sum(row.received for row in days_only)
     by_month = report_selectors.report_totals_by(rows, "month")
-    assert sorted(by_month) == [D(2026, 2, 1), D(2026, 3, 1), D(2026, 4, 1), D(2026, 5, 1)]
+    assert sorted(by_month) == sorted({when.replace(day=1) for when in days_only.values_list("day", flat=True)})
