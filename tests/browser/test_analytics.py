@@ -15,7 +15,7 @@ the date (everything last month happens on its 3rd, decisions the same day, so d
 are 0 working days and every decision is within the deadline).
 
 The staff pages' axe checks on every page, with an error summary, and the no-JavaScript period
-form are in ``ecitizen/analytics/tests/test_staff_browser.py``; the crawl of every page is in
+form are in ``test_analytics_staff_pages.py``; the crawl of every page is in
 ``test_every_page_accessible.py``.
 """
 

@@ -1,6 +1,12 @@
 """The staff dashboards in a browser: every page passes axe-core, works without JavaScript, and
 with JavaScript the report page draws one circle per busy place (assets/js/analytics-map.mjs).
-No tile server is reachable from the tests: the circles are drawn all the same."""
+No tile server is reachable from the tests: the circles are drawn all the same.
+
+The rollup rows are written straight into their tables, so each page shows every kind of figure
+(the journeys through real activity are in ``test_analytics.py``). This file lives here, beside
+the browser fixtures of ``conftest.py``, because importing those fixtures into a module elsewhere
+would start a second browser session inside the first when both run together (``make
+test-browser``)."""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ import datetime
 
 import pytest
 
-from tests.browser.conftest import assert_accessible, browser, page, page_without_js, sign_in  # noqa: F401
+from tests.browser.conftest import assert_accessible, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -80,7 +86,7 @@ def pages(world) -> list[str]:
     ]
 
 
-def test_every_dashboard_page_passes_axe(page, world):  # noqa: F811
+def test_every_dashboard_page_passes_axe(page, world):
     sign_in(page, *world["admin"])
     for path in pages(world):
         page.goto(path)
@@ -93,7 +99,7 @@ def test_every_dashboard_page_passes_axe(page, world):  # noqa: F811
     assert_accessible(page)
 
 
-def test_the_report_page_draws_a_circle_per_busy_place(page, world):  # noqa: F811
+def test_the_report_page_draws_a_circle_per_busy_place(page, world):
     sign_in(page, *world["admin"])
     page.goto("/staff/analytics/reports/")
     page.get_by_role("region", name="Map of where reports cluster").wait_for()
@@ -104,7 +110,7 @@ def test_the_report_page_draws_a_circle_per_busy_place(page, world):  # noqa: F8
     assert_accessible(page)
 
 
-def test_the_pages_work_without_javascript(page_without_js, world):  # noqa: F811
+def test_the_pages_work_without_javascript(page_without_js, world):
     sign_in(page_without_js, *world["admin"])
     for path in pages(world):
         page_without_js.goto(path)
