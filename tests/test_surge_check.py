@@ -148,6 +148,24 @@ def test_a_message_never_sent_is_found(state):
     assert _failing() == {"every message sent once": [f"payment {payment.reference}: 0 receipts"]}
 
 
+def test_messages_are_checked_only_for_what_was_sent_and_paid_since_the_surge_began(state):
+    """The demo's year of history is written as rows, without inbox messages: the surge passes
+    ``since`` and what was sent or paid before it is not counted; what came after still is."""
+    application, payment = state["application"], state["payment"]
+    Notification.objects.filter(user=state["citizen"]).delete()
+    before = _failing()["every message sent once"]
+    assert f"application {application.reference}: 0 messages that it was sent" in before
+    assert f"payment {payment.reference}: 0 receipts" in before
+
+    assert _failing(since=timezone.now()) == {}
+
+    began = application.submitted_at - datetime.timedelta(seconds=1)
+    assert (
+        f"application {application.reference}: 0 messages that it was sent"
+        in _failing(since=began)["every message sent once"]
+    )
+
+
 def test_a_stuck_task_is_found(state):
     running = _task("RUNNING", workers=("killed-worker",), path="ecitizen.payments.tasks.settle_sandbox_charge")
     waiting = _task("READY", workers=())
