@@ -17,6 +17,7 @@ import dataclasses
 import datetime
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -147,6 +148,15 @@ class Links:
     cases: bool = False
     reports: bool = False
 
+    # A page links to the queues hundreds of times: their addresses are worked out once.
+    @cached_property
+    def _case_queue(self) -> str:
+        return reverse("cases_staff:queue")
+
+    @cached_property
+    def _report_queue(self) -> str:
+        return reverse("reports_staff:queue")
+
     def case_list(self, service_id: int | None = None, **params) -> str:
         if not self.cases:
             return ""
@@ -154,7 +164,7 @@ class Links:
         if service_id:
             query["service"] = service_id
         query.update({name: value for name, value in params.items() if value not in (None, "")})
-        return f"{reverse('cases_staff:queue')}?{urlencode(query)}"
+        return f"{self._case_queue}?{urlencode(query)}"
 
     def sent(self, service_id, start=None, end=None, **params) -> str:
         start, end = start or self.date_from, end or self.date_to
@@ -169,7 +179,7 @@ class Links:
             return ""
         query: dict = {"agency": self.agency.pk}
         query.update({name: value for name, value in params.items() if value not in (None, "")})
-        return f"{reverse('reports_staff:queue')}?{urlencode(query)}"
+        return f"{self._report_queue}?{urlencode(query)}"
 
 
 def _month_starts(date_from: datetime.date, date_to: datetime.date) -> list[datetime.date]:
