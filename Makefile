@@ -20,7 +20,7 @@ TIME_ZONE_FOR_CLOCKS ?= Europe/London
 RUN_PYTEST = run_pytest() { $(VENV)/bin/pytest "$$@"; rc=$$?; \
   if [ $$rc -eq 5 ]; then echo "pytest $$*: no tests were collected; that is a failure." >&2; fi; return $$rc; };
 
-.PHONY: run test test-fast test-browser test-clocks test-contract mutation lint format install assets messages compilemessages migrate demo check check-translations clean system-deps
+.PHONY: run test test-fast test-browser test-clocks print-clocks test-contract mutation lint format install assets messages compilemessages migrate demo check check-translations clean system-deps
 
 $(VENV)/.installed: requirements.lock
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -94,6 +94,10 @@ test-clocks: install
 	  run_pytest -n $(TEST_WORKERS) -m "not browser and not contract" -q --pinned-clock=$$clock || failed="$$failed $$clock"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "Tests failed at:$$failed" >&2; exit 1; fi
+
+# The instants, for .ci/run: it runs the first on PostgreSQL and the others on SQLite.
+print-clocks:
+	@echo $(PINNED_CLOCKS)
 
 # Mutation testing (mutmut; the files and tests are in pyproject.toml, [tool.mutmut]) of the money code
 # and the services that move it, in a scratch copy (var/mutation/); prints the score of each file.
