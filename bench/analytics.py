@@ -218,7 +218,7 @@ def _pages() -> list[tuple[str, str, bool]]:
         ("staff problem reports, 90 days", "/staff/analytics/reports/", True),
         ("staff workload", "/staff/analytics/workload/", True),
         ("public overview", "/performance/", False),
-        ("public agency page", f"/performance/{agency.slug}/", False),
+        ("public agency page", f"/performance/agencies/{agency.slug}/", False),
         ("public service page", f"/performance/services/{public_service.slug}/", False),
         ("open data JSON", "/performance/data/services.json", False),
     ]

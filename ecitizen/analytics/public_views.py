@@ -242,7 +242,7 @@ def _service_context(service_slug: str) -> dict:
 
 @require_safe
 def agency(request: HttpRequest, agency: str) -> HttpResponse:
-    """``/performance/<agency>/``: an agency's measures and its services."""
+    """``/performance/agencies/<agency>/``: an agency's measures and its services."""
     context = _agency_context(agency)
     context.update(
         services=figures.rows_by(
@@ -279,7 +279,7 @@ def _embeddable(view):
 @require_safe
 @_embeddable
 def agency_embed(request: HttpRequest, agency: str) -> HttpResponse:
-    """``/performance/<agency>/embed/``: the agency's headline figures for other sites to frame."""
+    """``/performance/agencies/<agency>/embed/``: the agency's headline figures for other sites to frame."""
     context = _agency_context(agency)
     context["full_url"] = absolute_url(reverse("performance:agency", args=[agency]), request)
     return render(request, "analytics/public/embed.html", context)

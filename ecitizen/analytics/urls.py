@@ -1,7 +1,7 @@
 """Public performance pages and their open data (``/performance/``).
 
-The fixed addresses (``data/``, ``services/``) come before ``<agency>/``: an agency whose slug
-were ``data`` or ``services`` would have its page shadowed, so those two slugs cannot show one.
+Agencies have a prefix of their own (``agencies/<slug>/``), so that no agency slug can be
+shadowed by a fixed address (``data/``, ``services/``) or shadow one added later.
 """
 
 from django.urls import path
@@ -17,6 +17,6 @@ urlpatterns = [
     path("data/services.json", public_views.data_json, name="data_json"),
     path("services/<slug:service>/", public_views.service, name="service"),
     path("services/<slug:service>/embed/", public_views.service_embed, name="service_embed"),
-    path("<slug:agency>/", public_views.agency, name="agency"),
-    path("<slug:agency>/embed/", public_views.agency_embed, name="agency_embed"),
+    path("agencies/<slug:agency>/", public_views.agency, name="agency"),
+    path("agencies/<slug:agency>/embed/", public_views.agency_embed, name="agency_embed"),
 ]

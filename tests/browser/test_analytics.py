@@ -191,7 +191,7 @@ def _walk_public(page, world, *, with_js: bool) -> None:
 
     with page.expect_navigation():
         page.locator("#agencies-table").get_by_role("link", name="City Council", exact=True).click()
-    assert page.url.endswith(f"/performance/{world['agency'].slug}/")
+    assert page.url.endswith(f"/performance/agencies/{world['agency'].slug}/")
     assert page.locator("h1").inner_text() == "City Council"
     _expect_public_figures(page, world)
     _expect_charts(page, "agency", world)
@@ -293,7 +293,7 @@ def test_another_site_frames_the_embed_but_no_other_page(page, world, other_site
     # The embed on its own passes axe.
     page.goto(f"/performance/services/{world['service'].slug}/embed/")
     assert_accessible(page)
-    page.goto(f"/performance/{world['agency'].slug}/embed/")
+    page.goto(f"/performance/agencies/{world['agency'].slug}/embed/")
     assert _measure(page, "transactions") == "9"
     assert_accessible(page)
 

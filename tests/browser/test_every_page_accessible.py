@@ -376,12 +376,12 @@ def _pages(w) -> dict[str, list[str | tuple[str, int]]]:
             # Service performance: the overview, an agency, a service, their embeds, the open
             # data's page, an agency that does not publish (a service in Arabic below)
             "/performance/",
-            f"/performance/{agency}/",
+            f"/performance/agencies/{agency}/",
             f"/performance/services/{permit.slug}/",
-            f"/performance/{agency}/embed/",
+            f"/performance/agencies/{agency}/embed/",
             f"/performance/services/{permit.slug}/embed/",
             "/performance/data/",
-            ("/performance/no-such-agency/", 404),
+            ("/performance/agencies/no-such-agency/", 404),
             # A language in the address (/ar/ redirects to ?lang=ar), then back to English
             "/ar/search/?q=parking",
             f"/performance/services/{permit.slug}/?lang=ar",

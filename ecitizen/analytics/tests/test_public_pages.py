@@ -286,6 +286,17 @@ def test_inactive_agencies_and_unknown_names_are_not_found(client, agency_a, age
     assert agency_b.name not in overview
 
 
+@pytest.mark.parametrize("slug", ["data", "services", "embed"])
+def test_an_agency_whose_slug_is_a_fixed_address_still_has_its_page(client, agency_a, permit, slug):
+    Agency.objects.filter(pk=agency_a.pk).update(slug=slug)
+
+    body = client.get(f"/performance/agencies/{slug}/").content.decode()
+    assert agency_a.name in body
+    assert measure(body, "transactions")
+    assert client.get(f"/performance/agencies/{slug}/embed/").status_code == 200
+    assert client.get("/performance/data/").status_code == 200  # the open data page is still there
+
+
 def test_overview_lists_agencies_and_services_and_costs_each_agency_at_its_own_rates(
     client, agency_a, agency_b, permit
 ):
