@@ -873,11 +873,11 @@ def reports(request: HttpRequest) -> HttpResponse:
         key=lambda row: row.label.lower(),
     )
     area_rows = sorted(
-        (_report_row(label.name, by_area[pk], links, area=pk) for pk, label in areas.items()),
+        (_report_row(label.name, by_area[pk], links, routed_area=pk) for pk, label in areas.items()),
         key=lambda row: row.label.lower(),
     )
     if None in by_area:
-        outside = _report_row(_("Outside every area"), by_area[None], Links(agency, date_from, date_to))
+        outside = _report_row(_("Outside every area"), by_area[None], links, routed_area=0)
         area_rows.append(outside)
     month_rows = []
     for month in _month_starts(date_from, date_to):

@@ -43,10 +43,12 @@ class QueueFilters:
     created_to: datetime.date | None = None
     sort: str = "due"  # "due", "newest", "oldest"
     # The reports behind a figure of the analytics dashboards: closed on these local days, made
-    # in this grid cell (geo.cell_of).
+    # in this grid cell (geo.cell_of), routed to this area (``Report.area``, the one area the
+    # figures count a report in, where ``area`` is any area that holds it; 0: outside every area).
     closed_from: datetime.date | None = None
     closed_to: datetime.date | None = None
     cell: int | None = None
+    routed_area: int | None = None
 
 
 def report_queue(user: Any, filters: QueueFilters) -> QuerySet[Report]:
@@ -87,6 +89,8 @@ def report_queue(user: Any, filters: QueueFilters) -> QuerySet[Report]:
         qs = qs.filter(closed_at__lt=timezone.make_aware(end, tz))
     if filters.cell is not None:
         qs = qs.filter(cell=filters.cell)
+    if filters.routed_area is not None:
+        qs = qs.filter(area_id=filters.routed_area) if filters.routed_area else qs.filter(area__isnull=True)
     if filters.sort == "newest":
         order = [F("created_at").desc(), F("pk").desc()]
     elif filters.sort == "oldest":

@@ -99,13 +99,15 @@ def _shape_summary(geometry: dict) -> dict:
 
 class FigureFilterForm(forms.Form):
     """Filters that only the links of the analytics dashboards set (the reports behind a figure):
-    closed on these days, made in this grid cell. Read from the address; the page says they apply
+    closed on these days, made in this grid cell, routed to this area (0: outside every area). Read
+    from the address; the page says they apply
     and links to the queue without them. Kept with the view while ``staff_forms.py`` is being
     changed by other work; it belongs there."""
 
     closed_from = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
     closed_to = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
     cell = forms.IntegerField(required=False, min_value=0, max_value=2**62)
+    routed_area = forms.IntegerField(required=False, min_value=0, max_value=2**62)
 
     def clean(self):
         data = super().clean()
@@ -148,6 +150,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     if figure.is_valid():
         figure_filters = {name: value for name, value in figure.cleaned_data.items() if value is not None}
         filters = dataclasses.replace(filters, **figure_filters)
+        if figure_filters.get("routed_area"):
+            figure_filters["routed_area_name"] = dict(staff_selectors.queue_areas(agencies)).get(
+                figure_filters["routed_area"], "—"
+            )
     page = CappedPaginator(staff_selectors.report_queue(request.user, filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )

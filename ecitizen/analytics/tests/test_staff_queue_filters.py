@@ -299,3 +299,30 @@ def test_the_report_dashboard_links_a_cell_to_its_reports(mfa_client, caseworker
     ]
     link = html.unescape(re.search(r'href="(/staff/reports/\?[^"]*cell=[^"]+)"', body).group(1))
     assert report_numbers(client.get(link)) == {reports["here_april"].pk, reports["here_fixed"].pk}
+
+
+def test_report_queue_by_the_area_a_report_was_routed_to(mfa_client, caseworker_a, agency_a, reports):
+    """The dashboard counts a report in one area, the one it was routed to (``Report.area``); the
+    queue's own area filter takes any area that holds it. A figure's link lists the former."""
+    from ecitizen.reports.models import Report, ReportArea
+    from ecitizen.reports.tests.conftest import make_area, square
+
+    district = make_area(agency_a, "Old Town", square(0.0, 52.0, 0.02, 52.04))
+    quarter = make_area(agency_a, "Market quarter", square(0.004, 52.029, 0.006, 52.031))  # inside Old Town
+    Report.objects.filter(pk=reports["here_april"].pk).update(area=quarter)
+    Report.objects.filter(pk=reports["here_fixed"].pk).update(area=district)
+    for report in (reports["here_april"], reports["here_fixed"]):
+        ReportArea.objects.create(area=district, report=report)
+    ReportArea.objects.create(area=quarter, report=reports["here_april"])
+    client = mfa_client(caseworker_a)
+
+    any_area = client.get("/staff/reports/", {"status": "all", "area": district.pk})
+    assert report_numbers(any_area) == {reports["here_april"].pk, reports["here_fixed"].pk}
+    routed = client.get("/staff/reports/", {"status": "all", "routed_area": district.pk})
+    assert report_numbers(routed) == {reports["here_fixed"].pk}
+    assert "sent to the area Old Town" in routed.content.decode()
+    outside = client.get("/staff/reports/", {"status": "all", "routed_area": 0})
+    assert report_numbers(outside) == {reports["elsewhere_fixed_may"].pk}
+    assert "outside every area" in outside.content.decode()
+    refused = client.get("/staff/reports/", {"status": "all", "routed_area": "-1"})
+    assert "were not understood" in refused.content.decode()

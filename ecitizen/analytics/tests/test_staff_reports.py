@@ -118,7 +118,12 @@ def test_report_figures_link_to_the_report_queue(mfa_client, caseworker_a, agenc
     body = html.unescape(mfa_client(caseworker_a).get("/staff/analytics/reports/", PERIOD).content.decode())
     queue = f"/staff/reports/?agency={agency_a.pk}"
     assert f"{queue}&status=all&created_from=2026-04-01&created_to=2026-05-31&category=pothole" in body
-    assert f"{queue}&status=fixed&closed_from=2026-04-01&closed_to=2026-05-31&area={places['old_town'].pk}" in body
+    assert (
+        f"{queue}&status=fixed&closed_from=2026-04-01&closed_to=2026-05-31&routed_area={places['old_town'].pk}" in body
+    )
+    assert (
+        f"{queue}&status=all&created_from=2026-04-01&created_to=2026-05-31&routed_area=0" in body
+    )  # outside every area
     assert f'{queue}&status=all&created_from=2026-04-01&created_to=2026-04-30"' in body  # April's row
 
 
