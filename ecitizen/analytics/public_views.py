@@ -42,7 +42,9 @@ from ecitizen.core.spreadsheets import spreadsheet_cell
 DATA_MAX_AGE = 300
 #: Other sites may frame the embeds: any origin (they show only public, suppressed figures).
 EMBED_FRAME_ANCESTORS = ["*"]
-MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
+MONTH_PATTERN = re.compile(r"([0-9]{4})-([0-9]{2})")
+#: The first month open data may ask for: before it there is nothing, and year 1 has no year before it.
+FIRST_MONTH = datetime.date(2000, 1, 1)
 
 
 # --- sections: a chart and the table behind it ------------------------------------------------
@@ -307,10 +309,13 @@ class BadFilter(ValueError):
 
 
 def _month(value: str, field: str) -> datetime.date:
-    found = MONTH_PATTERN.match(value)
+    found = MONTH_PATTERN.fullmatch(value)
     if found is None or not 1 <= int(found.group(2)) <= 12 or int(found.group(1)) < 1:
         raise BadFilter(field, _("“%(field)s” must be a month written YYYY-MM, like 2026-01.") % {"field": field})
-    return datetime.date(int(found.group(1)), int(found.group(2)), 1)
+    month = datetime.date(int(found.group(1)), int(found.group(2)), 1)
+    if month < FIRST_MONTH:
+        raise BadFilter(field, _("“%(field)s” must be 2000-01 or later.") % {"field": field})
+    return month
 
 
 def _data_request(request: HttpRequest) -> tuple[list[Service], figures.Period]:

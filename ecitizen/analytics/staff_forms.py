@@ -8,16 +8,28 @@ from __future__ import annotations
 import datetime
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ecitizen.analytics.models import Metric
 from ecitizen.analytics.services import COST_MAX, THRESHOLD_MAX
 from ecitizen.cases.models import Channel
+from ecitizen.core.dates import format_date
 from ecitizen.core.forms import DateInput
 from ecitizen.core.money import CURRENCIES, MoneyError, example_amount, parse_amount
 
 #: The longest period a page covers: three years (leap days included).
 MAX_PERIOD_DAYS = 3 * 365 + 1
+#: The first day a period may start: there is nothing to show before it, and a date far off
+#: either way (year 1, year 9999) has no month before or after it to count in.
+FIRST_DAY = datetime.date(2000, 1, 1)
+
+
+def last_day() -> datetime.date:
+    """The last day a period may end: the end of next year."""
+    return datetime.date(timezone.localdate().year + 1, 12, 31)
+
+
 #: The period a page covers when none is chosen.
 DEFAULT_PERIOD_DAYS = 90
 
@@ -61,6 +73,15 @@ class PeriodForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        latest = last_day()
+        for name in ("date_from", "date_to"):
+            day = cleaned.get(name)
+            if day and day < FIRST_DAY:
+                self.add_error(name, _("Enter a date on or after %(day)s") % {"day": format_date(FIRST_DAY)})
+            elif day and day > latest:
+                self.add_error(name, _("Enter a date on or before %(day)s") % {"day": format_date(latest)})
+        if self.errors:
+            return cleaned
         if start and end:
             if end < start:
                 self.add_error("date_to", _("The last day must be the same as or after the first day"))

@@ -265,6 +265,10 @@ def test_numbers_follow_the_language(mfa_client, caseworker_a, figures):
             "Enter a real date",
         ),
         ({"date_from": "", "date_to": "2026-06-01"}, "Enter the first day of the period"),
+        # Dates far off: the month after December 9999 and the year before year 1 do not exist.
+        ({"date_from": "9999-12-01", "date_to": "9999-12-31"}, "Enter a date on or before 31 December 2027"),
+        ({"date_from": "2026-01-01", "date_to": "2028-01-01"}, "Enter a date on or before 31 December 2027"),
+        ({"date_from": "0001-01-01", "date_to": "0001-12-31"}, "Enter a date on or after 1 January 2000"),
     ],
 )
 def test_bad_periods_are_refused_at_their_field(mfa_client, caseworker_a, figures, query, message):
@@ -273,6 +277,14 @@ def test_bad_periods_are_refused_at_their_field(mfa_client, caseworker_a, figure
     page = page_text(response)
     assert "There is a problem" in page and message in page
     assert "Applications sent" not in page
+
+
+@pytest.mark.parametrize("page", ["/staff/analytics/", "/staff/analytics/reports/"])
+def test_a_far_off_period_is_refused_on_every_page(mfa_client, admin_a, figures, permit, page):
+    client = mfa_client(admin_a)
+    for path in (page, f"/staff/analytics/services/{permit.pk}/"):
+        response = client.get(path, {"date_from": "9999-01-01", "date_to": "9999-12-31"})
+        assert response.status_code == 400, path
 
 
 def test_three_years_exactly_is_allowed(mfa_client, caseworker_a, figures):
