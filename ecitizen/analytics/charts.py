@@ -1,11 +1,13 @@
 """Charts drawn on the server as inline SVG: they need no JavaScript and no stylesheet.
 
 A chart is a picture of a table that sits beside it on the page; the table is the source of
-truth, and the chart's text alternative (its ``<title>`` and ``<desc>``, named by
-``aria-labelledby`` on an element with ``role="img"``) says what the picture shows and where the
-exact numbers are. Colours are SVG presentation attributes, not ``style`` attributes, so the
-site's Content Security Policy (no inline styles) is kept; they are the GOV.UK palette's blue and
-black on white, above 3:1 contrast for the bars and lines and 4.5:1 for the text.
+truth (a point's value is the one its cell writes: rounded or hidden by
+:mod:`ecitizen.analytics.public_selectors`, never the exact count), and the chart's text
+alternative (its ``<title>`` and ``<desc>``, named by ``aria-labelledby`` on an element with
+``role="img"``) says what the picture shows and where its numbers are written. Colours are SVG
+presentation attributes, not ``style`` attributes, so the site's Content Security Policy (no
+inline styles) is kept; they are the GOV.UK palette's blue and black on white, above 3:1 contrast
+for the bars and lines and 4.5:1 for the text.
 
 Every text is escaped here (labels may come from staff-written titles). On right-to-left pages
 the time axis runs from right to left and the value axis sits on the right.

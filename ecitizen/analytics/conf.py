@@ -23,3 +23,9 @@ def recheck_days() -> int:
 def alert_window_days() -> int:
     """Alerts on decision times look at the decisions of this many days."""
     return int(getattr(settings, "ANALYTICS_ALERT_WINDOW_DAYS", 30))
+
+
+def public_round_to() -> int:
+    """Public pages and open data round every count they show to the nearest multiple of this
+    (halves up), so that hidden small counts cannot be worked out by subtraction; 1 turns it off."""
+    return max(1, int(getattr(settings, "ANALYTICS_PUBLIC_ROUND_TO", 5)))

@@ -8,8 +8,23 @@ so an agency's figures are always the sum of the services its page lists.
 
 Small numbers are suppressed so that no one can be picked out: a count below
 :func:`ecitizen.analytics.conf.suppress_below` is "fewer than N", and a rate, average or median
-built on such a count is not shown at all (:class:`Figure`). This module is the one place that
-decides it, for the pages, the embeds, the CSV and the JSON alike.
+built on such a count is not shown at all (:class:`Figure`). So that a hidden count cannot be
+worked out from the figures that are shown (a year minus its months, an agency minus its services,
+a total minus its channels, a share of a known number), the public also never sees an exact count:
+
+* every count shown is rounded to the nearest multiple of
+  :func:`~ecitizen.analytics.conf.public_round_to` (5; halves up), the total as well as its parts,
+  each rounded on its own (:func:`count_figure`);
+* a share is worked out from the exact counts but shown as a whole percentage, and not at all when
+  the part, the whole or what is left (whole − part, unless it is 0) is below the threshold
+  (:func:`share_figure`): "95% of 20" would otherwise tell that one was late;
+* the cost per transaction is not shown when any channel in use (of any agency in it) has fewer
+  than the threshold (:func:`cost_figure`): with the channels' costs it would give their split;
+* when the channels hidden in a row add up to between 1 and the threshold − 1, the other channels'
+  counts are hidden too, as the total minus them would give the small sum (:func:`channel_figures`).
+
+This module is the one place that decides it, for the pages, the charts, the embeds, the CSV and
+the JSON alike; staff pages show exact figures and do not come here.
 
 Every function costs a fixed number of queries, however many services there are: figures are
 summed by the database per service and month (:func:`service_months`, read once per page), added
@@ -123,10 +138,25 @@ def format_count(value: int) -> str:
     return format_decimal(value, locale=_locale())
 
 
+def round_count(value: int) -> int:
+    """*value* to the nearest multiple of :func:`~ecitizen.analytics.conf.public_round_to`, halves
+    up (12 → 10, 13 → 15 with 5), never 0 (a count shown is one at or above the threshold)."""
+    base = conf.public_round_to()
+    if base <= 1:
+        return value
+    return max(base, (value + base // 2) // base * base)
+
+
+def whole_percent(part: int, whole: int) -> int:
+    """*part* ÷ *whole* as a whole percentage, halves up (1 of 8 is 13), from the exact counts."""
+    return (200 * part + whole) // (2 * whole)
+
+
 def format_share(value: float) -> str:
-    """A share between 0 and 1 as a percentage with at most one decimal, in the language's own
-    style: "75%", "66.7%" in English, "66,7 %" in French."""
-    return format_percent(round(value, 3), locale=_locale(), decimal_quantization=False)
+    """A share between 0 and 1 as a whole percentage (halves up), in the language's own style:
+    "75%", "67%" in English, "67 %" in French."""
+    percent = Decimal(str(value)).scaleb(2).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return format_percent(percent.scaleb(-2), locale=_locale())
 
 
 def fewer_than_text() -> str:
@@ -155,10 +185,13 @@ class Figure:
 
 def count_figure(value: int) -> Figure:
     """A count, shown as "fewer than N" when below the threshold (zero included: a page that
-    shows 0 but hides 1–4 would tell apart "nobody" from "a few people")."""
+    shows 0 but hides 1–4 would tell apart "nobody" from "a few people"), and otherwise rounded
+    (:func:`round_count`): a total and its parts are each rounded, so that one minus the others
+    does not give a hidden count."""
     if value < conf.suppress_below():
         return Figure(None, fewer_than_text(), suppressed=True)
-    return Figure(value, format_count(value))
+    rounded = round_count(value)
+    return Figure(rounded, format_count(rounded))
 
 
 def _not_enough() -> Figure:
@@ -170,11 +203,15 @@ def _not_available() -> Figure:
 
 
 def share_figure(part: int, whole: int) -> Figure:
-    """*part* ÷ *whole*, not shown when either is below the threshold."""
+    """*part* ÷ *whole* as a whole percentage (the value is that percentage ÷ 100, so a chart
+    draws what the table writes), not shown when the part, the whole or the rest (whole − part,
+    unless none is left) is below the threshold: "95% of 20" would tell that one was not."""
     threshold = conf.suppress_below()
-    if part < threshold or whole < threshold:
+    rest = whole - part
+    if part < threshold or whole < threshold or 0 < rest < threshold:
         return _not_enough()
-    return Figure(part / whole, format_share(part / whole))
+    percent = whole_percent(part, whole)
+    return Figure(percent / 100, format_percent(Decimal(percent).scaleb(-2), locale=_locale()))
 
 
 def days_figure(days: int | None, decided: int) -> Figure:
@@ -186,9 +223,12 @@ def days_figure(days: int | None, decided: int) -> Figure:
     return Figure(days, ngettext("%(n)s working day", "%(n)s working days", days) % {"n": format_count(days)})
 
 
-def cost_figure(average: float | None, currency: str, transactions: int) -> Figure:
-    """An average cost in minor units of *currency*; the value published is in major units."""
-    if transactions < conf.suppress_below():
+def cost_figure(average: float | None, currency: str, transactions: int, *, small_channel: bool = False) -> Figure:
+    """An average cost in minor units of *currency*; the value published is in major units.
+
+    Not shown when *transactions* or, with *small_channel*, any channel in use is below the
+    threshold: with each channel's cost, the average would give that channel's count."""
+    if transactions < conf.suppress_below() or small_channel:
         return _not_enough()
     if average is None or not currency:
         return _not_available()
@@ -221,6 +261,31 @@ def agency_costs(agency_ids: Iterable[int]) -> dict[int, AgencyCosts]:
         agency_id: AgencyCosts(amounts[agency_id], next(iter(found)) if len(found) == 1 else None)
         for agency_id, found in currencies.items()
     }
+
+
+@dataclass(frozen=True)
+class Cost:
+    """An average cost per transaction (:func:`average_cost`, None when it cannot be made) and
+    ``small_channel``: whether any agency's channel in use had fewer transactions than the threshold."""
+
+    average: float | None = None
+    currency: str = ""
+    small_channel: bool = False
+
+
+def cost_of(by_agency: dict[int, Counter], costs: dict[int, AgencyCosts]) -> Cost:
+    """The :class:`Cost` of the transactions ``{agency id: {channel: sent}}`` (each agency's channels
+    are checked on their own: the platform's average weighs each agency by its own costs)."""
+    threshold = conf.suppress_below()
+    small = any(0 < sent < threshold for channels in by_agency.values() for sent in channels.values())
+    # Weighed by the rounded counts, as the pages show them: an exact average, with each channel's
+    # cost known, would give the exact ratio of the channels and undo the rounding.
+    rounded = {
+        agency_id: Counter({channel: round_count(sent) for channel, sent in channels.items() if sent})
+        for agency_id, channels in by_agency.items()
+    }
+    average, currency = average_cost(rounded, costs)
+    return Cost(average, currency, small)
 
 
 def average_cost(by_agency: dict[int, Counter], costs: dict[int, AgencyCosts]) -> tuple[float | None, str]:
@@ -287,24 +352,35 @@ class Measures:
         return [name for name, figure in names if figure.suppressed]
 
 
-def measures_of(
-    totals: Totals, satisfaction: Satisfaction | None, cost: tuple[float | None, str] = (None, "")
-) -> Measures:
+def channel_figures(by_channel: Counter) -> dict[str, Figure]:
+    """The count of each channel (:func:`count_figure`); when the channels hidden as small add up
+    to between 1 and the threshold − 1, every channel is hidden ("not enough data" for those not
+    small themselves), since the total minus the channels shown would give that small sum. When
+    they add up to 0 (channels nobody used) or to the threshold or more, the others stay."""
+    figures = {channel: count_figure(by_channel[channel]) for channel in CHANNELS}
+    hidden = sum(by_channel[channel] for channel, figure in figures.items() if figure.suppressed)
+    if 0 < hidden < conf.suppress_below():
+        return {channel: figure if figure.suppressed else _not_enough() for channel, figure in figures.items()}
+    return figures
+
+
+def measures_of(totals: Totals, satisfaction: Satisfaction | None, cost: Cost | None = None) -> Measures:
     """The public figures of *totals* (rollup sums), *satisfaction* (feedback answers) and *cost*
-    (an average from :func:`average_cost`), each suppressed as :class:`Figure` says."""
+    (from :func:`cost_of`), each suppressed and rounded as :class:`Figure` says."""
     sent = totals.submitted
     online = totals.submitted_by_channel[Channel.ONLINE]
     answers = satisfaction.count if satisfaction else 0
     satisfied = sum(satisfaction.answers[value] for value in SATISFIED) if satisfaction else 0
-    average, currency = cost
+    cost = cost or Cost()
+    average, currency = cost.average, cost.currency
     return Measures(
         transactions=count_figure(sent),
-        by_channel={channel: count_figure(totals.submitted_by_channel[channel]) for channel in CHANNELS},
+        by_channel=channel_figures(totals.submitted_by_channel),
         started=count_figure(totals.started_by_channel[Channel.ONLINE]),
         # Of the journeys begun online, how many were sent (GOV.UK's completion rate).
         completion_rate=share_figure(online, totals.started_by_channel[Channel.ONLINE]),
         digital_take_up=share_figure(online, sum(totals.submitted_by_channel.values())),
-        cost_per_transaction=cost_figure(average, currency, sent),
+        cost_per_transaction=cost_figure(average, currency, sent, small_channel=cost.small_channel),
         currency=currency if average is not None else "",
         satisfaction=share_figure(satisfied, answers),
         satisfaction_answers=count_figure(answers),
@@ -417,6 +493,11 @@ class Report:
         return month_name(self.period.complete_months[0])
 
     @property
+    def round_to(self) -> int:
+        """What every count shown is rounded to (for the pages' note on small numbers)."""
+        return conf.public_round_to()
+
+    @property
     def last_name(self) -> str:
         return month_name(self.period.complete_months[-1])
 
@@ -454,7 +535,7 @@ def report_for(*, services: list[Service], period: Period | None = None, source:
     months = []
     for month in period.months:
         totals = by_month.get(month) or Totals(key=month)
-        cost = average_cost(channels.get(month, {}), costs)
+        cost = cost_of(channels.get(month, {}), costs)
         months.append(
             MonthFigures(
                 month, month_name(month), period.is_complete(month), measures_of(totals, satisfaction.get(month), cost)
@@ -468,7 +549,7 @@ def report_for(*, services: list[Service], period: Period | None = None, source:
     headline = measures_of(
         merge_totals(by_month[month] for month in complete if month in by_month),
         merge_satisfaction(satisfaction.get(month) for month in complete),
-        average_cost(headline_channels, costs),
+        cost_of(headline_channels, costs),
     )
     return Report(period, headline, months, source)
 
@@ -496,13 +577,13 @@ def rows_by(
     if key == "service":
         for service in services:
             found = totals.get(service.pk) or Totals(key=service.pk)
-            cost = average_cost({service.agency_id: found.submitted_by_channel}, costs)
+            cost = cost_of({service.agency_id: found.submitted_by_channel}, costs)
             result.append((service, measures_of(found, satisfaction.get(service.pk), cost)))
     else:
         agencies = {service.agency_id: service.agency for service in services}
         for agency_id, agency in sorted(agencies.items(), key=lambda item: item[1].name):
             found = totals.get(agency_id) or Totals(key=agency_id)
-            cost = average_cost({agency_id: found.submitted_by_channel}, costs)
+            cost = cost_of({agency_id: found.submitted_by_channel}, costs)
             result.append((agency, measures_of(found, satisfaction.get(agency_id), cost)))
     return result
 
@@ -545,7 +626,8 @@ DATA_FIELDS = (
 
 
 def _rate(figure: Figure) -> float | None:
-    return None if figure.value is None else round(figure.value, 4)
+    """A share as open data gives it: from 0 to 1, a whole percentage (0.67) as on the pages."""
+    return None if figure.value is None else round(figure.value, 2)
 
 
 def open_data_rows(*, services: list[Service], period: Period) -> list[dict[str, object]]:
@@ -566,7 +648,7 @@ def open_data_rows(*, services: list[Service], period: Period) -> list[dict[str,
         title = pick(service.title, settings.LANGUAGE_CODE)
         for month in period.months:
             found = totals.get((service.pk, month)) or Totals()
-            cost = average_cost({service.agency_id: found.submitted_by_channel}, costs)
+            cost = cost_of({service.agency_id: found.submitted_by_channel}, costs)
             measures = measures_of(found, satisfaction.get((service.pk, month)), cost)
             suppressed = measures.suppressed_fields
             row: dict[str, object] = {

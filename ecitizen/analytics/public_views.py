@@ -356,9 +356,19 @@ def _cached(response: HttpResponse) -> HttpResponse:
 def data_fields() -> list[tuple[str, str, str, str]]:
     """``(name, meaning, unit, how it is suppressed)`` for each of
     :data:`~ecitizen.analytics.public_selectors.DATA_FIELDS`, as the data page documents them."""
-    threshold = conf.suppress_below()
-    count_rule = _("Empty (null) when below %(n)s.") % {"n": threshold}
-    rate_rule = _("Empty (null) when what it is worked out from is below %(n)s.") % {"n": threshold}
+    threshold, round_to = conf.suppress_below(), conf.public_round_to()
+    count_rule = _("Empty (null) when below %(n)s; otherwise rounded to the nearest %(r)s.") % {
+        "n": threshold,
+        "r": round_to,
+    }
+    channel_rule = _(
+        "Empty (null) when below %(n)s, or when the channels left out of the row had between 1 and %(m)s "
+        "applications between them (the total stays); otherwise rounded to the nearest %(r)s."
+    ) % {"n": threshold, "m": threshold - 1, "r": round_to}
+    rate_rule = _(
+        "Empty (null) when the part, the whole or what is left over (unless nothing is) is below %(n)s. "
+        "A whole percentage, such as 0.67."
+    ) % {"n": threshold}
     share = _("A share from 0 to 1")
     count = _("A whole number")
     never = _("Never.")
@@ -367,7 +377,7 @@ def data_fields() -> list[tuple[str, str, str, str]]:
             f"transactions_{channel}",
             _("Applications sent through this channel: %(channel)s.") % {"channel": label},
             count,
-            count_rule,
+            channel_rule,
         )
         for channel, label in ((channel, Channel(channel).label) for channel in figures.CHANNELS)
     ]
@@ -395,7 +405,11 @@ def data_fields() -> list[tuple[str, str, str, str]]:
                 "channel in use."
             ),
             _("Major units of the currency (pounds, euros)"),
-            _("Empty (null) when transactions are below %(n)s.") % {"n": threshold},
+            _(
+                "Empty (null) when transactions, or those of any channel in use, are below %(n)s. Worked out "
+                "from the rounded numbers of each channel, as shown."
+            )
+            % {"n": threshold},
         ),
         ("currency", _("The currency of the cost per transaction."), _("ISO 4217 code"), never),
         (
@@ -441,6 +455,7 @@ def data(request: HttpRequest) -> HttpResponse:
         "analytics/public/data.html",
         {
             "suppress_below": conf.suppress_below(),
+            "round_to": conf.public_round_to(),
             "fewer_than": figures.fewer_than_text(),
             "recheck_days": conf.recheck_days(),
             "max_months": figures.MAX_DATA_MONTHS,
@@ -467,6 +482,7 @@ def data_json(request: HttpRequest) -> HttpResponse:
         "from": figures.month_code(period.first_day),
         "to": figures.month_code(period.months[-1]),
         "suppress_below": conf.suppress_below(),
+        "round_to": conf.public_round_to(),
         "fields": list(figures.DATA_FIELDS),
         "rows": figures.open_data_rows(services=services, period=period),
     }

@@ -7,7 +7,7 @@ behind a figure, sets the costs per channel and an alert; the report dashboard m
 reports cluster, or lists the places without JavaScript. Every page visited passes axe.
 
 The figures come from real activity: applications made and decided through the case services
-last month (the clock moved there while they are made), one sent today, feedback on six of
+last month (the clock moved there while they are made), one sent today, feedback on thirty of
 them and problem reports today, then the rollups rebuilt from scratch. Nothing in the browser
 runs under a moved clock: sign-in cookies and TOTP codes follow the real one. So the test reads
 "last month" and "today" off the real clock, and every figure it expects is the same whatever
@@ -33,11 +33,13 @@ from tests.browser.conftest import assert_accessible, click_button, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-#: What happens last month, on its 3rd (see the module docstring).
-SENT_ONLINE = 6  # of which 4 approved, 2 refused, all rated
-SENT_AT_COUNTER = 3  # still open
-DRAFTS_LEFT = 2  # begun online, never sent
-RATINGS = (5, 5, 5, 4, 4, 2)  # five of six satisfied or very satisfied
+#: What happens last month, on its 3rd (see the module docstring). Enough of each for the public
+#: pages to show every measure: no count, and nothing left over from a rate, below 5.
+SENT_ONLINE = 30  # of which 20 approved, 10 refused, all rated
+APPROVED = 20
+SENT_AT_COUNTER = 15  # still open
+DRAFTS_LEFT = 10  # begun online, never sent
+RATINGS = (5, 4) * 12 + (5,) + (2,) * 5  # 25 of 30 satisfied or very satisfied
 #: The busiest places of today's problem reports: (latitude, longitude, reports), about 2 km apart.
 PLACES = ((52.031, 0.006, 3), (52.011, 0.006, 2), (52.021, 0.036, 1))
 #: What a linked figure says after its number, to screen readers only.
@@ -76,10 +78,10 @@ def world(settings, make_user, with_mfa, agency_a):
         counter = [data.send(citizen, version, channel="counter") for _ in range(SENT_AT_COUNTER)]
         for _ in range(DRAFTS_LEFT):
             data.start(citizen, version)
-        approved = [data.approve(admin, application) for application in online[:4]]
+        approved = [data.approve(admin, application) for application in online[:APPROVED]]
         refused = [
-            data.refuse(admin, online[4], category="not_eligible"),
-            data.refuse(admin, online[5], category="evidence_missing"),
+            data.refuse(admin, application, category=("not_eligible", "evidence_missing")[n % 2])
+            for n, application in enumerate(online[APPROVED:])
         ]
         for application, answer in zip(online, RATINGS, strict=True):
             feedback_give(actor=citizen, kind="application", reference=application.reference, answer=answer)
@@ -143,13 +145,14 @@ def _rows(table) -> list[list[str]]:
 def _expect_public_figures(page, world) -> None:
     """The four measures, transactions and decisions of last month, the only complete month with
     activity: on the overview, the agency's page and the service's page alike (one service)."""
-    assert _measure(page, "cost_per_transaction") == "£4.00"  # (6 × £1 + 3 × £10) ÷ 9
-    assert _measure(page, "satisfaction") == "83.3% satisfied or very satisfied, of 6 answers"
-    assert _measure(page, "completion_rate") == "75% of 8 applications begun online"
-    assert _measure(page, "digital_take_up") == "66.7% of applications were sent online"
-    assert _measure(page, "transactions") == "9"
+    # Counts are rounded to the nearest 5 and shares to whole percentages (these are exact).
+    assert _measure(page, "cost_per_transaction") == "£4.00"  # (30 × £1 + 15 × £10) ÷ 45
+    assert _measure(page, "satisfaction") == "83% satisfied or very satisfied, of 30 answers"
+    assert _measure(page, "completion_rate") == "75% of 40 applications begun online"
+    assert _measure(page, "digital_take_up") == "67% of applications were sent online"
+    assert _measure(page, "transactions") == "45"
     assert _measure(page, "median_decision_days") == "0 working days"
-    assert _measure(page, "in_time_share") == "100% of 6 decisions were made within the deadline"
+    assert _measure(page, "in_time_share") == "100% of 30 decisions were made within the deadline"
 
 
 def _expect_charts(page, prefix: str, world) -> None:
@@ -168,9 +171,9 @@ def _expect_charts(page, prefix: str, world) -> None:
         assert section.locator("table caption").inner_text() == f"{heading}: every month"
     # Only last month has enough transactions to show: the highest and the latest.
     description = page.locator(f"#{prefix}-transactions-desc").text_content()
-    assert f"Highest: 9 in {last}." in description and f"Latest: 9 in {last}." in description
-    assert [last, "6", "fewer than 5", "fewer than 5", "9"] in _rows(page.locator(f"#{prefix}-transactions-table"))
-    assert [last, "8", "6", "75%"] in _rows(page.locator(f"#{prefix}-completion-table"))
+    assert f"Highest: 45 in {last}." in description and f"Latest: 45 in {last}." in description
+    assert [last, "30", "15", "fewer than 5", "45"] in _rows(page.locator(f"#{prefix}-transactions-table"))
+    assert [last, "40", "30", "75%"] in _rows(page.locator(f"#{prefix}-completion-table"))
 
 
 def _walk_public(page, world, *, with_js: bool) -> None:
@@ -185,7 +188,7 @@ def _walk_public(page, world, *, with_js: bool) -> None:
     _expect_public_figures(page, world)
     _expect_charts(page, "platform", world)
     agencies = _rows(page.locator("#agencies-table"))
-    assert agencies == [["City Council", "9", "75%", "66.7%", "83.3%"]]
+    assert agencies == [["City Council", "45", "75%", "67%", "83%"]]
     if with_js:
         assert_accessible(page)
 
@@ -272,7 +275,7 @@ def test_another_site_frames_the_embed_but_no_other_page(page, world, other_site
     embed = page.frame_locator("#embed")
     embed.locator("h1").wait_for()
     assert embed.locator("h1").inner_text() == world["service"].title["en"]
-    assert " ".join(embed.locator('[data-measure="transactions"]').inner_text().split()) == "9"
+    assert " ".join(embed.locator('[data-measure="transactions"]').inner_text().split()) == "45"
     assert embed.locator('[data-measure="completion_rate"]').inner_text().startswith("75%")
     assert embed.locator('[data-measure="cost_per_transaction"]').inner_text() == "not available"  # no costs set
     # Its one chart and table: transactions per month.
@@ -294,7 +297,7 @@ def test_another_site_frames_the_embed_but_no_other_page(page, world, other_site
     page.goto(f"/performance/services/{world['service'].slug}/embed/")
     assert_accessible(page)
     page.goto(f"/performance/agencies/{world['agency'].slug}/embed/")
-    assert _measure(page, "transactions") == "9"
+    assert _measure(page, "transactions") == "45"
     assert_accessible(page)
 
 
@@ -331,9 +334,10 @@ def test_an_admin_reads_the_figures_and_acts_on_them(page, world):
     assert page.locator("h1").inner_text() == "Service performance"
     # The last 90 days: last month's activity and today's application.
     overall = page.locator("table", has=page.locator("caption", has_text="Every service together"))
-    assert _figure(overall, "Applications started") == "12"
-    assert _figure(overall, "Applications sent") == "10"
-    assert _figure(overall, "Open cases now") == "4"
+    # Staff figures are exact.
+    assert _figure(overall, "Applications started") == "56"
+    assert _figure(overall, "Applications sent") == "46"
+    assert _figure(overall, "Open cases now") == "16"
     assert _figure(overall, "Cost per transaction") == "Not set"
     assert_accessible(page)
 
@@ -354,10 +358,10 @@ def test_an_admin_reads_the_figures_and_acts_on_them(page, world):
         page.locator("main").inner_text()[:600]
     )
     overall = page.locator("table", has=page.locator("caption", has_text="Every service together"))
-    assert _figure(overall, "Applications started") == "11"  # 6 + 2 left online, 3 at a counter
-    assert _figure(overall, "Applications sent") == "9"
+    assert _figure(overall, "Applications started") == "55"  # 30 + 10 left online, 15 at a counter
+    assert _figure(overall, "Applications sent") == "45"
     assert _figure(overall, "Completion rate") == "75%"
-    assert _figure(overall, "Decided").startswith("6")
+    assert _figure(overall, "Decided").startswith("30")
     assert _figure(overall, "Median decision time") == "0 working days"
     assert _figure(overall, "Decided within the deadline") == "100%"
     assert _figure(overall, "Digital take-up").startswith("66.7%")
@@ -366,13 +370,13 @@ def test_an_admin_reads_the_figures_and_acts_on_them(page, world):
 
     # The refused figure opens the queue with exactly those cases.
     link = _figure_link(overall, "Refused")
-    assert link.inner_text().split()[0] == "2"
+    assert link.inner_text().split()[0] == "10"
     with page.expect_navigation():
         link.click()
     assert "/staff/cases/" in page.url
     shown = set(page.get_by_role("main").locator("tbody tr").locator("a").all_inner_texts())
     assert shown == {application.reference for application in world["refused"]}
-    assert page.get_by_text("2 cases", exact=True).count() == 1
+    assert page.get_by_text("10 cases", exact=True).count() == 1
     assert_accessible(page)
     page.go_back()
 
@@ -397,8 +401,8 @@ def test_an_admin_reads_the_figures_and_acts_on_them(page, world):
     with page.expect_navigation():
         page.get_by_role("navigation", name="Service performance").get_by_role("link", name="Services").click()
     overall = page.locator("table", has=page.locator("caption", has_text="Every service together"))
-    # The last 90 days: (7 × £1 + 3 × £10) ÷ 10.
-    assert _figure(overall, "Cost per transaction") == "£3.70"
+    # The last 90 days, exact for staff: (31 × £1 + 15 × £10) ÷ 46.
+    assert _figure(overall, "Cost per transaction") == "£3.93"
 
     # An alert, set and deleted.
     with page.expect_navigation():

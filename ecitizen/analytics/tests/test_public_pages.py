@@ -1,6 +1,7 @@
-"""The public performance pages: exact measures from rollup rows, small numbers suppressed, only
-published services of active agencies, charts with a text alternative beside their table, embeds
-that other sites may frame (and nothing else), and a query count that does not grow per service.
+"""The public performance pages: measures from rollup rows (counts rounded to 5, shares to whole
+percentages), small numbers suppressed, only published services of active agencies, charts with a
+text alternative beside their table, embeds that other sites may frame (and nothing else), and a
+query count that does not grow per service.
 
 Rollup rows are written directly (the rollup engine has its own tests). The clock is pinned to
 15 June 2026, so the pages show June 2025 to May 2026 and June 2026 so far.
@@ -66,20 +67,21 @@ def costs(agency: Agency, **amounts) -> None:
 
 
 def may_figures(service: Service) -> None:
-    """May 2026: 11 begun (8 online, 3 at a counter), 9 sent (6 online, 3 at a counter), 6 decided (5 in time, median 3
-    working days), 8 feedback answers of which 6 satisfied; costs £1 online and £10 at a counter."""
+    """May 2026: 57 begun (42 online, 15 at a counter), 46 sent (31 online, 15 at a counter), 31 decided (26 in time,
+    median 3 working days), 32 feedback answers of which 24 satisfied; costs £1 online and £10 at a counter.
+    (Every part, whole and rest is at least 5, so every measure is shown.)"""
     day(
         service,
         D(2026, 5, 4),
-        started=8,
-        submitted=6,
-        approved=5,
-        refused=1,
-        decided_in_time=5,
-        decision_days={"3": 3, "8": 3},
+        started=42,
+        submitted=31,
+        approved=26,
+        refused=5,
+        decided_in_time=26,
+        decision_days={"3": 16, "8": 15},
     )
-    day(service, D(2026, 5, 20), channel="counter", started=3, submitted=3)
-    answers(service, D(2026, 5, 1), **{"5": 4, "4": 2, "2": 2})
+    day(service, D(2026, 5, 20), channel="counter", started=15, submitted=15)
+    answers(service, D(2026, 5, 1), **{"5": 16, "4": 8, "2": 8})
 
 
 def table(body: str, table_id: str) -> list[list[str]]:
@@ -121,27 +123,28 @@ def test_service_page_shows_the_four_measures_from_the_rollups(client, permit, a
     # when
     body = client.get(reverse("performance:service", args=[permit.slug])).content.decode()
 
-    # then: the headline covers June 2025 to May 2026
-    assert measure(body, "completion_rate").startswith("75%")  # 6 sent of 8 begun online
-    assert measure(body, "digital_take_up").startswith("66.7%")  # 6 of 9 online
-    assert measure(body, "cost_per_transaction") == "£4.00"  # (6 × £1 + 3 × £10) ÷ 9
-    assert measure(body, "satisfaction").startswith("75%")  # 6 of 8 answered 4 or 5
-    assert measure(body, "transactions") == "9"
+    # then: the headline covers June 2025 to May 2026; counts are rounded to 5 and shares to whole
+    # percentages, worked out from the exact counts
+    assert measure(body, "completion_rate") == "74% of 40 applications begun online"  # 31 sent of 42 begun
+    assert measure(body, "digital_take_up").startswith("67%")  # 31 of 46 online
+    assert measure(body, "cost_per_transaction") == "£4.00"  # (30 × £1 + 15 × £10) ÷ 45: the counts as shown (31 → 30)
+    assert measure(body, "satisfaction") == "75% satisfied or very satisfied, of 30 answers"  # 24 of 32
+    assert measure(body, "transactions") == "45"  # 46
     assert measure(body, "median_decision_days") == "3 working days"
-    assert measure(body, "in_time_share").startswith("83.3%")  # 5 of 6
+    assert measure(body, "in_time_share") == "84% of 30 decisions were made within the deadline"  # 26 of 31
     # and month by month, in the tables beside the charts
     assert row_for(body, "service-transactions-table", "May 2026") == [
         "May 2026",
-        "6",
+        "30",
+        "15",
         "fewer than 5",
-        "fewer than 5",
-        "9",
+        "45",
     ]
-    assert row_for(body, "service-completion-table", "May 2026") == ["May 2026", "8", "6", "75%"]
-    assert row_for(body, "service-take-up-table", "May 2026") == ["May 2026", "6", "9", "66.7%"]
-    assert row_for(body, "service-cost-table", "May 2026") == ["May 2026", "9", "£4.00"]
-    assert row_for(body, "service-satisfaction-table", "May 2026") == ["May 2026", "8", "75%"]
-    assert row_for(body, "service-decisions-table", "May 2026") == ["May 2026", "6", "3 working days", "83.3%"]
+    assert row_for(body, "service-completion-table", "May 2026") == ["May 2026", "40", "30", "74%"]
+    assert row_for(body, "service-take-up-table", "May 2026") == ["May 2026", "30", "45", "67%"]
+    assert row_for(body, "service-cost-table", "May 2026") == ["May 2026", "45", "£4.00"]
+    assert row_for(body, "service-satisfaction-table", "May 2026") == ["May 2026", "30", "75%"]
+    assert row_for(body, "service-decisions-table", "May 2026") == ["May 2026", "30", "3 working days", "84%"]
     # a month with nothing is suppressed like any small number, and the month so far is marked
     assert row_for(body, "service-completion-table", "April 2026")[1:] == [
         "fewer than 5",
@@ -160,8 +163,8 @@ def test_headline_adds_the_complete_months_and_leaves_out_the_month_so_far(clien
 
     body = client.get(reverse("performance:service", args=[permit.slug])).content.decode()
 
-    assert measure(body, "transactions") == "17"
-    assert measure(body, "completion_rate").startswith("87.5%")  # 14 sent of 16 begun online
+    assert measure(body, "transactions") == "55"  # 46 + 8
+    assert measure(body, "completion_rate").startswith("78%")  # 39 sent of 50 begun online
     assert row_for(body, "service-completion-table", "June 2026 (so far)")[1:] == [
         "100",
         "fewer than 5",
@@ -236,8 +239,8 @@ def test_pages_are_translated(client, permit):
 
     assert '<h1 class="govuk-heading-xl">Permiso de aparcamiento</h1>' in body
     assert 'lang="es"' in body
-    # "75 %": Spanish puts a (no-break) space before the sign.
-    assert row_for(body, "service-completion-table", "mayo de 2026")[1:] == ["8", "6", "75 %"]
+    # "74 %": Spanish puts a (no-break) space before the sign.
+    assert row_for(body, "service-completion-table", "mayo de 2026")[1:] == ["40", "30", "74 %"]
 
 
 # --- who is public ----------------------------------------------------------------------------
@@ -250,10 +253,10 @@ def test_agency_page_adds_its_services_and_lists_them(client, agency_a, permit):
 
     body = client.get(reverse("performance:agency", args=[agency_a.slug])).content.decode()
 
-    assert measure(body, "transactions") == "20"
-    assert measure(body, "completion_rate").startswith("60.7%")  # 17 sent of 28 begun online
-    assert row_for(body, "services-table", "Bin collection")[1:3] == ["11", "55%"]
-    assert row_for(body, "services-table", "Parking permit")[1:3] == ["9", "75%"]
+    assert measure(body, "transactions") == "55"  # 46 + 11
+    assert measure(body, "completion_rate").startswith("68%")  # 42 sent of 62 begun online
+    assert row_for(body, "services-table", "Bin collection")[1:3] == ["10", "55%"]  # 11 of 20
+    assert row_for(body, "services-table", "Parking permit")[1:3] == ["45", "74%"]
     assert reverse("performance:service", args=["bins"]) in body
 
 
@@ -367,7 +370,7 @@ def test_each_chart_is_an_image_with_a_text_alternative_and_a_table_beside_it(cl
         assert caption and caption.group(1).strip()
         assert 'scope="col"' in body and table(body, f"{chart_id}-table")[0][0] == "Month"
     completion = next(svg for svg in svgs if 'id="service-completion-title"' in svg)
-    assert "Highest: 75% in May 2026." in html.unescape(completion)
+    assert "Highest: 74% in May 2026." in html.unescape(completion)
 
 
 def test_staff_written_titles_are_escaped(client, agency_a):
