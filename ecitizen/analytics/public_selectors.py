@@ -15,7 +15,7 @@ a total minus its channels, a share of a known number), the public also never se
 * every count shown is rounded to the nearest multiple of
   :func:`~ecitizen.analytics.conf.public_round_to` (5; halves up), the total as well as its parts,
   each rounded on its own (:func:`count_figure`);
-* a share is worked out from the exact counts but shown as a whole percentage, and not at all when
+* a share is worked out from the rounded counts and shown as a whole percentage, and not at all when
   the part, the whole or what is left (whole − part, unless it is 0) is below the threshold
   (:func:`share_figure`): "95% of 20" would otherwise tell that one was late;
 * the cost per transaction is not shown when any channel in use (of any agency in it) has fewer
@@ -148,7 +148,7 @@ def round_count(value: int) -> int:
 
 
 def whole_percent(part: int, whole: int) -> int:
-    """*part* ÷ *whole* as a whole percentage, halves up (1 of 8 is 13), from the exact counts."""
+    """*part* ÷ *whole* as a whole percentage, halves up (1 of 8 is 13)."""
     return (200 * part + whole) // (2 * whole)
 
 
@@ -203,14 +203,16 @@ def _not_available() -> Figure:
 
 
 def share_figure(part: int, whole: int) -> Figure:
-    """*part* ÷ *whole* as a whole percentage (the value is that percentage ÷ 100, so a chart
-    draws what the table writes), not shown when the part, the whole or the rest (whole − part,
+    """*part* ÷ *whole*, each rounded as shown, as a whole percentage (the value is that percentage
+    ÷ 100, so a chart draws what the table writes), not shown when the part, the whole or the rest (whole − part,
     unless none is left) is below the threshold: "95% of 20" would tell that one was not."""
     threshold = conf.suppress_below()
     rest = whole - part
     if part < threshold or whole < threshold or 0 < rest < threshold:
         return _not_enough()
-    percent = whole_percent(part, whole)
+    # Of the rounded counts, as shown: a percentage of the exact ones would, with the rounded whole
+    # beside it, often give the exact part (67% of a whole shown as 30 can only be 20 of 30).
+    percent = whole_percent(round_count(part), round_count(whole))
     return Figure(percent / 100, format_percent(Decimal(percent).scaleb(-2), locale=_locale()))
 
 

@@ -157,7 +157,8 @@ def test_satisfaction_is_a_whole_percentage_of_a_rounded_number_of_answers(clien
 
     body = page(client, permit)
 
-    assert measure(body, "satisfaction") == "79% satisfied or very satisfied, of 110 answers"
+    # 90 ÷ 110, the rounded counts: the percentage tells nothing the rounded counts do not.
+    assert measure(body, "satisfaction") == "82% satisfied or very satisfied, of 110 answers"
     assert row_for(body, "service-satisfaction-table", "April 2026")[1:] == ["100", "80%"]
     assert row_for(body, "service-satisfaction-table", "May 2026")[1:] == ["10", "not enough data"]  # 4 not
     # Every count of answers that rounds to 110 and every count satisfied that gives 79% of it:
@@ -284,7 +285,7 @@ def test_a_share_is_hidden_when_what_is_left_over_is_small(client, permit, in_ti
 
 def test_charts_draw_the_rounded_and_hidden_figures_of_their_tables(client, permit):
     day(permit, D(2026, 4, 4), started=13, submitted=13)
-    day(permit, D(2026, 5, 4), started=15, submitted=8)  # 53.3%: shown 53%
+    day(permit, D(2026, 5, 4), started=15, submitted=8)  # 10 of 15 as shown: 67%
     day(permit, D(2026, 3, 4), started=3, submitted=3)
 
     body = page(client, permit)
@@ -297,7 +298,7 @@ def test_charts_draw_the_rounded_and_hidden_figures_of_their_tables(client, perm
     }
     assert "Highest: 15 in April 2026." in svgs["transactions"]
     assert row_for(body, "service-transactions-table", "April 2026")[-1] == "15"
-    assert "Latest: 53% in May 2026." in svgs["completion"]
+    assert "Latest: 67% in May 2026." in svgs["completion"]
     # The bars are as high as the rounded counts: April (15) is 1.5 times May (10); March is a gap.
     heights = [float(h) for h in re.findall(r'<rect [^>]*height="([\d.]+)"[^>]*stroke=', svgs["transactions"])]
     assert len(heights) == 2 and heights[0] == pytest.approx(1.5 * heights[1])
