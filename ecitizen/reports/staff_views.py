@@ -124,11 +124,12 @@ def queue(request: HttpRequest) -> HttpResponse:
         if staff_selectors.can_moderate(request.user):
             return redirect("reports_staff:moderation")
         raise PermissionDenied
+    areas = staff_selectors.queue_areas(agencies)
     form = QueueFilterForm(
         request.GET or None,
         agencies=agencies,
         categories=staff_selectors.queue_categories(agencies),
-        areas=staff_selectors.queue_areas(agencies),
+        areas=areas,
     )
     filters = staff_selectors.QueueFilters()
     if form.is_valid():
@@ -151,9 +152,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         figure_filters = {name: value for name, value in figure.cleaned_data.items() if value is not None}
         filters = dataclasses.replace(filters, **figure_filters)
         if figure_filters.get("routed_area"):
-            figure_filters["routed_area_name"] = dict(staff_selectors.queue_areas(agencies)).get(
-                figure_filters["routed_area"], "—"
-            )
+            figure_filters["routed_area_name"] = dict(areas).get(figure_filters["routed_area"], "—")
     page = CappedPaginator(staff_selectors.report_queue(request.user, filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
