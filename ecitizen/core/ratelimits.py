@@ -24,6 +24,7 @@ allauth limits its own views (sign-up, password reset...) and, when a limit is h
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import math
@@ -126,6 +127,41 @@ def _purge(now: float) -> None:
             logger.info("Rate-limit purge skipped: the expired rows were busy")
 
 
+def _hit_in_one_statement(bucket: str, rate: Rate, now_us: int, *, own_transaction: bool) -> str | None:
+    """PostgreSQL: count one hit in *bucket* with one statement, and return the bucket's hits
+    afterwards, or None when the window was full (nothing written).
+
+    ``INSERT ... ON CONFLICT DO UPDATE ... WHERE`` makes the row if need be, locks it, keeps the
+    hits still in the window plus this one -- only if fewer than the rate were left -- and returns
+    the row only when it wrote it. The wait for the row lock is bounded by a ``lock_timeout`` set
+    for this statement alone (``set_config(..., true)`` in its source row, which runs before the
+    row is locked): outside a caller's transaction the statement is its own. Inside one, there is
+    no bound, as with :func:`_lock_row`.
+    """
+    table = connection.ops.quote_name(RateLimitBucket._meta.db_table)
+    start_us = now_us - rate.seconds * _US
+    source = "SELECT %s, %s, %s"
+    params: list = [bucket, str(now_us), now_us / _US + rate.seconds]
+    if own_transaction:
+        source += " FROM (SELECT set_config('lock_timeout', %s, true)) AS bounded"
+        params.append(f"{max(1, int(LOCK_WAIT * 1000))}ms")
+    in_window = "FROM unnest(string_to_array(b.hits, ' ')) AS x WHERE x <> '' AND x::bigint > %s"
+    sql = (
+        f"INSERT INTO {table} AS b (name, hits, expires_at) {source} "  # noqa: S608 (our own table)
+        "ON CONFLICT (name) DO UPDATE SET "
+        "hits = (SELECT string_agg(t::text, ' ' ORDER BY t DESC) "
+        f"FROM (SELECT %s::bigint AS t UNION ALL SELECT x::bigint {in_window}) AS w), "
+        "expires_at = GREATEST(b.expires_at, EXCLUDED.expires_at) "
+        f"WHERE (SELECT count(*) {in_window}) < %s "
+        "RETURNING b.hits"
+    )
+    params += [now_us, start_us, start_us, rate.amount]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
 def bucket_hit(bucket: str, rate: Rate, *, now: float | None = None, fail_open: bool = False) -> tuple[int, Hit | None]:
     """Count one hit in *bucket* under *rate*.
 
@@ -133,26 +169,44 @@ def bucket_hit(bucket: str, rate: Rate, *, now: float | None = None, fail_open: 
     refused, *seconds* being how long until the oldest hit in the window leaves it. If the
     bucket's row cannot be locked (or read) the hit is refused, unless *fail_open*: then it
     is allowed without being recorded, ``(0, None)``.
+
+    On PostgreSQL an allowed hit is one statement (:func:`_hit_in_one_statement`) and a refused
+    one two (the second reads how long to wait). Elsewhere, a full window is refused after one
+    read without a lock, and an allowed hit locks the row and writes it back in a transaction.
     """
     clock = time.time if now is None else lambda: now
+    if rate.amount <= 0:
+        return max(1, rate.seconds), None
     try:
-        seen = RateLimitBucket.objects.filter(name=bucket).values_list("hits", flat=True).first()
-        if seen:
-            now_us = round(clock() * _US)
-            hits = _window(seen, now_us, rate.seconds)
-            if len(hits) >= rate.amount:
-                return _wait(hits, rate, now_us), None  # refused without a lock: nothing to write
-        own = not connection.in_atomic_block
-        with transaction.atomic():
-            text = _lock_row(bucket, clock() + rate.seconds, own_transaction=own)
-            # The time is read once the row is ours, so that hits are recorded in the order they got it.
+        if connection.vendor == "postgresql":
+            own = not connection.in_atomic_block
             now = clock()
             now_us = round(now * _US)
-            hits = _window(text, now_us, rate.seconds)
-            if len(hits) >= rate.amount:
-                return _wait(hits, rate, now_us), None
-            hits.insert(0, now_us)
-            _write(bucket, hits, max(hits) / _US + rate.seconds)
+            # Inside a caller's transaction, a savepoint: a failed statement then undoes only itself.
+            with contextlib.nullcontext() if own else transaction.atomic():
+                written = _hit_in_one_statement(bucket, rate, now_us, own_transaction=own)
+            if written is None:
+                seen = RateLimitBucket.objects.filter(name=bucket).values_list("hits", flat=True).first()
+                hits = _window(seen, now_us, rate.seconds)
+                return (_wait(hits, rate, now_us) if len(hits) >= rate.amount else 1), None
+        else:
+            seen = RateLimitBucket.objects.filter(name=bucket).values_list("hits", flat=True).first()
+            if seen:
+                now_us = round(clock() * _US)
+                hits = _window(seen, now_us, rate.seconds)
+                if len(hits) >= rate.amount:
+                    return _wait(hits, rate, now_us), None  # refused without a lock: nothing to write
+            own = not connection.in_atomic_block
+            with transaction.atomic():
+                text = _lock_row(bucket, clock() + rate.seconds, own_transaction=own)
+                # The time is read once the row is ours, so that hits are recorded in the order they got it.
+                now = clock()
+                now_us = round(now * _US)
+                hits = _window(text, now_us, rate.seconds)
+                if len(hits) >= rate.amount:
+                    return _wait(hits, rate, now_us), None
+                hits.insert(0, now_us)
+                _write(bucket, hits, max(hits) / _US + rate.seconds)
     except DatabaseError:
         if fail_open:
             return 0, None

@@ -16,6 +16,7 @@ on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="ne
 
 
 @pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="PostgreSQL refuses in its one statement")
 def test_a_full_window_is_refused_without_locking_its_row(monkeypatch):
     rate = Rate.parse("2/m/key")
     assert bucket_hit("b", rate, now=1000.0)[0] == 0
@@ -58,6 +59,35 @@ def test_a_purge_that_fails_does_not_fail_the_allowed_hit(monkeypatch):
     allowed, hit = bucket_hit("p", Rate.parse("5/m/key"), now=2000.0)
     assert allowed == 0 and hit is not None
     assert RateLimitBucket.objects.filter(name="p").exists()  # the hit was recorded all the same
+
+
+@pytest.mark.django_db(transaction=True)  # outside a transaction, as a view's hit is
+@on_postgresql
+def test_an_allowed_hit_is_one_statement_and_a_refusal_writes_nothing(django_assert_num_queries):
+    rate = Rate.parse("2/m/key")
+    with django_assert_num_queries(1):
+        assert bucket_hit("b", rate, now=1000.0)[0] == 0
+    assert bucket_hit("b", rate, now=1010.0)[0] == 0
+    before = RateLimitBucket.objects.get(name="b")
+    with django_assert_num_queries(2):  # the refused statement, then how long to wait
+        assert bucket_hit("b", rate, now=1030.0) == (30, None)  # the 1000.0 hit leaves at 1060.0
+    after = RateLimitBucket.objects.get(name="b")
+    assert (after.hits, after.expires_at) == (before.hits, before.expires_at) == ("1010000000 1000000000", 1070.0)
+    # Hits that have left the window are dropped when the next one is written.
+    assert bucket_hit("b", rate, now=1065.0)[0] == 0
+    assert RateLimitBucket.objects.get(name="b").hits == "1065000000 1010000000"
+
+
+@pytest.mark.django_db
+@on_postgresql
+def test_the_bucket_table_is_not_written_to_the_write_ahead_log():
+    """Its rows are counts of the last minutes: a crash may lose them, and no hit waits for a disk
+    flush (ADR 0002)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relpersistence FROM pg_class WHERE relname = %s", [RateLimitBucket._meta.db_table]
+        )
+        assert cursor.fetchone()[0] == "u"
 
 
 @pytest.mark.django_db(transaction=True)

@@ -10,6 +10,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -135,20 +136,11 @@ def count_json(request: HttpRequest, number: int) -> JsonResponse:
 
 @require_POST
 def sign(request: HttpRequest, number: int) -> HttpResponse:
+    if request.user.is_authenticated:
+        return _sign_with_account(request, number)
     petition = access(petition_policy, request.user, "view", pk=number)
     if limited := rate_limited(request, "petition-sign", conf.sign_rate()):
         return limited
-    if request.user.is_authenticated:
-        try:
-            services.signature_add(actor=request.user, petition=petition)
-        except ValidationError as exc:
-            return render(
-                request,
-                "petitions/problem.html",
-                {"petition": petition, "messages_": exc.messages},
-                status=400,
-            )
-        return redirect("petitions:signed", number=petition.pk)
     form = EmailSignForm(request.POST)
     if form.is_valid():
         try:
@@ -158,6 +150,28 @@ def sign(request: HttpRequest, number: int) -> HttpResponse:
         else:
             return redirect("petitions:check_email", number=petition.pk)
     return render(request, "petitions/detail.html", _detail_context(request, petition, sign_form=form), status=400)
+
+
+def _sign_with_account(request: HttpRequest, number: int) -> HttpResponse:
+    """A signed-in person signs petition *number*.
+
+    Anyone may sign an open petition, and open petitions are public, so the usual case reads no
+    petition here: the signing statement itself writes only to an open petition
+    (``services.signature_add`` is given a reference to it). When it refuses, the petition is read
+    as the person may see it -- a 404 if they may not, so a refusal never reveals a petition --
+    and the refusal shown.
+    """
+    low, high = connection.ops.integer_field_range(Petition._meta.pk.get_internal_type())
+    if not low <= number <= high:  # no petition has it; the statement would refuse the number itself
+        raise Http404
+    if limited := rate_limited(request, "petition-sign", conf.sign_rate()):
+        return limited
+    try:
+        services.signature_add(actor=request.user, petition=Petition(pk=number))
+    except ValidationError as exc:
+        petition = access(petition_policy, request.user, "view", pk=number)
+        return render(request, "petitions/problem.html", {"petition": petition, "messages_": exc.messages}, status=400)
+    return redirect("petitions:signed", number=number)
 
 
 @require_GET

@@ -191,3 +191,17 @@ def test_discussion_subject_is_registered(open_petition, make_petition):
     assert subject.title == open_petition.title and subject.is_open
     assert subjects.resolve("petition", str(make_petition("Another").pk)) is None
     assert subjects.resolve("petition", "nope") is None
+
+
+def test_signing_a_petition_that_is_not_open(make_petition, submitted_petition, author, other_citizen, client):
+    """Its author sees a petition still gathering supporters or in moderation, and is told it cannot
+    be signed yet; anyone else gets the 404 they would get for its page. Nothing is written."""
+    gathering = make_petition("Another crossing")
+    for petition in (gathering, submitted_petition):
+        client.force_login(other_citizen)
+        assert client.post(f"/petitions/{petition.pk}/sign/").status_code == 404
+        client.force_login(author)
+        refused = client.post(f"/petitions/{petition.pk}/sign/")
+        assert refused.status_code == 400
+        assert "not open for signatures" in refused.content.decode()
+        assert petition.signatures.filter(user=author).count() == 0
