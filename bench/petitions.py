@@ -22,8 +22,9 @@ What it does, in order:
    accounts, each with a signed-in session written straight to the session store as signing in
    leaves it (user id, backend and session hash; allauth's ``UserSession`` row; the session
    activity marker, so that the signing request writes no activity, as one made from the page a
-   moment later), and a CSRF cookie. gunicorn (``--server-workers`` x ``--server-threads``) is
-   started on 127.0.0.1:``--port``; one GET of the petition's page must show a session signed in.
+   moment later), and a CSRF cookie. ``--server`` (granian, as deployed, or gunicorn;
+   ``--server-workers`` x ``--server-threads``) is started on 127.0.0.1:``--port``; one GET of the
+   petition's page must show a session signed in.
    Then ``--http-clients`` threads, each on its own keep-alive connection, POST the sign form
    (the masked CSRF token, an Origin and a Referer header, as a browser sends) once per session,
    all released together, through every middleware and the real view. Expected: a 302 to
@@ -38,7 +39,7 @@ What it does, in order:
    generate_series (spread over the districts), its counter rows filled from them, then VACUUM
    ANALYZE. Times its page (``GET /petitions/<n>/``: count, progress, districts table and map,
    removed counts) through Django's test client (the view alone), then over real HTTP against
-   gunicorn (``--server-workers`` x ``--server-threads``) started on 127.0.0.1:``--port``, with
+   ``--server`` (``--server-workers`` x ``--server-threads``) started on 127.0.0.1:``--port``, with
    ``--clients`` concurrent keep-alive connections for ``--requests`` requests: p50, p95, p99 in ms.
 """
 
@@ -340,32 +341,23 @@ def time_view(path: str, repeat: int) -> list[float]:
 
 
 def start_server(
-    url: str, port: int, workers: int, threads: int, extra_env: dict[str, str] | None = None
+    url: str, port: int, workers: int, threads: int, extra_env: dict[str, str] | None = None, server: str = "granian"
 ) -> subprocess.Popen:
-    """gunicorn on 127.0.0.1:*port* in a process group of its own (stop it with :func:`stop_server`)."""
+    """*server* (granian, as deployed, or gunicorn gthread) on 127.0.0.1:*port* in a process group of
+    its own (stop it with :func:`stop_server`); the commands are ``bench/http_load.py``'s."""
+    from http_load import server_command
+
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": SETTINGS, **(extra_env or {})}
     proc = subprocess.Popen(  # noqa: S603 (our own server, fixed arguments)
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "config.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-            "--worker-class",
-            "gthread",
-            "--log-level",
-            "warning",
-        ],
+        server_command(server, port, workers, threads),
         cwd=ROOT,
         env=env,
         start_new_session=True,
+        stdout=subprocess.DEVNULL,
     )
     for _ in range(100):
         if proc.poll() is not None:  # it could not bind the port, say: never time another server
-            raise RuntimeError(f"gunicorn exited with {proc.returncode}")
+            raise RuntimeError(f"{server} exited with {proc.returncode}")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", "/petitions/rules/")
@@ -374,11 +366,11 @@ def start_server(
         except OSError:
             time.sleep(0.2)
     stop_server(proc)
-    raise RuntimeError("gunicorn did not start")
+    raise RuntimeError(f"{server} did not start")
 
 
 def stop_server(proc: subprocess.Popen) -> None:
-    """End the gunicorn started by :func:`start_server`: its own process group, by its pid."""
+    """End the server started by :func:`start_server`: its own process group, by its pid."""
     if proc.poll() is not None:
         return
     os.killpg(proc.pid, signal.SIGTERM)
@@ -437,14 +429,14 @@ def page_figures(url: str, args, agency_id: int, author_id: int, figures: list) 
     )
     print(figures[-1])
     connections.close_all()
-    server = start_server(url, args.port, args.server_workers, args.server_threads)
+    server = start_server(url, args.port, args.server_workers, args.server_threads, server=args.server)
     try:
         time_http(args.port, path, 100, 2)  # warm up
         for clients in sorted({1, args.clients}):
             times, rate = time_http(args.port, path, args.requests, clients)
             figures.append(
                 (
-                    f"GET {path} at 1M over HTTP, gunicorn {args.server_workers}x{args.server_threads}, "
+                    f"GET {path} at 1M over HTTP, {args.server} {args.server_workers}x{args.server_threads}, "
                     f"{clients} client(s)",
                     f"p50 {percentile(times, 0.5):.1f} ms, p95 {percentile(times, 0.95):.1f} ms, "
                     f"p99 {percentile(times, 0.99):.1f} ms, {rate:,.0f} requests/s",
@@ -640,7 +632,7 @@ def http_sign(port: int, petition_id: int, signers: list[Signer], clients: int, 
 
 
 def http_sign_figures(url: str, args, agency_id: int, author_id: int, figures: list) -> None:
-    """Step 4: signed-in people signing through the real view, over HTTP, against gunicorn."""
+    """Step 4: signed-in people signing through the real view, over HTTP, against the server."""
     from django.db import connections
 
     from ecitizen.engagement.petitions import conf
@@ -668,7 +660,7 @@ def http_sign_figures(url: str, args, agency_id: int, author_id: int, figures: l
     figures.append(("sign over HTTP: rate limit", limit))
     print(figures[-1])
     connections.close_all()
-    server = start_server(url, args.port, args.server_workers, args.server_threads, extra_env)
+    server = start_server(url, args.port, args.server_workers, args.server_threads, extra_env, server=args.server)
     try:
         check_signed_in(args.port, petition_id, signers[0], forwarded=forwarded)
         # warm up: every worker renders the petition's page (one new connection each, so spread)
@@ -682,7 +674,7 @@ def http_sign_figures(url: str, args, agency_id: int, author_id: int, figures: l
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     figures.append(
         (
-            f"sign by account over HTTP, gunicorn {args.server_workers}x{args.server_threads}, "
+            f"sign by account over HTTP, {args.server} {args.server_workers}x{args.server_threads}, "
             f"{clients} client threads",
             f"{ok / run.elapsed:,.0f} signatures/s ({ok} in {run.elapsed:.1f} s); "
             f"p50 {percentile(run.times, 0.5):.1f} ms, p95 {percentile(run.times, 0.95):.1f} ms, "
@@ -719,6 +711,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--port", type=int, default=8731)
+    parser.add_argument(
+        "--server",
+        choices=["granian", "gunicorn"],
+        default="granian",
+        help="the HTTP server: granian (deployed, ADR 0012) or gunicorn gthread",
+    )
     parser.add_argument("--server-workers", type=int, default=2)
     parser.add_argument("--server-threads", type=int, default=4)
     parser.add_argument("--keep", action="store_true", help="keep the database")
