@@ -1860,3 +1860,8 @@ SCENARIOS.update(REFERENDUM_VOTER_SCENARIOS)
 from tests.audit_scenarios_analytics import ANALYTICS_SCENARIOS  # noqa: E402
 
 SCENARIOS.update(ANALYTICS_SCENARIOS)
+
+# Public records: the open data catalogue and freedom-of-information requests, one module each.
+from tests.audit_scenarios_records import RECORDS_SCENARIOS  # noqa: E402
+
+SCENARIOS.update(RECORDS_SCENARIOS)

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "ecitizen.engagement.petitions",
     "ecitizen.engagement.feedback",
     "ecitizen.engagement",
+    "ecitizen.records.datasets",
+    "ecitizen.records.foi",
     "ecitizen.voting.budgeting",
     "ecitizen.voting.referendums",
     "ecitizen.analytics",  # service-delivery rollups, dashboards and public performance pages

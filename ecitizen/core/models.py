@@ -219,6 +219,8 @@ class AuditAction(models.TextChoices):
     ANALYTICS_ALERT_SAVED = "analytics.alert_saved", _("Analytics alert saved")
     ANALYTICS_ALERT_DELETED = "analytics.alert_deleted", _("Analytics alert deleted")
     ANALYTICS_ALERT_FIRED = "analytics.alert_fired", _("Analytics alert crossed its threshold")
+    # Open data catalogue (ecitizen/records/datasets)
+    # Freedom-of-information requests (ecitizen/records/foi)
 
 
 class AuditLogQuerySet(models.QuerySet):
