@@ -483,6 +483,14 @@ PERIODIC_JOBS = {
         "every": _dt.timedelta(minutes=10),
         "description": _("Records a hash of the audit log's new rows in the public log."),
     },
+    "foi-reminders": {
+        "task": "ecitizen.records.foi.services.foi_reminders_task",
+        "at": "07:30",
+        "description": _(
+            "Reminds agency staff of information requests due within FOI_REMINDER_DAYS working days "
+            "(once per deadline; running it again sends nothing)."
+        ),
+    },
     "send-questionnaires": {
         "task": "ecitizen.reports.tasks.send_questionnaires",
         "at": "10:00",

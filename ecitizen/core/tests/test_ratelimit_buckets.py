@@ -84,9 +84,7 @@ def test_the_bucket_table_is_not_written_to_the_write_ahead_log():
     """Its rows are counts of the last minutes: a crash may lose them, and no hit waits for a disk
     flush (ADR 0002)."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT relpersistence FROM pg_class WHERE relname = %s", [RateLimitBucket._meta.db_table]
-        )
+        cursor.execute("SELECT relpersistence FROM pg_class WHERE relname = %s", [RateLimitBucket._meta.db_table])
         assert cursor.fetchone()[0] == "u"
 
 

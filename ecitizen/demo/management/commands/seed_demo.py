@@ -26,8 +26,10 @@ from ecitizen.demo.analytics import demo_analytics_load
 from ecitizen.demo.budgeting import demo_budgeting_load
 from ecitizen.demo.consultations import demo_consultations_load
 from ecitizen.demo.dashboard import demo_dashboard_load
+from ecitizen.demo.datasets import seed_datasets
 from ecitizen.demo.discussions import demo_discussions_load
 from ecitizen.demo.feedback import demo_feedback_load
+from ecitizen.demo.foi import seed_foi
 from ecitizen.demo.inbox import leave_recent_messages_unread
 from ecitizen.demo.ledger import demo_ledger_load
 from ecitizen.demo.petitions import demo_petitions_load
@@ -116,9 +118,11 @@ class Command(BaseCommand):
         # Have your say: discussions last, so that they can comment on the consultation and petition.
         self.stdout.write("Consultations: " + "; ".join(demo_consultations_load()) + ".")
         self.stdout.write("Petitions: " + "; ".join(demo_petitions_load()) + ".")
+        self.stdout.write("Information requests: " + "; ".join(seed_foi()) + ".")
         self.stdout.write("Discussions: " + "; ".join(demo_discussions_load()) + ".")
         self.stdout.write("Participatory budgets: " + "; ".join(demo_budgeting_load()) + ".")
         self.stdout.write("Referendums: " + "; ".join(demo_referendums_load()) + ".")
+        self.stdout.write("Open data: " + "; ".join(seed_datasets()) + ".")
         # Before the public log is filled, so that the year's decisions are recorded in it at once.
         self.stdout.write("Service analytics: " + "; ".join(demo_analytics_load()) + ".")
         leave_recent_messages_unread(email for email, *_rest in CITIZENS)
