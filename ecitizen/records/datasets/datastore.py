@@ -13,6 +13,8 @@ import csv
 import hashlib
 import io
 import json
+import math
+import re
 import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -138,20 +140,25 @@ def _is_xlsx(data: bytes) -> bool:
     return "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names)
 
 
+# A number as data files write one: ASCII digits, an optional minus, no leading zeros (so codes
+# such as postcodes or "007" stay text), an optional fraction and exponent.
+NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?", re.ASCII)
+
+
 def _number(text: str) -> int | float | None:
-    """*text* as a number when it is written as one (``12``, ``-3.5``); otherwise None."""
+    """*text* as a number when it is written as one (``12``, ``-3.5``, ``0.25``); otherwise None
+    (``007``, ``+5``, ``1_000``, digits of other scripts, and numbers too large for a float)."""
     stripped = text.strip()
-    if not stripped or len(stripped) > 30:
+    if len(stripped) > 30 or not NUMBER.fullmatch(stripped):
         return None
     try:
         value = Decimal(stripped)
     except InvalidOperation:
         return None
-    if not value.is_finite():
-        return None
-    if value == value.to_integral_value() and "." not in stripped and "e" not in stripped.lower():
+    if "." not in stripped and "e" not in stripped.lower():
         return int(value)
-    return float(value)
+    number = float(value)
+    return number if math.isfinite(number) else None
 
 
 def _column_names(header: list[str]) -> list[str]:
@@ -182,6 +189,8 @@ def parse_csv(data: bytes) -> Table:
         raise _error(_("The selected file must be saved as UTF-8 text"), "encoding") from None
     if "\x00" in text:
         raise _error(_("The selected file is not a CSV file"), "file_type")
+    # A cell may be as long as the file may be (the csv module's own limit is 128 KiB).
+    csv.field_size_limit(max(csv.field_size_limit(), conf.max_upload_bytes()))
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     max_rows, max_columns = conf.datastore_max_rows(), conf.datastore_max_columns()
     try:
@@ -195,7 +204,9 @@ def parse_csv(data: bytes) -> Table:
         truncated = False
         for record in reader:
             if not record:
-                continue  # a blank line
+                if len(names) > 1:
+                    continue  # a blank line
+                record = [""]  # in a file of one column, an empty value
             if len(record) != len(names):
                 raise _error(
                     _("Row %(row)d has %(found)d values but there are %(expected)d column names")

@@ -12,6 +12,7 @@ one too. Versions are never changed or deleted.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import uuid
 from typing import Any
@@ -20,7 +21,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import URLValidator, validate_slug
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -192,6 +193,18 @@ def _user(actor: Any) -> Any:
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
+@contextlib.contextmanager
+def _name_taken_is_a_field_error():
+    """Two people taking the same free name at the same moment: the second is told as if the name
+    had been taken before (the unique constraint decides, after :func:`_clean` found it free)."""
+    try:
+        yield
+    except IntegrityError as exc:
+        if "name" in str(exc):  # the name's unique constraint, as both databases word it
+            raise ValidationError({"name": [_("Another dataset already has this web address name")]}) from exc
+        raise
+
+
 def dataset_create(*, actor: Any, agency: Any, data: dict[str, Any]) -> Dataset:
     """A new draft dataset of *agency* (where *actor* must be an agency admin)."""
     from ecitizen.agencies.selectors import agencies_where
@@ -199,7 +212,7 @@ def dataset_create(*, actor: Any, agency: Any, data: dict[str, Any]) -> Dataset:
     if not agencies_where(actor, *PUBLISHER_ROLES).filter(pk=agency.pk).exists():
         raise PermissionDenied
     values = _clean(data, None)
-    with transaction.atomic():
+    with _name_taken_is_a_field_error(), transaction.atomic():
         dataset = Dataset.objects.create(agency=agency, created_by=_user(actor), status=Status.DRAFT, **values)
         audit_record(
             actor=actor,
@@ -215,7 +228,7 @@ def dataset_update(*, actor: Any, dataset: Dataset, data: dict[str, Any]) -> tup
     """Change *dataset*'s metadata; returns it and the names of the fields that changed (none: nothing
     is written). A published dataset gets a new version."""
     _require(actor, dataset)
-    with transaction.atomic():
+    with _name_taken_is_a_field_error(), transaction.atomic():
         dataset = _lock(dataset)
         values = _clean(data, dataset)
         before = {k: getattr(dataset, k) for k in values}

@@ -7,7 +7,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -148,9 +148,11 @@ def resource_response(res: Resource) -> HttpResponse:
     """The resource's file as a download, or a redirect to its link."""
     if not res.is_upload:
         return redirect(res.url)
-    response = FileResponse(
-        private_storage().open(res.stored_name, "rb"), content_type=datastore.CONTENT_TYPES[res.format]
-    )
+    try:
+        handle = private_storage().open(res.stored_name, "rb")
+    except FileNotFoundError as exc:  # a file lost from storage: not found, never a server error
+        raise Http404 from exc
+    response = FileResponse(handle, content_type=datastore.CONTENT_TYPES[res.format])
     response["Content-Disposition"] = content_disposition(
         res.original_name or f"{res.dataset.name}{datastore.EXTENSIONS[res.format]}"
     )

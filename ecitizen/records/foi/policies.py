@@ -25,6 +25,8 @@ STAFF_ACTIONS: dict[str, Q] = {
     "extend": Q(status=Status.AWAITING, extended_at__isnull=True),
     "document": ~Q(status=Status.CLARIFICATION),
     "review": Q(review_status=ReviewStatus.REQUESTED),
+    # Reading an unredacted original: any status, but never on a request one asked oneself.
+    "original": Q(),
 }
 REQUESTER_ACTIONS: dict[str, Q] = {
     "reply": Q(status=Status.CLARIFICATION),

@@ -42,6 +42,17 @@ from ecitizen.records.foi.policies import foi_policy
 from ecitizen.records.foi.selectors import reminder_due, staff_to_remind
 
 
+def _fit_name(name: str) -> str:
+    """A file name cut to the column's length, keeping its extension."""
+    limit = FoiDocument._meta.get_field("filename").max_length
+    if len(name) <= limit:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or len(extension) > 10:
+        return name[:limit]
+    return stem[: limit - len(extension) - 1] + "." + extension
+
+
 def _locked(foi: FoiRequest, user: Any, action: str) -> FoiRequest:
     """The request again, locked, if *user* may still perform *action* on it; else PermissionDenied."""
     locked = foi_policy.scope(user, action).select_for_update(of=("self",)).filter(pk=foi.pk).first()
@@ -143,6 +154,9 @@ def foi_clarification_ask(*, actor: Any, foi: FoiRequest, question: str) -> FoiR
     (negative when already late) and the request waits for the requester."""
     question = _required("question", question, _("Enter what you need the requester to clarify"), TEXT_MAX_LENGTH)
     foi = _locked(foi, actor, "clarify")
+    if clock.today() > foi.due_on:
+        # Asking now would stop a clock that has already run out and hide the lateness.
+        raise ValidationError({"question": _("The deadline has passed: answer the request instead.")})
     foi.days_left = clock.working_days_between(clock.today(), foi.due_on)
     foi.status = Status.CLARIFICATION
     foi.save(update_fields=["days_left", "status"])
@@ -165,6 +179,8 @@ def foi_clarify(*, actor: Any, foi: FoiRequest, text: str) -> FoiRequest:
     text = _required("text", text, _("Enter your clarification"), TEXT_MAX_LENGTH)
     foi = _locked(foi, actor, "reply")
     foi.due_on = clock.add_working_days(clock.today(), max(foi.days_left or 0, 0))
+    while not clock.is_working_day(foi.due_on):  # no days were left: due on the next working day
+        foi.due_on += datetime.timedelta(days=1)
     foi.days_left = None
     foi.status = Status.AWAITING
     foi.reminded_on = None
@@ -183,6 +199,8 @@ def foi_extend(*, actor: Any, foi: FoiRequest, reason: str) -> FoiRequest:
         raise PermissionDenied
     if locked.extended_at is not None:
         raise ValidationError({"reason": _("The deadline has already been extended once.")})
+    if clock.today() > locked.due_on:
+        raise ValidationError({"reason": _("The deadline has passed: it can no longer be extended.")})
     foi = locked
     before = foi.due_on
     foi.due_on = clock.add_working_days(foi.due_on, conf.extension_days())
@@ -276,11 +294,11 @@ def foi_document_add(
             document = FoiDocument.objects.create(
                 request=foi,
                 title=title,
-                filename=public.name or f"document{public.kind.extension}",
+                filename=_fit_name(public.name or f"document{public.kind.extension}"),
                 content_type=public.kind.content_type,
                 public_name=public_name,
                 original_name=original_name,
-                original_filename=(original.name if original else "") or "",
+                original_filename=_fit_name((original.name if original else "") or ""),
                 original_content_type=original.kind.content_type if original else "",
                 added_by=actor,
             )

@@ -200,8 +200,9 @@ def review(request: HttpRequest, number: int) -> HttpResponse:
 @login_required
 @require_GET
 def original(request: HttpRequest, number: int, document_id: int) -> HttpResponse:
-    """The unredacted original of a released document: staff of the agency only, and each read is audited."""
-    foi = _staff_request(request, number)
+    """The unredacted original of a released document: staff of the agency only (never the requester,
+    should they work there), and each read is audited."""
+    foi = _staff_request(request, number, "original")
     doc = FoiDocument.objects.filter(pk=document_id, request=foi).exclude(original_name="").first()
     if doc is None:
         raise Http404

@@ -116,6 +116,10 @@ def ask_check(request: HttpRequest) -> HttpResponse:
     if not draft or agency is None:
         return redirect("foi:ask")
     if request.method == "POST":
+        sent_already = FoiRequest.objects.filter(requester=request.user, create_token=draft["token"]).first()
+        if sent_already is not None:  # the button pressed twice: one request, one hit of the limit
+            request.session.pop(DRAFT_KEY, None)
+            return redirect("foi:sent", number=sent_already.pk)
         if limited := rate_limited(request, "foi-ask", conf.ask_rate()):
             return limited
         try:

@@ -76,3 +76,19 @@ def test_formats_are_checked_by_content():
     upload.file = io.BytesIO(buffer.getvalue())
     upload.size = len(buffer.getvalue())
     assert datastore.check_file(upload, "XLSX").format == "XLSX"
+
+
+def test_what_only_looks_like_a_number_stays_text():
+    table = datastore.parse_csv("big,code,plus,script\n1e400,007,+5,١٢\n2,12,6,3\n".encode())
+    assert [c["type"] for c in table.columns] == ["text", "text", "text", "text"]
+    assert table.rows[0] == ["1e400", "007", "+5", "١٢"]
+
+
+def test_a_file_of_one_column_keeps_its_empty_values():
+    table = datastore.parse_csv(b"name\nAda\n\nGrace\n")
+    assert table.rows == [["Ada"], [None], ["Grace"]]
+
+
+def test_a_long_cell_is_read():
+    table = datastore.parse_csv(b"id,text\n1," + b"x" * 200_000 + b"\n")
+    assert len(table.rows[0][1]) == 200_000

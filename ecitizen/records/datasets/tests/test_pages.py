@@ -292,3 +292,12 @@ def test_a_linked_resource_redirects_and_has_no_preview(client, make_dataset, ad
     assert response.status_code == 200 and "There is no preview of this format" in response.content.decode()
     response = client.get(reverse("datasets:download", args=[dataset.name, feed.pk]))
     assert response.status_code == 302 and response["Location"] == "https://data.example/feed.json"
+
+
+def test_a_file_lost_from_storage_is_not_found(client, make_dataset):
+    from ecitizen.cases.uploads import private_storage
+
+    dataset = make_dataset(publish=True)
+    resource = Resource.objects.get(dataset=dataset)
+    private_storage().delete(resource.stored_name)
+    assert client.get(reverse("datasets:download", args=[dataset.name, resource.pk])).status_code == 404

@@ -216,3 +216,19 @@ def test_unpublishing_and_publishing_again_without_change_keeps_the_version(admi
     assert dataset.status == Status.UNPUBLISHED
     dataset = services.dataset_publish(actor=admin_a, dataset=dataset)
     assert dataset.version == 1 and DatasetVersion.objects.filter(dataset=dataset).count() == 1
+
+
+def test_a_name_taken_at_the_same_moment_is_a_field_error(admin_a, agency_a, make_dataset, monkeypatch):
+    """The check found the name free, then someone else took it before the insert: the unique
+    constraint decides, and the person is told as if the check had seen it."""
+    from django.db.models import QuerySet
+
+    from ecitizen.records.datasets.models import Dataset
+
+    make_dataset(name="schools")
+    exists = QuerySet.exists
+    # The name check runs before the other person's insert: it finds no dataset with the name.
+    monkeypatch.setattr(QuerySet, "exists", lambda self: False if self.model is Dataset else exists(self))
+    with pytest.raises(ValidationError) as exc:
+        services.dataset_create(actor=admin_a, agency=agency_a, data=dataset_data(name="schools"))
+    assert "name" in exc.value.message_dict

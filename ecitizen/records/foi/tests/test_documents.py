@@ -81,3 +81,28 @@ def test_a_document_lost_from_storage_is_not_found(pinned, private_media, client
     document = foi.documents.get()
     private_storage().delete(document.public_name)
     assert client.get(f"/information-requests/{foi.pk}/documents/{document.pk}/").status_code == 404
+
+
+def test_staff_who_asked_cannot_read_the_originals(pinned, private_media, client, make_request, caseworker_a, admin_a):
+    foi = make_request(by=caseworker_a)
+    client.force_login(admin_a)
+    _upload(
+        client,
+        foi,
+        public_file=SimpleUploadedFile("redacted.pdf", REDACTED, "application/pdf"),
+        original_file=SimpleUploadedFile("original.pdf", ORIGINAL, "application/pdf"),
+    )
+    document = foi.documents.get()
+    client.force_login(caseworker_a)
+    response = client.get(f"/staff/information-requests/{foi.pk}/documents/{document.pk}/original/")
+    assert response.status_code in (403, 404)
+    assert not AuditLog.objects.filter(action=AuditAction.FOI_ORIGINAL_VIEWED).exists()
+
+
+def test_a_long_file_name_is_shortened_to_fit(pinned, private_media, client, make_request, caseworker_a):
+    foi = make_request()
+    client.force_login(caseworker_a)
+    name = "x" * 230 + ".pdf"
+    assert _upload(client, foi, public_file=SimpleUploadedFile(name, REDACTED, "application/pdf")).status_code == 302
+    filename = foi.documents.get().filename
+    assert len(filename) <= 200 and filename.endswith(".pdf")

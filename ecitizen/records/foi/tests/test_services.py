@@ -127,3 +127,29 @@ def test_internal_review_then_decision(pinned, make_request, requester, casework
     assert foi.review_status == ReviewStatus.CHANGED
     assert AuditLog.objects.get(action=AuditAction.FOI_REVIEW_DECIDED).extra == {"outcome": "changed"}
     assert Notification.objects.filter(user=requester, subject__icontains="review").exists()
+
+
+def test_an_overdue_request_can_be_neither_extended_nor_paused(pinned, make_request, caseworker_a):
+    """Extending or asking for clarification after the deadline would hide that it was missed."""
+    from ecitizen.records.foi.tests.conftest import at
+
+    foi = make_request()  # due Monday 1 February 2027
+    pinned.move_to(at("2027-02-02T10:00:00+00:00"))
+    with pytest.raises(ValidationError):
+        services.foi_extend(actor=caseworker_a, foi=foi, reason="Busy.")
+    with pytest.raises(ValidationError):
+        services.foi_clarification_ask(actor=caseworker_a, foi=foi, question="Which year?")
+    foi.refresh_from_db()
+    assert (foi.status, str(foi.due_on), foi.extended_at) == (Status.AWAITING, "2027-02-01", None)
+
+
+def test_a_clock_resumed_with_no_days_left_is_due_on_a_working_day(pinned, make_request, requester, caseworker_a):
+    from ecitizen.records.foi.tests.conftest import at
+
+    foi = make_request()
+    pinned.move_to(at("2027-02-01T10:00:00+00:00"))  # the due date, a Monday
+    foi = services.foi_clarification_ask(actor=caseworker_a, foi=foi, question="Which year?")
+    assert foi.days_left == 0
+    pinned.move_to(at("2027-02-06T10:00:00+00:00"))  # the reply comes on a Saturday
+    foi = services.foi_clarify(actor=requester, foi=foi, text="2026")
+    assert str(foi.due_on) == "2027-02-08"  # the Monday after, not the Saturday
