@@ -6,6 +6,7 @@ from ecitizen.accounts import views as account_views
 from ecitizen.api.api import api
 from ecitizen.core import views as core_views
 from ecitizen.dashboard import views as dashboard_views
+from ecitizen.records.datasets import ckan_api
 
 handler400 = "ecitizen.core.views.bad_request"
 handler403 = "ecitizen.core.views.permission_denied"
@@ -64,6 +65,11 @@ urlpatterns = [
     path("staff/referendums/", include("ecitizen.voting.referendums.staff_urls")),
     path("performance/", include("ecitizen.analytics.urls")),
     path("staff/analytics/", include("ecitizen.analytics.staff_urls")),
+    # The open data catalogue's CKAN-compatible action API (before the site's own API under api/),
+    # at /api/3/action/ and, as CKAN also serves it and ckanapi calls by default, at /api/action/.
+    path("api/3/", include("ecitizen.records.datasets.ckan_urls")),
+    path("api/action/<str:name>", ckan_api.action),
+    path("api/action/<str:name>/", ckan_api.action),
     path("api/", api.urls),
     # The admin has no sign-in of its own: everyone signs in through allauth, with MFA.
     path(f"{settings.ADMIN_URL}login/", core_views.admin_login),

@@ -165,3 +165,39 @@ def history(request: HttpRequest, name: str) -> HttpResponse:
     dataset = _dataset(request, name)
     versions = selectors.version_history(dataset)
     return render(request, "datasets/history.html", {"dataset": dataset, "versions": versions})
+
+
+# --- DCAT-AP: the catalogue's metadata for harvesters (ecitizen/records/datasets/dcat.py) -------
+
+DCAT_MAX_AGE = 300
+
+
+def _dcat_response(graph, fmt: str) -> HttpResponse:
+    from django.utils.cache import patch_cache_control
+
+    from ecitizen.records.datasets import dcat
+
+    data, content_type = dcat.serialize(graph, fmt)
+    response = HttpResponse(data, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    patch_cache_control(response, public=True, max_age=DCAT_MAX_AGE)
+    return response
+
+
+@require_GET
+def dcat_catalog(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The whole public catalogue as DCAT-AP, *fmt* ``json-ld`` or ``turtle`` (set by the URL)."""
+    from ecitizen.records.datasets import dcat
+
+    return _dcat_response(dcat.catalog_graph(request), fmt)
+
+
+@require_GET
+def dcat_dataset(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
+    """One published dataset as DCAT-AP; drafts and unpublished ones answer 404."""
+    from django.shortcuts import get_object_or_404
+
+    from ecitizen.records.datasets import dcat
+
+    dataset = get_object_or_404(dcat.public_datasets(request.user), name=name)
+    return _dcat_response(dcat.dataset_graph(dataset, request), fmt)
