@@ -371,24 +371,29 @@ def resource_add(
             resource.position = (last.position + 1) if last else 0
             resource.save(force_insert=True)
             DatastoreRow.objects.bulk_create(rows, batch_size=_ROW_BATCH)
-            version = _new_version(dataset, actor) if dataset.status == Status.PUBLISHED else None
-            audit_record(
-                actor=actor,
-                action=AuditAction.DATASET_RESOURCE_ADDED,
-                subject=resource,
-                agency=dataset.agency,
-                extra={
-                    "name": dataset.name,
-                    "format": format,
-                    "rows": resource.row_count,
-                    "version": version.number if version else None,
-                },
-            )
+            _resource_written(actor, dataset, resource, AuditAction.DATASET_RESOURCE_ADDED, format)
     except Exception:
         if name:
             private_storage().delete(name)
         raise
     return resource
+
+
+def _resource_written(actor: Any, dataset: Dataset, resource: Resource, action: AuditAction, fmt: str) -> None:
+    """After a file was added or replaced: a new version if the dataset is published, and the audit row."""
+    version = _new_version(dataset, actor) if dataset.status == Status.PUBLISHED else None
+    audit_record(
+        actor=actor,
+        action=action,
+        subject=resource,
+        agency=dataset.agency,
+        extra={
+            "name": dataset.name,
+            "format": fmt,
+            "rows": resource.row_count,
+            "version": version.number if version else None,
+        },
+    )
 
 
 def resource_replace(
@@ -409,19 +414,7 @@ def resource_replace(
             resource.save()
             DatastoreRow.objects.filter(resource=resource).delete()
             DatastoreRow.objects.bulk_create(rows, batch_size=_ROW_BATCH)
-            version = _new_version(dataset, actor) if dataset.status == Status.PUBLISHED else None
-            audit_record(
-                actor=actor,
-                action=AuditAction.DATASET_RESOURCE_REPLACED,
-                subject=resource,
-                agency=dataset.agency,
-                extra={
-                    "name": dataset.name,
-                    "format": format,
-                    "rows": resource.row_count,
-                    "version": version.number if version else None,
-                },
-            )
+            _resource_written(actor, dataset, resource, AuditAction.DATASET_RESOURCE_REPLACED, format)
             if old_name:
                 transaction.on_commit(lambda: private_storage().delete(old_name))
     except Exception:

@@ -108,32 +108,29 @@ def edit(request: HttpRequest, name: str) -> HttpResponse:
     return render(request, "datasets/staff/form.html", {"form": form, "dataset": dataset}, status=status)
 
 
-@login_required
-@require_POST
-def publish(request: HttpRequest, name: str) -> HttpResponse:
+def _change_status(request: HttpRequest, name: str, service, done: str) -> HttpResponse:
+    """Publish or unpublish through *service*; say *done*, or why it could not be done."""
     dataset = _staff_dataset(request, name)
     try:
-        services.dataset_publish(actor=request.user, dataset=dataset)
+        service(actor=request.user, dataset=dataset)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
     else:
-        messages.success(request, _("The dataset is published."))
+        messages.success(request, done)
     return redirect("datasets_staff:detail", name=dataset.name)
+
+
+@login_required
+@require_POST
+def publish(request: HttpRequest, name: str) -> HttpResponse:
+    return _change_status(request, name, services.dataset_publish, _("The dataset is published."))
 
 
 @login_required
 @require_POST
 def unpublish(request: HttpRequest, name: str) -> HttpResponse:
-    dataset = _staff_dataset(request, name)
-    try:
-        services.dataset_unpublish(actor=request.user, dataset=dataset)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("The dataset is no longer public."))
-    return redirect("datasets_staff:detail", name=dataset.name)
+    return _change_status(request, name, services.dataset_unpublish, _("The dataset is no longer public."))
 
 
 @login_required
